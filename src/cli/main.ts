@@ -1,12 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { formatIssues } from '../core/issues.js';
 import { isAppscopeError } from '../errors.js';
+import { registerEndpointsResolve } from './endpoints-resolve.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, printJson, processIo } from './io.js';
+import { registerManifestDiff } from './manifest-diff.js';
+import { registerManifestEdits } from './manifest-edit.js';
+import { registerManifestValidate } from './manifest-validate.js';
 import { registerPermissionsExplain } from './permissions-explain.js';
 import { registerPermissionsList } from './permissions-list.js';
 
 /** Builds the `appscope` program; each command lives in its own file. */
-export function buildProgram(io: CliIo): Command {
+export function buildProgram(io: CliIo, setExit: (code: number) => void = () => {}): Command {
   const program = new Command('appscope')
     .description(
       'permissions for third-party apps on an API: catalog, manifests, consent, keys and a gateway',
@@ -19,6 +23,14 @@ export function buildProgram(io: CliIo): Command {
   const permissions = program.command('permissions').description('the permission catalog');
   registerPermissionsList(permissions, io);
   registerPermissionsExplain(permissions, io);
+
+  const endpoints = program.command('endpoints').description('what API calls require');
+  registerEndpointsResolve(endpoints, io);
+
+  const manifest = program.command('manifest').description('stripe-app.json manifests');
+  registerManifestValidate(manifest, io, setExit);
+  registerManifestDiff(manifest, io);
+  registerManifestEdits(program, io);
 
   for (const command of allCommands(program))
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -34,11 +46,14 @@ function allCommands(command: Command): Command[] {
  * unknown name, failed operation), 2 usage error.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const program = buildProgram(io);
+  let exitCode = EXIT_OK;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
   const json = argv.includes('--json');
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT_OK;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
@@ -57,8 +72,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         });
       }
       io.stderr(`appscope: ${error.message}\n`);
-      if (error.issues.length > 0 && !error.message.includes('\n'))
-        io.stderr(`${formatIssues(error.issues)}\n`);
+      const unsaid = error.issues.filter((issue) => !error.message.includes(issue.message));
+      if (unsaid.length > 0) io.stderr(`${formatIssues(unsaid)}\n`);
       return error.code === 'ERR_USAGE' ? EXIT_USAGE : EXIT_FAILURE;
     }
     io.stderr(

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { decide, explainDecision } from '../core/decide.js';
+import { defaultRouteTable, loadRouteTable } from '../core/routes/load.js';
+import { resolveRequestLine } from '../core/routes/resolve.js';
+import type { RouteTable } from '../core/routes/route-table.js';
+import { catalogFor, type GlobalOptions, resolvePath } from './context.js';
+import { type CliIo, printJson } from './io.js';
+
+/** `appscope endpoints resolve "GET /v1/customers/cus_123?expand[]=default_source" [--grant a,b] [--json]` */
+export function registerEndpointsResolve(endpoints: Command, io: CliIo): void {
+  endpoints
+    .command('resolve')
+    .description('show what an API call requires (and, with --grant, whether a grant allows it)')
+    .argument('<request>', 'a request line, e.g. "GET /v1/customers?expand[]=data.default_source"')
+    .option('--grant <permissions>', 'comma-separated granted permissions to decide against')
+    .option('--routes <path>', 'a route table generated for a custom catalog')
+    .option('--json', 'print JSON for scripts')
+    .action(
+      (line: string, options: { grant?: string; routes?: string; json?: boolean }, command: Command) => {
+        const globals = command.optsWithGlobals<GlobalOptions>();
+        const table = routeTableFor(io, globals, options.routes);
+        const resolved = resolveRequestLine(table, line);
+        const requires = resolved.requirement.map((group) => ({
+          anyOf: [...group.anyOf],
+          reason: group.reason,
+        }));
+        const granted = options.grant
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+        const catalog = table.catalog;
+        const evidence =
+          granted === undefined
+            ? undefined
+            : explainDecision(catalog, granted, decide(catalog.closure(granted), resolved.requirement));
+        if (options.json) {
+          printJson(io, {
+            method: resolved.method,
+            path: resolved.path,
+            operation: resolved.operation,
+            route: resolved.route,
+            available: resolved.available,
+            requires,
+            ...(evidence
+              ? {
+                  decision: { allowed: evidence.allowed, groups: evidence.groups, missing: evidence.missing },
+                }
+              : {}),
+          });
+          return;
+        }
+        const lines = [
+          `${resolved.method} ${resolved.path}`,
+          `  operation: ${resolved.operation} (${resolved.route})`,
+        ];
+        if (!resolved.available) lines.push('  not available to app keys');
+        if (requires.length === 0) lines.push('  requires:  nothing');
+        else lines.push('  requires all of:');
+        requires.forEach((group, g) => {
+          const what =
+            group.anyOf.length === 0
+              ? '(no permission can)'
+              : group.anyOf.length === 1
+                ? group.anyOf[0]
+                : `any of ${group.anyOf.join(', ')}`;
+          const outcome = evidence?.groups[g];
+          const mark =
+            outcome === undefined
+              ? ''
+              : outcome.satisfied
+                ? `  ✓ ${describeVia(outcome.via, outcome.satisfiedBy)}`
+                : '  ✗ missing';
+          lines.push(`    ${g + 1}. ${what}  — ${group.reason}${mark}`);
+        });
+        if (evidence) lines.push(`  decision:  ${evidence.allowed ? 'allowed' : 'denied'}`);
+        io.stdout(`${lines.join('\n')}\n`);
+      },
+    );
+}
+
+function describeVia(via: readonly string[] | undefined, satisfiedBy: string | undefined): string {
+  if (via === undefined || via.length <= 1) return `granted ${satisfiedBy ?? ''}`.trim();
+  return `via ${via.join(' → ')}`;
+}
+
+/** The route table: `--routes PATH`, `APPSCOPE_ROUTES`, or the built-in Stripe table. */
+export function routeTableFor(io: CliIo, globals: GlobalOptions, routes?: string): RouteTable {
+  const path = routes ?? io.env['APPSCOPE_ROUTES'];
+  if (path !== undefined && path !== '')
+    return loadRouteTable(resolvePath(io, path), catalogFor(io, globals));
+  if (globals.catalog !== undefined) return loadRouteTable(defaultRouteTablePath(), catalogFor(io, globals));
+  return defaultRouteTable();
+}
+
+function defaultRouteTablePath(): string {
+  return new URL('../../catalogs/stripe-routes.json', import.meta.url).pathname;
+}
