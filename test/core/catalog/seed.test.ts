@@ -25,7 +25,10 @@ describe.skipIf(seedFile === undefined)(
 
     // Cut the section into one block per catalog row, at the place each row starts.
     const starts = catalog.resources.map((resource) => {
-      const pattern = new RegExp(`^${escapeRegExp(resource.name)}\\s*${escapeRegExp(resource.permissions[0]!)}`, 'm');
+      const pattern = new RegExp(
+        `^${escapeRegExp(resource.name)}\\s*${escapeRegExp(resource.permissions[0]!)}`,
+        'm',
+      );
       return { resource, at: pattern.exec(section)?.index ?? -1 };
     });
     const ordered = [...starts].sort((a, b) => a.at - b.at);
