@@ -89,4 +89,84 @@ export {
   validateRouteTable,
 } from './core/routes/route-table.js';
 export { STRIPE_MAPPING } from './core/routes/stripe-mapping.js';
-export { AppscopeError, type ErrorCode, isAppscopeError } from './errors.js';
+export { type CreateAccountResult, createAccount, getAccount, listAccounts } from './domain/accounts.js';
+export { type Actor, OPERATOR } from './domain/actor.js';
+export {
+  getAppVersion,
+  listAppVersions,
+  releaseAppVersion,
+  type UploadAppVersionInput,
+  type UploadAppVersionResult,
+  uploadAppVersion,
+} from './domain/app-versions.js';
+export { getApp } from './domain/apps.js';
+export {
+  type AuditBreak,
+  type AuditEntry,
+  type AuditVerification,
+  listAudit,
+  verifyAudit,
+} from './domain/audit.js';
+export { createDomain, type Domain, type DomainOptions } from './domain/context.js';
+export { DomainError } from './domain/domain-error.js';
+export {
+  type Application,
+  type AppscopeEvent,
+  EVENT_TYPES,
+  type EventType,
+  getEvent,
+  type ListEventsInput,
+  listEvents,
+} from './domain/events.js';
+export {
+  getInstall,
+  type InstallAppInput,
+  type InstallAppResult,
+  installApp,
+  type ListInstallsInput,
+  listInstalls,
+  reauthorizeInstall,
+  uninstallApp,
+} from './domain/installs.js';
+export {
+  type AccountPrincipal,
+  type AppPrincipal,
+  type AuthFailureReason,
+  type AuthResult,
+  actorFromPrincipal,
+  authenticateKey,
+  type CreateInstallKeyInput,
+  createAccountSecretKey,
+  createAppSecretKey,
+  createInstallKey,
+  getKey,
+  type InstallPrincipal,
+  listKeys,
+  type Principal,
+  resolvePlatformInstall,
+  revokeKey,
+  rollKey,
+  setKeyExpiry,
+} from './domain/keys.js';
+export {
+  type Account,
+  type ApiKey,
+  type App,
+  type AppVersion,
+  type CreatedKey,
+  type Install,
+  installEffectiveSet,
+  type KeyStatus,
+} from './domain/objects.js';
+export { maskKey } from './domain/secrets.js';
+export { AppscopeError, type ErrorCode, httpStatusOf, isAppscopeError } from './errors.js';
+export {
+  DATABASE_FILE,
+  DEFAULT_DATA_DIR,
+  type OpenStoreOptions,
+  openStore,
+  resolveStoreTarget,
+  type StoreTarget,
+  storeTargetFrom,
+} from './store/open.js';
+export type { ChangeListener, Mode, Store, StoreChange, StoreTransaction } from './store/store.js';

@@ -1,0 +1,550 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Kysely, sql } from 'kysely';
+import { AppscopeError, isAppscopeError } from '../errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js';
+import type { Database } from './schema.js';
+import type {
+  AccountRow,
+  AppPatch,
+  AppRow,
+  AppVersionRow,
+  AuditHead,
+  AuditRow,
+  ChangeListener,
+  EventFilter,
+  EventRow,
+  IdempotencyRow,
+  InstallFilter,
+  InstallPatch,
+  InstallRow,
+  KeyFilter,
+  KeyPatch,
+  KeyRow,
+  Mode,
+  NewEventRow,
+  Store,
+  StoreChange,
+  StoreDialect,
+  StoreTransaction,
+  TimeRange,
+  TransactionOptions,
+} from './store.js';
+
+/** How a transaction starts: a snapshot read, a serialized write, or a schema migration. */
+export type TransactionKind = 'read' | 'write' | 'migrate';
+
+/**
+ * The slice of a database engine the shared store needs: how to start each kind of
+ * transaction, how to tell other processes about changes, and how to classify driver errors.
+ * Everything else (the queries) is one kysely code for both engines.
+ */
+export interface DialectAdapter {
+  readonly dialect: StoreDialect;
+  readonly location: string;
+  readonly db: Kysely<Database>;
+  begin(conn: Kysely<Database>, kind: TransactionKind): Promise<void>;
+  /** Called inside a write transaction just before COMMIT (PostgreSQL sends NOTIFY here). */
+  publish(conn: Kysely<Database>, changes: readonly StoreChange[]): Promise<void>;
+  /** Starts delivering other processes' changes to `emit`; returns a function that stops it. */
+  watch(emit: (change: StoreChange) => void): () => void;
+  /** `busy` for lock timeouts and contention; anything else the driver throws is a store failure. */
+  classify(error: unknown): 'busy' | 'store';
+  destroy(): Promise<void>;
+}
+
+const MAX_LIST = 1000;
+
+/** Runs one driver call, turning what it throws into `ERR_STORE` / `ERR_STORE_BUSY`. */
+type DriverGuard = <T>(operation: () => Promise<T>) => Promise<T>;
+
+/**
+ * The one `Store` implementation, over a kysely instance and a dialect adapter.
+ * @internal open it with `openStore`
+ */
+export class KyselyStore implements Store {
+  readonly dialect: StoreDialect;
+  readonly location: string;
+  readonly #adapter: DialectAdapter;
+  readonly #inTransaction = new AsyncLocalStorage<true>();
+  readonly #listeners = new Set<ChangeListener>();
+  #stopWatching: (() => void) | undefined;
+  #closed = false;
+
+  constructor(adapter: DialectAdapter) {
+    this.#adapter = adapter;
+    this.dialect = adapter.dialect;
+    this.location = adapter.location;
+  }
+
+  /** Applies every pending migration in one transaction; refuses a database newer than this code. */
+  async migrate(): Promise<void> {
+    await this.#run('migrate', async (conn, driver) =>
+      driver(async () => {
+        await sql`create table if not exists appscope_migrations (
+        version integer primary key,
+        name text not null,
+        applied_at text not null
+      )`.execute(conn);
+        const applied = new Set(
+          (await conn.selectFrom('appscope_migrations').select('version').execute()).map((r) => r.version),
+        );
+        const newest = Math.max(0, ...applied);
+        if (newest > SCHEMA_VERSION) {
+          throw new AppscopeError(
+            'ERR_STORE_SCHEMA',
+            `the database at ${this.location} has schema version ${newest}, newer than this appscope (${SCHEMA_VERSION}): upgrade appscope`,
+          );
+        }
+        for (const migration of MIGRATIONS) {
+          if (applied.has(migration.version)) continue;
+          for (const statement of migration.up(this.dialect)) await sql.raw(statement).execute(conn);
+          await conn
+            .insertInto('appscope_migrations')
+            .values({
+              version: migration.version,
+              name: migration.name,
+              applied_at: new Date().toISOString(),
+            })
+            .execute();
+        }
+        return [];
+      }),
+    );
+  }
+
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    if (this.#inTransaction.getStore() === true) {
+      throw new Error('store transactions cannot nest: pass the open transaction down instead');
+    }
+    const kind: TransactionKind = options?.readOnly === true ? 'read' : 'write';
+    let result!: T;
+    const changes = await this.#run(kind, async (conn, driver) => {
+      const tx = new KyselyTransaction(conn, kind === 'read', driver);
+      result = await this.#inTransaction.run(true, () => fn(tx));
+      return tx.changes;
+    });
+    for (const change of changes) this.#emit(change);
+    return result;
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.#listeners.add(listener);
+    if (this.#listeners.size === 1 && !this.#closed) {
+      this.#stopWatching = this.#adapter.watch((change) => this.#emit(change));
+    }
+    return () => {
+      if (!this.#listeners.delete(listener)) return;
+      if (this.#listeners.size === 0) {
+        this.#stopWatching?.();
+        this.#stopWatching = undefined;
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopWatching?.();
+    this.#stopWatching = undefined;
+    this.#listeners.clear();
+    await this.#adapter.destroy();
+  }
+
+  /** One transaction on one connection; returns the changes to emit after COMMIT. */
+  async #run(
+    kind: TransactionKind,
+    body: (conn: Kysely<Database>, driver: DriverGuard) => Promise<readonly StoreChange[]>,
+  ): Promise<readonly StoreChange[]> {
+    if (this.#closed) throw new AppscopeError('ERR_STORE', 'the store is closed');
+    const driver: DriverGuard = async (operation) => {
+      try {
+        return await operation();
+      } catch (error) {
+        throw this.#storeError(error);
+      }
+    };
+    // Errors from the caller's function pass through as they are; everything the driver throws
+    // (connecting, BEGIN, queries, COMMIT) becomes ERR_STORE or ERR_STORE_BUSY.
+    let failedInBody = false;
+    try {
+      return await this.#adapter.db.connection().execute(async (conn) => {
+        try {
+          // Inside the try: a BEGIN that half-succeeded (PostgreSQL: BEGIN ran, the lock timed out)
+          // must be rolled back before the connection goes back to the pool.
+          await driver(() => this.#adapter.begin(conn, kind));
+          let changes: StoreChange[];
+          try {
+            changes = dedupe(await body(conn, driver));
+          } catch (error) {
+            failedInBody = true;
+            throw error;
+          }
+          if (changes.length > 0) await driver(() => this.#adapter.publish(conn, changes));
+          await driver(() => sql`commit`.execute(conn));
+          return changes;
+        } catch (error) {
+          try {
+            await sql`rollback`.execute(conn);
+          } catch {
+            // The connection is broken; the original error is the one to report.
+          }
+          throw error;
+        }
+      });
+    } catch (error) {
+      throw failedInBody ? error : this.#storeError(error);
+    }
+  }
+
+  #storeError(error: unknown): unknown {
+    if (isAppscopeError(error)) return error;
+    const detail = error instanceof Error ? error.message : String(error);
+    return this.#adapter.classify(error) === 'busy'
+      ? new AppscopeError('ERR_STORE_BUSY', `the store is busy, try again: ${detail}`, { cause: error })
+      : new AppscopeError('ERR_STORE', `the store failed: ${detail}`, { cause: error });
+  }
+
+  #emit(change: StoreChange): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure is its own; it must not undo a committed change or stop the others.
+      }
+    }
+  }
+}
+
+function dedupe(changes: readonly StoreChange[]): StoreChange[] {
+  const seen = new Set<string>();
+  const out: StoreChange[] = [];
+  for (const change of changes) {
+    const key = change.kind === 'reset' ? 'reset' : `${change.kind}:${change.id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(change);
+  }
+  return out;
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined) return MAX_LIST;
+  return Math.max(1, Math.min(MAX_LIST, Math.floor(limit)));
+}
+
+/** The operations of one open transaction, on one connection. */
+class KyselyTransaction implements StoreTransaction {
+  readonly changes: StoreChange[] = [];
+  readonly #conn: Kysely<Database>;
+  readonly #readOnly: boolean;
+  readonly #driver: DriverGuard;
+
+  constructor(conn: Kysely<Database>, readOnly: boolean, driver: DriverGuard) {
+    this.#conn = conn;
+    this.#readOnly = readOnly;
+    this.#driver = driver;
+  }
+
+  #writable(): Kysely<Database> {
+    if (this.#readOnly) throw new Error('a read-only transaction cannot write');
+    return this.#conn;
+  }
+
+  insertAccount(row: AccountRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('accounts').values(row).execute();
+    });
+  }
+
+  getAccount(id: string): Promise<AccountRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    });
+  }
+
+  listAccounts(): Promise<AccountRow[]> {
+    return this.#driver(async () => {
+      return this.#conn.selectFrom('accounts').selectAll().orderBy('created').orderBy('id').execute();
+    });
+  }
+
+  insertApp(row: AppRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('apps').values(row).execute();
+    });
+  }
+
+  getApp(id: string): Promise<AppRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+    });
+  }
+
+  updateApp(id: string, patch: AppPatch): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().updateTable('apps').set(patch).where('id', '=', id).execute();
+    });
+  }
+
+  insertAppVersion(row: AppVersionRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('app_versions').values(row).execute();
+    });
+  }
+
+  getAppVersion(appId: string, version: string): Promise<AppVersionRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn
+        .selectFrom('app_versions')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('version', '=', version)
+        .executeTakeFirst();
+    });
+  }
+
+  setAppVersionReleased(appId: string, version: string, released: number): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable()
+        .updateTable('app_versions')
+        .set({ released })
+        .where('app_id', '=', appId)
+        .where('version', '=', version)
+        .where('released', 'is', null)
+        .execute();
+    });
+  }
+
+  listAppVersions(appId: string): Promise<AppVersionRow[]> {
+    return this.#driver(async () => {
+      return this.#conn
+        .selectFrom('app_versions')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .orderBy('seq')
+        .execute();
+    });
+  }
+
+  insertInstall(row: InstallRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('installs').values(row).execute();
+    });
+  }
+
+  getInstall(id: string): Promise<InstallRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn.selectFrom('installs').selectAll().where('id', '=', id).executeTakeFirst();
+    });
+  }
+
+  findActiveInstall(appId: string, accountId: string, mode: Mode): Promise<InstallRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn
+        .selectFrom('installs')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('account_id', '=', accountId)
+        .where('mode', '=', mode)
+        .where('status', '=', 'installed')
+        .executeTakeFirst();
+    });
+  }
+
+  listInstalls(filter: InstallFilter): Promise<InstallRow[]> {
+    return this.#driver(async () => {
+      let query = this.#conn.selectFrom('installs').selectAll();
+      if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+      if (filter.appId !== undefined) query = query.where('app_id', '=', filter.appId);
+      if (filter.mode !== undefined) query = query.where('mode', '=', filter.mode);
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+      if (filter.createdBy !== undefined) query = query.where('created_by', '=', filter.createdBy);
+      if (filter.approvalRequired === true) {
+        query = query.where('status', '=', 'installed').where('permissions_pending', '<>', '[]');
+      } else if (filter.approvalRequired === false) {
+        query = query.where((eb) =>
+          eb.or([eb('status', '<>', 'installed'), eb('permissions_pending', '=', '[]')]),
+        );
+      }
+      query = whereCreated(query, filter.created);
+      const after = filter.after;
+      if (after !== undefined) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('created', '<', after.created),
+            eb.and([eb('created', '=', after.created), eb('id', '<', after.id)]),
+          ]),
+        );
+      }
+      return query.orderBy('created', 'desc').orderBy('id', 'desc').limit(clampLimit(filter.limit)).execute();
+    });
+  }
+
+  updateInstall(id: string, patch: InstallPatch): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().updateTable('installs').set(patch).where('id', '=', id).execute();
+    });
+  }
+
+  insertKey(row: KeyRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('api_keys').values(row).execute();
+    });
+  }
+
+  getKey(id: string): Promise<KeyRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    });
+  }
+
+  getKeyBySecretHash(secretHash: string): Promise<KeyRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('secret_hash', '=', secretHash)
+        .executeTakeFirst();
+    });
+  }
+
+  listKeys(filter: KeyFilter): Promise<KeyRow[]> {
+    return this.#driver(async () => {
+      let query = this.#conn.selectFrom('api_keys').selectAll();
+      if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+      if (filter.appId !== undefined) query = query.where('app_id', '=', filter.appId);
+      if (filter.installId !== undefined) query = query.where('install_id', '=', filter.installId);
+      if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+      if (filter.mode !== undefined) query = query.where('mode', '=', filter.mode);
+      if (filter.unrevoked === true) query = query.where('revoked', 'is', null);
+      return query.orderBy('created').orderBy('id').execute();
+    });
+  }
+
+  updateKey(id: string, patch: KeyPatch): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().updateTable('api_keys').set(patch).where('id', '=', id).execute();
+    });
+  }
+
+  insertEvent(row: NewEventRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('events').values(row).execute();
+    });
+  }
+
+  getEvent(id: string): Promise<EventRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+    });
+  }
+
+  listEvents(filter: EventFilter): Promise<EventRow[]> {
+    return this.#driver(async () => {
+      let query = this.#conn.selectFrom('events').selectAll();
+      if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+      if (filter.appId !== undefined) query = query.where('app_id', '=', filter.appId);
+      if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+      if (filter.mode !== undefined) query = query.where('mode', '=', filter.mode);
+      if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);
+      query = whereCreated(query, filter.created);
+      return query.orderBy('seq', 'desc').limit(clampLimit(filter.limit)).execute();
+    });
+  }
+
+  getAuditHead(): Promise<AuditHead> {
+    return this.#driver(async () => {
+      const head = await this.#conn
+        .selectFrom('audit_head')
+        .select(['seq', 'hash'])
+        .where('id', '=', 1)
+        .executeTakeFirst();
+      if (head === undefined) throw new AppscopeError('ERR_STORE', 'the audit chain head is missing');
+      return head;
+    });
+  }
+
+  appendAudit(row: AuditRow): Promise<void> {
+    return this.#driver(async () => {
+      const conn = this.#writable();
+      await conn.insertInto('audit_log').values(row).execute();
+      const moved = await conn
+        .updateTable('audit_head')
+        .set({ seq: row.seq, hash: row.hash })
+        .where('id', '=', 1)
+        .where('seq', '=', row.seq - 1)
+        .where('hash', '=', row.prev_hash)
+        .executeTakeFirst();
+      if (moved.numUpdatedRows !== 1n) {
+        throw new AppscopeError('ERR_STORE', `audit row ${row.seq} does not follow the chain head`);
+      }
+    });
+  }
+
+  listAudit(afterSeq: number, limit: number): Promise<AuditRow[]> {
+    return this.#driver(async () => {
+      return this.#conn
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(clampLimit(limit))
+        .execute();
+    });
+  }
+
+  getIdempotencyRecord(scope: string, key: string, since: number): Promise<IdempotencyRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('scope', '=', scope)
+        .where('key', '=', key)
+        .where('created', '>=', since)
+        .executeTakeFirst();
+    });
+  }
+
+  putIdempotencyRecord(row: IdempotencyRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable()
+        .insertInto('idempotency_keys')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['scope', 'key']).doUpdateSet({
+            fingerprint: row.fingerprint,
+            status: row.status,
+            body: row.body,
+            request_id: row.request_id,
+            created: row.created,
+          }),
+        )
+        .execute();
+    });
+  }
+
+  pruneIdempotencyRecords(before: number): Promise<number> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .deleteFrom('idempotency_keys')
+        .where('created', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  notify(change: StoreChange): void {
+    if (this.#readOnly) throw new Error('a read-only transaction cannot notify changes');
+    this.changes.push(change);
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the helper applies to any select over a table with `created`
+function whereCreated<Q extends { where: (...args: any[]) => Q }>(query: Q, range: TimeRange | undefined): Q {
+  if (range === undefined) return query;
+  if (range.gt !== undefined) query = query.where('created', '>', range.gt);
+  if (range.gte !== undefined) query = query.where('created', '>=', range.gte);
+  if (range.lt !== undefined) query = query.where('created', '<', range.lt);
+  if (range.lte !== undefined) query = query.where('created', '<=', range.lte);
+  return query;
+}

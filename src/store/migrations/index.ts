@@ -1,0 +1,20 @@
+import type { StoreDialect } from '../store.js';
+import { initial } from './0001-initial.js';
+import { idempotencyKeys } from './0002-idempotency-keys.js';
+
+/**
+ * One versioned schema change. `up` returns the SQL statements for a dialect; the runner
+ * applies every pending migration in one transaction and records it in `appscope_migrations`.
+ * Migrations are append-only: never edit one that has shipped, add the next number.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(dialect: StoreDialect): string[];
+}
+
+/** Every migration, in order. */
+export const MIGRATIONS: readonly Migration[] = [initial, idempotencyKeys];
+
+/** The schema version this code expects. */
+export const SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,0 +1,309 @@
+/**
+ * The `Store` is the only way the domain reaches a database. It is small on purpose: one
+ * method per thing the domain needs, every flow inside one {@link Store.transaction}, and a
+ * change hook for caches. SQLite (embedded default) and PostgreSQL implement it with the same
+ * query code (see `kysely-store.ts`); the conformance suite in `test/store/` runs on both.
+ *
+ * Rows are plain data in the database's own shape (snake_case, JSON arrays as canonical text,
+ * times as unix seconds); the domain turns them into the public objects.
+ */
+
+/** Which database engine a store runs on. */
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** Test or live data; every install, key and event belongs to exactly one. */
+export type Mode = 'test' | 'live';
+
+/** `accounts`: one row per account. */
+export interface AccountRow {
+  readonly id: string;
+  readonly name: string;
+  readonly created: number;
+}
+
+/** How an app calls the API (`oauth` is not supported yet). */
+export type AppAccessType = 'restricted_api_key' | 'platform';
+/** Who may install an app: anyone, or only its developer. */
+export type AppDistributionType = 'public' | 'private';
+
+/** `apps`: one row per app id. */
+export interface AppRow {
+  readonly id: string;
+  readonly owner_account_id: string;
+  readonly name: string;
+  readonly access_type: AppAccessType;
+  readonly distribution_type: AppDistributionType;
+  /** The released version every install runs; null until the first release. */
+  readonly current_version: string | null;
+  readonly created: number;
+  readonly updated: number;
+}
+
+/** `app_versions`: one row per uploaded version. */
+export interface AppVersionRow {
+  readonly app_id: string;
+  readonly version: string;
+  /** Upload order within the app, from 1; releases only move forward in this order. */
+  readonly seq: number;
+  /** The validated manifest as JSON text, exactly as stored (versions are immutable). */
+  readonly manifest: string;
+  /** Requested permission names as a JSON array (sorted, unique). */
+  readonly permissions: string;
+  readonly created: number;
+  /** When the version was first released, or null. */
+  readonly released: number | null;
+}
+
+/** An install is live until uninstalled; uninstalled rows stay as history. */
+export type InstallStatus = 'installed' | 'uninstalled';
+
+/** `installs`: one app on one account in one mode. */
+export interface InstallRow {
+  readonly id: string;
+  readonly app_id: string;
+  readonly account_id: string;
+  readonly mode: Mode;
+  readonly status: InstallStatus;
+  /** JSON array of granted names (sorted). */
+  readonly permissions_granted: string;
+  /** JSON array of pending names (sorted). */
+  readonly permissions_pending: string;
+  readonly created_by: string;
+  readonly created: number;
+  readonly updated: number;
+}
+
+/** What a key authenticates as: an account, a platform app, or one app install. */
+export type KeyKind = 'account' | 'app' | 'install';
+
+/** `api_keys`: a key's hash, hint, owner and lifecycle (never the secret). */
+export interface KeyRow {
+  readonly id: string;
+  readonly kind: KeyKind;
+  readonly mode: Mode;
+  /** The account the key belongs to: the account itself, the app's developer, or the installing account. */
+  readonly account_id: string;
+  readonly app_id: string | null;
+  readonly install_id: string | null;
+  /** Hex SHA-256 of the whole secret; the secret itself is never stored. */
+  readonly secret_hash: string;
+  /** The secret's last four characters, for display. */
+  readonly hint: string;
+  /** JSON array of the names the key is narrowed to, or null for the install's whole effective set. */
+  readonly permissions: string | null;
+  readonly created: number;
+  readonly created_by: string;
+  readonly expires_at: number | null;
+  readonly revoked: number | null;
+  /** The key that replaced this one when it was rolled. */
+  readonly rolled_to: string | null;
+}
+
+/** `events`: one Stripe-shaped event, ordered by `seq`. */
+export interface EventRow {
+  readonly seq: number;
+  readonly id: string;
+  readonly type: string;
+  readonly account_id: string;
+  readonly app_id: string | null;
+  readonly mode: Mode;
+  readonly created: number;
+  /** The whole event object as JSON text. */
+  readonly body: string;
+}
+
+/** An event before the database numbers it. */
+export type NewEventRow = Omit<EventRow, 'seq'>;
+
+/** `audit_log`: one hash-chained audit entry. */
+export interface AuditRow {
+  readonly seq: number;
+  /** ISO-8601 time with milliseconds. */
+  readonly at: string;
+  /** JSON of the actor (never a secret). */
+  readonly actor: string;
+  readonly action: string;
+  readonly target_type: string;
+  readonly target_id: string;
+  /** Canonical JSON of the target before the change, or null when it was created. */
+  readonly before: string | null;
+  /** Canonical JSON of the target after the change, or null when it was deleted. */
+  readonly after: string | null;
+  readonly prev_hash: string;
+  readonly hash: string;
+}
+
+/** The end of the audit chain: the last row's sequence number and hash (0 and the genesis hash when empty). */
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** A stored answer to a POST with an `Idempotency-Key`, replayed to retries of the same request. */
+export interface IdempotencyRow {
+  /** Whose key it is, e.g. `acct_…:test` (keys are unique per scope). */
+  readonly scope: string;
+  readonly key: string;
+  /** Hash of the request, so a reused key with a different request can be refused. */
+  readonly fingerprint: string;
+  readonly status: number;
+  /** The response body as JSON text. */
+  readonly body: string;
+  readonly request_id: string;
+  readonly created: number;
+}
+
+/** Unix-seconds range filter, Stripe's `created[gte]=…` shape. */
+export interface TimeRange {
+  readonly gt?: number;
+  readonly gte?: number;
+  readonly lt?: number;
+  readonly lte?: number;
+}
+
+/** Filters for {@link StoreTransaction.listInstalls} (all optional, combined with AND). */
+export interface InstallFilter {
+  readonly accountId?: string;
+  readonly appId?: string;
+  readonly mode?: Mode;
+  readonly status?: InstallStatus;
+  readonly approvalRequired?: boolean;
+  readonly createdBy?: string;
+  readonly created?: TimeRange;
+  /** Return rows that sort after this one (newest first: `created` desc, then `id` desc). */
+  readonly after?: { readonly created: number; readonly id: string };
+  readonly limit?: number;
+}
+
+/** Filters for {@link StoreTransaction.listKeys}. */
+export interface KeyFilter {
+  readonly accountId?: string;
+  readonly appId?: string;
+  readonly installId?: string;
+  readonly kind?: KeyKind;
+  readonly mode?: Mode;
+  /** Only keys not revoked (expiry is the caller's business: it depends on the clock). */
+  readonly unrevoked?: boolean;
+}
+
+/** Filters for {@link StoreTransaction.listEvents}. */
+export interface EventFilter {
+  readonly accountId?: string;
+  readonly appId?: string;
+  readonly type?: string;
+  readonly mode?: Mode;
+  readonly created?: TimeRange;
+  /** Return events older than the one with this `seq` (newest first). */
+  readonly beforeSeq?: number;
+  readonly limit?: number;
+}
+
+/** The install columns a flow may change. */
+export type InstallPatch = Partial<
+  Pick<InstallRow, 'status' | 'permissions_granted' | 'permissions_pending' | 'updated'>
+>;
+/** The key columns a flow may change. */
+export type KeyPatch = Partial<Pick<KeyRow, 'expires_at' | 'revoked' | 'rolled_to'>>;
+/** The app columns a release may change. */
+export type AppPatch = Partial<Pick<AppRow, 'name' | 'distribution_type' | 'current_version' | 'updated'>>;
+
+/**
+ * A change that caches must hear about. `reset` means "changes may have been missed, drop
+ * everything" (a lost LISTEN connection, or another process writing a SQLite file).
+ */
+export type StoreChange =
+  | { readonly kind: 'account' | 'app' | 'install' | 'key'; readonly id: string }
+  | { readonly kind: 'reset' };
+
+/** Called with each committed change (see {@link Store.onChange}). */
+export type ChangeListener = (change: StoreChange) => void;
+
+/** How {@link Store.transaction} runs. */
+export interface TransactionOptions {
+  /**
+   * A read-only transaction sees one consistent snapshot and never waits for writers.
+   * Write transactions (the default) are serialized: SQLite `BEGIN IMMEDIATE`, PostgreSQL a
+   * row lock on the audit chain head taken first.
+   */
+  readonly readOnly?: boolean;
+}
+
+/** The operations available inside one transaction. */
+export interface StoreTransaction {
+  insertAccount(row: AccountRow): Promise<void>;
+  getAccount(id: string): Promise<AccountRow | undefined>;
+  listAccounts(): Promise<AccountRow[]>;
+
+  insertApp(row: AppRow): Promise<void>;
+  getApp(id: string): Promise<AppRow | undefined>;
+  updateApp(id: string, patch: AppPatch): Promise<void>;
+
+  insertAppVersion(row: AppVersionRow): Promise<void>;
+  getAppVersion(appId: string, version: string): Promise<AppVersionRow | undefined>;
+  /** Records the first release of a version (versions are otherwise immutable). */
+  setAppVersionReleased(appId: string, version: string, released: number): Promise<void>;
+  /** Versions of an app in upload order. */
+  listAppVersions(appId: string): Promise<AppVersionRow[]>;
+
+  insertInstall(row: InstallRow): Promise<void>;
+  getInstall(id: string): Promise<InstallRow | undefined>;
+  /** The install of an app on an account in a mode with status `installed`, if any. */
+  findActiveInstall(appId: string, accountId: string, mode: Mode): Promise<InstallRow | undefined>;
+  listInstalls(filter: InstallFilter): Promise<InstallRow[]>;
+  updateInstall(id: string, patch: InstallPatch): Promise<void>;
+
+  insertKey(row: KeyRow): Promise<void>;
+  getKey(id: string): Promise<KeyRow | undefined>;
+  getKeyBySecretHash(secretHash: string): Promise<KeyRow | undefined>;
+  listKeys(filter: KeyFilter): Promise<KeyRow[]>;
+  updateKey(id: string, patch: KeyPatch): Promise<void>;
+
+  insertEvent(row: NewEventRow): Promise<void>;
+  getEvent(id: string): Promise<EventRow | undefined>;
+  listEvents(filter: EventFilter): Promise<EventRow[]>;
+
+  getAuditHead(): Promise<AuditHead>;
+  /** Appends a row and moves the head; `row.seq` must be head + 1 and `row.prev_hash` the head's hash. */
+  appendAudit(row: AuditRow): Promise<void>;
+  /** Rows with `seq > afterSeq`, in order. */
+  listAudit(afterSeq: number, limit: number): Promise<AuditRow[]>;
+
+  /** The stored answer for `key` in `scope` if it was created at or after `since` (unix seconds). */
+  getIdempotencyRecord(scope: string, key: string, since: number): Promise<IdempotencyRow | undefined>;
+  /** Stores (or replaces an expired) answer for a key. */
+  putIdempotencyRecord(row: IdempotencyRow): Promise<void>;
+  /** Deletes answers created before `before` (unix seconds); returns how many. */
+  pruneIdempotencyRecords(before: number): Promise<number>;
+
+  /** Queues a change notification, delivered to listeners only if the transaction commits. */
+  notify(change: StoreChange): void;
+}
+
+/**
+ * A database holding appscope's state. Open one with `openStore`.
+ * @example
+ * const store = await openStore('sqlite::memory:');
+ * const account = await store.transaction((tx) => tx.getAccount('acct_123'), { readOnly: true });
+ * await store.close();
+ */
+export interface Store {
+  readonly dialect: StoreDialect;
+  /** Where the store lives, with any password masked (for logs and `--json` output). */
+  readonly location: string;
+  /**
+   * Runs `fn` in one transaction: commit when it resolves, roll back when it throws (the error
+   * is rethrown). Driver failures are thrown as `ERR_STORE`, never swallowed. Transactions
+   * cannot nest.
+   */
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Calls `listener` after a committed transaction changed accounts, apps, installs or keys —
+   * in this process, and (PostgreSQL: LISTEN/NOTIFY; SQLite file: `data_version` polling) from
+   * other processes. Returns an unsubscribe function.
+   */
+  onChange(listener: ChangeListener): () => void;
+  close(): Promise<void>;
+}
+
+/** `prev_hash` of the first audit row: 64 zeros. */
+export const GENESIS_HASH = '0'.repeat(64);
