@@ -1,8 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { formatIssues } from '../core/issues.js';
 import { isAppscopeError } from '../errors.js';
+import { registerAccounts } from './accounts.js';
+import { registerApps } from './apps.js';
+import { registerAudit } from './audit.js';
 import { registerEndpointsResolve } from './endpoints-resolve.js';
+import { registerInstalls } from './installs.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, printJson, processIo } from './io.js';
+import { registerKeys } from './keys.js';
 import { registerManifestDiff } from './manifest-diff.js';
 import { registerManifestEdits } from './manifest-edit.js';
 import { registerManifestValidate } from './manifest-validate.js';
@@ -16,6 +21,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
       'permissions for third-party apps on an API: catalog, manifests, consent, keys and a gateway',
     )
     .option('--catalog <path>', 'use a custom catalog file instead of the built-in Stripe Apps catalog')
+    .option(
+      '--data-dir <dir>',
+      'where the embedded database lives (default ./.appscope; or APPSCOPE_DATABASE_URL)',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -31,6 +40,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerManifestValidate(manifest, io, setExit);
   registerManifestDiff(manifest, io);
   registerManifestEdits(program, io);
+
+  registerAccounts(program, io);
+  registerApps(program, io);
+  registerInstalls(program, io);
+  registerKeys(program, io);
+  registerAudit(program, io, setExit);
 
   for (const command of allCommands(program))
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -1,0 +1,126 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Logger } from 'pino';
+import type { Catalog } from '../core/catalog/catalog.js';
+import type { RouteTable } from '../core/routes/route-table.js';
+import type { Domain } from '../domain/context.js';
+import { newRequestId } from '../http/request-id.js';
+import { ApiError } from '../http/stripe-error.js';
+import { type DecisionSink, NO_DECISIONS } from './decisions.js';
+import { toApiError } from './errors.js';
+import { registerInstallApi } from './install-api.js';
+
+/** Limits every request is held to; a request past one is refused, never truncated. */
+export interface ServerLimits {
+  /** Largest request body, in bytes (default 1 MiB). */
+  readonly bodyBytes: number;
+  /** Time allowed for a whole request, headers and body, in ms (default 30 s): slow clients time out. */
+  readonly requestTimeoutMs: number;
+  /** Time allowed for the request headers, in ms (default 10 s). */
+  readonly headersTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
+  bodyBytes: 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+});
+
+export interface ServerOptions {
+  readonly domain: Domain;
+  readonly routes: RouteTable;
+  /** A pino logger for structured JSON logs, or false for none (tests). */
+  readonly logger?: Logger | false;
+  readonly limits?: Partial<ServerLimits>;
+  /** Where gateway decisions go (the batched decision log in `serve`). */
+  readonly decisions?: DecisionSink;
+}
+
+/** What route plugins get: the domain, the compiled route table and the catalog. */
+export interface ServerContext {
+  readonly domain: Domain;
+  readonly routes: RouteTable;
+  readonly catalog: Catalog;
+  readonly limits: ServerLimits;
+  readonly decisions: DecisionSink;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The raw request body, exactly as received (undefined when there was none). */
+    rawBody: Buffer | undefined;
+  }
+}
+
+/**
+ * Builds the appscope HTTP server: the Install API under `/v1/apps/…`. Every response carries
+ * a `Request-Id`; every error is Stripe-shaped; bodies are kept as raw bytes so that what is
+ * decided on is exactly what is forwarded.
+ */
+export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+  const limits: ServerLimits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
+  const app: FastifyInstance = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
+    genReqId: () => newRequestId(),
+    requestIdHeader: false,
+    disableRequestLogging: true,
+    bodyLimit: limits.bodyBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.requestTimeoutMs,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: {
+      maxParamLength: 256,
+      caseSensitive: true,
+      ignoreTrailingSlash: false,
+      ignoreDuplicateSlashes: false,
+    },
+  });
+  app.server.headersTimeout = limits.headersTimeoutMs;
+
+  // Bodies stay raw; each route reads them with the parser it needs (form, for the Stripe API).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.decorateRequest('rawBody', undefined);
+  app.addHook('preHandler', async (request) => {
+    request.rawBody = Buffer.isBuffer(request.body) ? request.body : undefined;
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('request-id', request.id);
+  });
+
+  app.setErrorHandler(async (error, request, reply) => sendError(reply, request, error));
+  app.setNotFoundHandler(async (request, reply) =>
+    sendError(
+      reply,
+      request,
+      new ApiError(404, {
+        type: 'invalid_request_error',
+        message: `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}).`,
+      }),
+    ),
+  );
+
+  const context: ServerContext = {
+    domain: options.domain,
+    routes: options.routes,
+    catalog: options.domain.catalog,
+    limits,
+    decisions: options.decisions ?? NO_DECISIONS,
+  };
+  registerInstallApi(app, context);
+  return app;
+}
+
+/** Sends any error Stripe-shaped; unexpected ones are logged with the request id and become a plain 500. */
+export function sendError(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {
+  const { apiError, unexpected } = toApiError(error, request.id);
+  if (unexpected) request.log.error({ err: error, requestId: request.id }, 'unexpected error');
+  for (const [name, value] of Object.entries(apiError.headers)) reply.header(name, value);
+  return reply.code(apiError.status).type('application/json').send(apiError.toJSON());
+}
