@@ -7,7 +7,6 @@ import type { Issue } from './core/issues.js';
 export type ErrorCode =
   | 'ERR_FILE_READ'
   | 'ERR_FILE_WRITE'
-  | 'ERR_JSON_PARSE'
   | 'ERR_CATALOG_INVALID'
   | 'ERR_MANIFEST_INVALID'
   | 'ERR_MANIFEST_EDIT'
@@ -67,7 +66,6 @@ export function isAppscopeError(error: unknown, code?: ErrorCode): error is Apps
  * listed are internal failures and map to 500, so that internals never leak as a 4xx.
  */
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
-  ERR_JSON_PARSE: 400,
   ERR_MANIFEST_INVALID: 400,
   ERR_UNKNOWN_PERMISSION: 400,
   ERR_USAGE: 400,
