@@ -89,8 +89,9 @@ export {
   validateRouteTable,
 } from './core/routes/route-table.js';
 export { STRIPE_MAPPING } from './core/routes/stripe-mapping.js';
+export { type DashboardContext, type DashboardOptions, registerDashboard } from './dashboard/dashboard.js';
 export { type CreateAccountResult, createAccount, getAccount, listAccounts } from './domain/accounts.js';
-export { type Actor, OPERATOR } from './domain/actor.js';
+export { type Actor, OPERATOR, requireRole, USER_ROLES, type UserRole } from './domain/actor.js';
 export {
   getAppVersion,
   listAppVersions,
@@ -158,8 +159,41 @@ export {
   installEffectiveSet,
   type KeyStatus,
 } from './domain/objects.js';
+export { checkPasswordStrength, hashPassword, verifyPassword } from './domain/passwords.js';
 export { maskKey } from './domain/secrets.js';
+export { type SetShadowModeInput, setShadowMode } from './domain/shadow-mode.js';
+export {
+  type CreateUserInput,
+  type CreateUserResult,
+  checkUserPassword,
+  createUser,
+  listUsers,
+  type User,
+} from './domain/users.js';
+export { createEmulator } from './emulator/emulator.js';
+export { startEmulatorServer } from './emulator/server.js';
 export { AppscopeError, type ErrorCode, httpStatusOf, isAppscopeError } from './errors.js';
+export {
+  ACCEPTED_PERMISSIONS_HEADER,
+  type Denial,
+  DenialBuilder,
+  type RequiredPermissions,
+} from './gateway/denial.js';
+export { EVENT_PERMISSIONS, type EventPermissionRule } from './gateway/event-permissions.js';
+export { compileEventVisibility, type EventVisibility } from './gateway/event-visibility.js';
+export { registerGateway, SHADOW_DECISION_HEADER } from './gateway/gateway.js';
+export { checkFormBody, checkHeaders, checkTarget } from './gateway/hygiene.js';
+export {
+  DEFAULT_GATEWAY_LIMITS,
+  type EmulatorUpstreamOptions,
+  type GatewayLimits,
+  type GatewayOptions,
+  type GatewayUpstreamOptions,
+  type HttpUpstreamOptions,
+} from './gateway/options.js';
+export { createPrincipalCache, type PrincipalCache } from './gateway/principal-cache.js';
+export type { Upstream, UpstreamRequest, UpstreamResponse } from './gateway/upstream.js';
+export { createServer, type ServerLimits, type ServerOptions } from './server/app.js';
 export {
   DATABASE_FILE,
   DEFAULT_DATA_DIR,

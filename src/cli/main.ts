@@ -5,14 +5,18 @@ import { registerAccounts } from './accounts.js';
 import { registerApps } from './apps.js';
 import { registerAudit } from './audit.js';
 import { registerEndpointsResolve } from './endpoints-resolve.js';
+import { registerExplainRequest } from './explain-request.js';
 import { registerInstalls } from './installs.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, printJson, processIo } from './io.js';
 import { registerKeys } from './keys.js';
+import { registerLogs } from './logs.js';
 import { registerManifestDiff } from './manifest-diff.js';
 import { registerManifestEdits } from './manifest-edit.js';
 import { registerManifestValidate } from './manifest-validate.js';
 import { registerPermissionsExplain } from './permissions-explain.js';
 import { registerPermissionsList } from './permissions-list.js';
+import { registerServe } from './serve.js';
+import { registerUsers } from './users.js';
 
 /** Builds the `appscope` program; each command lives in its own file. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void = () => {}): Command {
@@ -46,6 +50,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerInstalls(program, io);
   registerKeys(program, io);
   registerAudit(program, io, setExit);
+  registerServe(program, io);
+  registerExplainRequest(program, io, setExit);
+  registerLogs(program, io);
+  registerUsers(program, io);
 
   for (const command of allCommands(program))
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

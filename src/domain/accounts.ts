@@ -59,8 +59,7 @@ export async function getAccount(
   input: { readonly actor: Actor; readonly account: string },
 ): Promise<Account> {
   const actor = input.actor;
-  if (actor.type === 'account_key' && actor.account !== input.account)
-    throw notFound('account', input.account);
+  if (actor.type !== 'operator' && actor.account !== input.account) throw notFound('account', input.account);
   const row = await readFlow(domain, (tx) => tx.getAccount(input.account));
   if (row === undefined) throw notFound('account', input.account, 'account');
   return toAccount(row);
@@ -69,7 +68,7 @@ export async function getAccount(
 /** Every account, oldest first (operators only; an account key gets its own account). */
 export async function listAccounts(domain: Domain, input: { readonly actor: Actor }): Promise<Account[]> {
   const actor = input.actor;
-  if (actor.type === 'account_key') return [await getAccount(domain, { actor, account: actor.account })];
+  if (actor.type !== 'operator') return [await getAccount(domain, { actor, account: actor.account })];
   const rows = await readFlow(domain, (tx) => tx.listAccounts());
   return rows.map(toAccount);
 }

@@ -1,11 +1,19 @@
-import type { Mode } from '../store/store.js';
+import type { Mode, UserRoleName } from '../store/store.js';
 import { DomainError, invalidParameter } from './domain-error.js';
+
+/** What a dashboard user may do: `admin` everything, `developer` app settings, `view_only` look. */
+export type UserRole = UserRoleName;
+
+/** Every role, most powerful first. */
+export const USER_ROLES: readonly UserRole[] = ['admin', 'developer', 'view_only'];
 
 /**
  * Who makes a change; recorded in the audit log with every change (never a secret).
  * - `operator`: someone with the database itself (the CLI on the local store); may act on any account.
  * - `account_key`: an admin using an account's secret key (`sk_…`); may act on that account
  *   only, and only on objects in the key's mode.
+ * - `user`: someone signed in to the dashboard, with a role on one account, acting in the mode
+ *   they switched to. Only an `admin` changes state ({@link requireRole}).
  */
 export type Actor =
   | { readonly type: 'operator'; readonly name?: string }
@@ -14,20 +22,50 @@ export type Actor =
       readonly account: string;
       readonly key: string;
       readonly livemode: boolean;
+    }
+  | {
+      readonly type: 'user';
+      readonly account: string;
+      /** The user's id (`usr_…`). */
+      readonly user: string;
+      readonly email: string;
+      readonly role: UserRole;
+      readonly livemode: boolean;
     };
 
 /** The local operator (CLI), unnamed. */
 export const OPERATOR: Actor = Object.freeze({ type: 'operator' });
 
-/** A short label for `created_by` fields: the key id, or `operator[:name]`. */
+/** A short label for `created_by` fields: the key id, the user id, or `operator[:name]`. */
 export function actorLabel(actor: Actor): string {
   if (actor.type === 'account_key') return actor.key;
+  if (actor.type === 'user') return actor.user;
   return actor.name === undefined ? 'operator' : `operator:${actor.name}`;
 }
 
-/** True when the actor administers `accountId`. */
+/**
+ * True when the actor administers `accountId` (reads and, with {@link requireRole}, writes):
+ * an operator any account, an account key or a user their own.
+ */
 export function administers(actor: Actor, accountId: string): boolean {
   return actor.type === 'operator' || actor.account === accountId;
+}
+
+/**
+ * Refuses (`ERR_FORBIDDEN`) a dashboard user whose role is below `role`: state changes need
+ * `admin`; app settings accept `developer`. Operators and account keys act as admins.
+ * @example
+ * requireRole(actor, 'admin'); // throws for a `view_only` or `developer` user
+ */
+export function requireRole(actor: Actor, role: Exclude<UserRole, 'view_only'>): void {
+  if (actor.type !== 'user') return;
+  if (actor.role === 'admin' || (role === 'developer' && actor.role === 'developer')) return;
+  throw new DomainError(
+    'ERR_FORBIDDEN',
+    role === 'admin'
+      ? `user \`${actor.email}\` has the \`${actor.role}\` role: only an admin can make this change`
+      : `user \`${actor.email}\` has the \`${actor.role}\` role: only an admin or a developer can change app settings`,
+  );
 }
 
 /**
@@ -35,7 +73,7 @@ export function administers(actor: Actor, accountId: string): boolean {
  * names. An account key naming another account gets `notFound` (nothing is revealed).
  */
 export function accountFor(actor: Actor, account: string | undefined, notFound: () => Error): string {
-  if (actor.type === 'account_key') {
+  if (actor.type !== 'operator') {
     if (account !== undefined && account !== actor.account) throw notFound();
     return actor.account;
   }
@@ -50,8 +88,8 @@ export function checkMode(value: unknown, param = 'mode'): Mode {
 }
 
 /**
- * The mode an operation acts in: an account key's own mode (naming the other one is an error),
- * or the operator's choice (default `test`).
+ * The mode an operation acts in: an account key's (or user's) own mode (naming the other one is
+ * an error), or the operator's choice (default `test`).
  */
 export function modeFor(actor: Actor, mode: Mode | undefined): Mode {
   if (mode !== undefined) checkMode(mode);
@@ -60,21 +98,25 @@ export function modeFor(actor: Actor, mode: Mode | undefined): Mode {
   if (mode !== undefined && mode !== own) {
     throw new DomainError(
       'ERR_MODE_MISMATCH',
-      `a ${own}-mode key cannot act in ${mode} mode: use a \`sk_${mode}_…\` key`,
+      actor.type === 'user'
+        ? `you are in ${own} mode: switch to ${mode} mode to act in it`
+        : `a ${own}-mode key cannot act in ${mode} mode: use a \`sk_${mode}_…\` key`,
       { param: 'mode' },
     );
   }
   return own;
 }
 
-/** Refuses an account key acting on an object of the other mode. */
+/** Refuses an account key (or a user) acting on an object of the other mode. */
 export function requireSameMode(actor: Actor, mode: Mode, what: string, id: string): void {
-  if (actor.type !== 'account_key') return;
+  if (actor.type === 'operator') return;
   const own: Mode = actor.livemode ? 'live' : 'test';
   if (own !== mode) {
     throw new DomainError(
       'ERR_MODE_MISMATCH',
-      `${what} \`${id}\` exists in ${mode} mode, but a ${own}-mode key was used: use a \`sk_${mode}_…\` key`,
+      actor.type === 'user'
+        ? `${what} \`${id}\` exists in ${mode} mode, but you are in ${own} mode: switch to ${mode} mode`
+        : `${what} \`${id}\` exists in ${mode} mode, but a ${own}-mode key was used: use a \`sk_${mode}_…\` key`,
     );
   }
 }

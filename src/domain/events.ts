@@ -116,7 +116,7 @@ export async function listEvents(
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw invalidParameter('limit', '`limit` must be an integer from 1 to 100');
   }
-  const scoped = input.actor.type === 'account_key';
+  const scoped = input.actor.type !== 'operator';
   const account = scoped
     ? accountFor(input.actor, input.account, () => notFound('account', input.account ?? ''))
     : input.account;
@@ -158,7 +158,7 @@ export async function getEvent(
   const actor = input.actor;
   if (
     row === undefined ||
-    (actor.type === 'account_key' &&
+    (actor.type !== 'operator' &&
       (row.account_id !== actor.account || (row.mode === 'live') !== actor.livemode))
   ) {
     throw notFound('event', input.event, 'id');

@@ -1,5 +1,5 @@
 import type { AuditHead, StoreChange, StoreTransaction } from '../store/store.js';
-import type { Actor } from './actor.js';
+import { type Actor, requireRole, type UserRole } from './actor.js';
 import { type AuditInput, appendAudit } from './audit.js';
 import { type Domain, toSeconds } from './context.js';
 import { type AppscopeEvent, type EventInput, insertEvent } from './events.js';
@@ -22,8 +22,17 @@ export interface Flow {
   notify(change: StoreChange): void;
 }
 
-/** Runs `fn` as one flow in one write transaction. */
-export async function writeFlow<T>(domain: Domain, actor: Actor, fn: (flow: Flow) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` as one flow in one write transaction. A dashboard user below `options.role`
+ * (default `admin`; app settings pass `developer`) is refused with `ERR_FORBIDDEN` first.
+ */
+export async function writeFlow<T>(
+  domain: Domain,
+  actor: Actor,
+  fn: (flow: Flow) => Promise<T>,
+  options: { readonly role?: Exclude<UserRole, 'view_only'> } = {},
+): Promise<T> {
+  requireRole(actor, options.role ?? 'admin');
   return domain.store.transaction(async (tx) => {
     const now = domain.clock();
     const at = new Date(now).toISOString();

@@ -182,10 +182,10 @@ export async function listInstalls(
     throw invalidParameter('limit', '`limit` must be an integer from 1 to 100');
   }
   const account =
-    actor.type === 'account_key'
+    actor.type !== 'operator'
       ? accountFor(actor, input.account, () => notFound('account', input.account ?? '', 'account'))
       : input.account;
-  const mode = actor.type === 'account_key' ? modeFor(actor, input.mode) : input.mode;
+  const mode = actor.type !== 'operator' ? modeFor(actor, input.mode) : input.mode;
   return readFlow(domain, async (tx) => {
     let after: { created: number; id: string } | undefined;
     if (input.startingAfter !== undefined) {

@@ -402,10 +402,10 @@ export async function listKeys(
 ): Promise<ApiKey[]> {
   const actor = input.actor;
   const account =
-    actor.type === 'account_key'
+    actor.type !== 'operator'
       ? accountFor(actor, input.account, () => notFound('account', input.account ?? '', 'account'))
       : input.account;
-  const mode = actor.type === 'account_key' ? modeFor(actor, undefined) : undefined;
+  const mode = actor.type !== 'operator' ? modeFor(actor, undefined) : undefined;
   return readFlow(domain, async (tx, seconds) => {
     const rows = await tx.listKeys({
       ...(account === undefined ? {} : { accountId: account }),
@@ -430,6 +430,8 @@ interface PrincipalBase {
   readonly livemode: boolean;
   /** The account the key belongs to: the account, the app's developer, or the installing account. */
   readonly account: string;
+  /** When the key stops working (unix seconds), or null; a cached principal must not outlive it. */
+  readonly expiresAt: number | null;
 }
 
 /** An account's secret key: full access to the account's own data. */
@@ -452,6 +454,10 @@ export interface InstallPrincipal extends PrincipalBase {
   readonly permissions: PermissionSet;
   readonly granted: readonly string[];
   readonly narrowedTo: readonly string[] | null;
+  /** Permissions the app requests that await an admin's approval (not in `permissions`). */
+  readonly pending: readonly string[];
+  /** Shadow mode: the gateway forwards what it would deny and logs it as `shadow_denied`. */
+  readonly shadowMode: boolean;
 }
 
 /** Who an authenticated key acts as. */
@@ -517,7 +523,12 @@ export async function authenticateKey(
         return failure('revoked', secret);
       }
       if (row.expires_at !== null && seconds >= row.expires_at) return failure('expired', secret);
-      const base = { key: row.id, livemode: row.mode === 'live', account: row.account_id };
+      const base = {
+        key: row.id,
+        livemode: row.mode === 'live',
+        account: row.account_id,
+        expiresAt: row.expires_at,
+      };
       if (row.kind === 'account') return { ok: true, principal: { type: 'account', ...base } };
       if (row.kind === 'app') return { ok: true, principal: { type: 'app', app: row.app_id!, ...base } };
       const install = row.install_id === null ? undefined : await tx.getInstall(row.install_id);
@@ -537,6 +548,8 @@ export async function authenticateKey(
           permissions,
           granted,
           narrowedTo,
+          pending: parseNames(install.permissions_pending),
+          shadowMode: install.shadow_mode === true,
         },
       };
     },
@@ -566,11 +579,14 @@ export async function resolvePlatformInstall(
     key: principal.key,
     livemode: principal.livemode,
     account: install.account_id,
+    expiresAt: principal.expiresAt,
     install: install.id,
     app: install.app_id,
     permissions: domain.catalog.closure(granted),
     granted,
     narrowedTo: null,
+    pending: parseNames(install.permissions_pending),
+    shadowMode: install.shadow_mode === true,
   };
 }
 

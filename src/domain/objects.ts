@@ -67,6 +67,8 @@ export interface Install {
   readonly permissions_pending: readonly string[];
   /** True while permissions are pending: an admin must reauthorize. */
   readonly approval_required: boolean;
+  /** appscope: the gateway forwards what it would deny and logs it as `shadow_denied`. */
+  readonly shadow_mode: boolean;
   readonly created_by: string;
   readonly created: number;
 }
@@ -163,6 +165,7 @@ export function toInstall(row: InstallRow): Install {
     permissions_granted: parseNames(row.permissions_granted),
     permissions_pending: pending,
     approval_required: row.status === 'installed' && pending.length > 0,
+    shadow_mode: row.shadow_mode === true,
     created_by: row.created_by,
     created: row.created,
   };

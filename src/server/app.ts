@@ -7,12 +7,17 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Catalog } from '../core/catalog/catalog.js';
 import type { RouteTable } from '../core/routes/route-table.js';
+import { type DashboardOptions, registerDashboard } from '../dashboard/dashboard.js';
 import type { Domain } from '../domain/context.js';
+import { answerClientError } from '../gateway/client-error.js';
+import { registerGateway } from '../gateway/gateway.js';
+import type { GatewayOptions } from '../gateway/options.js';
 import { newRequestId } from '../http/request-id.js';
 import { ApiError } from '../http/stripe-error.js';
 import { type DecisionSink, NO_DECISIONS } from './decisions.js';
 import { toApiError } from './errors.js';
 import { registerInstallApi } from './install-api.js';
+import { createMetrics, type GatewayMetrics } from './metrics.js';
 
 /** Limits every request is held to; a request past one is refused, never truncated. */
 export interface ServerLimits {
@@ -38,6 +43,12 @@ export interface ServerOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Where gateway decisions go (the batched decision log in `serve`). */
   readonly decisions?: DecisionSink;
+  /** Options of the web dashboard at `/dashboard` (cookies, sessions, sign-in limits). */
+  readonly dashboard?: DashboardOptions;
+  /** Serve the Stripe API under `/v1/` through the enforcement gateway, to this upstream. */
+  readonly gateway?: GatewayOptions;
+  /** Metrics served at `GET /metrics` (default: a fresh registry for this server). */
+  readonly metrics?: GatewayMetrics;
 }
 
 /** What route plugins get: the domain, the compiled route table and the catalog. */
@@ -73,6 +84,11 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     connectionTimeout: limits.requestTimeoutMs,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (error, request, reply) => {
+      reply.header('request-id', request.id);
+      sendError(reply, request, error);
+    },
     routerOptions: {
       maxParamLength: 256,
       caseSensitive: true,
@@ -114,6 +130,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     decisions: options.decisions ?? NO_DECISIONS,
   };
   registerInstallApi(app, context);
+  registerDashboard(app, context, options.dashboard ?? {});
+  if (options.gateway !== undefined) registerGateway(app, context, options.gateway);
+  const metrics = options.metrics ?? createMetrics();
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await metrics.render();
+    return reply.type(contentType).send(body);
+  });
   return app;
 }
 

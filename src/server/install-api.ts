@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DECISION_OUTCOMES, type ListDecisionsInput, listDecisions } from '../domain/decisions.js';
 import {
   getInstall,
   installApp,
@@ -7,6 +8,7 @@ import {
   uninstallApp,
 } from '../domain/installs.js';
 import { createInstallKey, getKey, listKeys, revokeKey, rollKey, setKeyExpiry } from '../domain/keys.js';
+import { setShadowMode } from '../domain/shadow-mode.js';
 import {
   type FormObject,
   parseForm,
@@ -15,7 +17,7 @@ import {
   stringParam,
 } from '../http/form.js';
 import { invalidRequest, parameterMissing, resourceMissing } from '../http/stripe-error.js';
-import type { TimeRange } from '../store/store.js';
+import type { DecisionOutcome, TimeRange } from '../store/store.js';
 import type { ServerContext } from './app.js';
 import { authenticateAdmin } from './authenticate.js';
 import { withIdempotency } from './idempotency.js';
@@ -92,12 +94,26 @@ export function registerInstallApi(app: FastifyInstance, context: ServerContext)
     return getInstall(domain, { actor, install: request.params.install });
   });
 
-  // Reauthorize: approve every pending permission.
+  // Reauthorize: approve every pending permission. With `shadow_mode`, only set shadow mode.
   app.post<{ Params: { install: string } }>('/v1/apps/installs/:install', async (request, reply) => {
     const actor = await authenticateAdmin(domain, request);
     return withIdempotency(context, request, reply, actor, async () => {
       const form = bodyForm(request);
-      rejectUnknownParams(form, ['expected_pending', 'expand']);
+      rejectUnknownParams(form, ['expected_pending', 'shadow_mode', 'expand']);
+      const shadow = stringParam(form, 'shadow_mode');
+      if (shadow !== undefined) {
+        if (form['expected_pending'] !== undefined) {
+          throw invalidRequest(
+            'Set `shadow_mode` and reauthorize (`expected_pending`) in separate requests.',
+            {
+              code: 'parameters_exclusive',
+              param: 'shadow_mode',
+            },
+          );
+        }
+        const enabled = booleanValue(shadow, 'shadow_mode');
+        return setShadowMode(domain, { actor, install: request.params.install, enabled });
+      }
       const expected = stringListParam(form, 'expected_pending');
       return reauthorizeInstall(domain, {
         actor,
@@ -207,6 +223,21 @@ export function registerInstallApi(app: FastifyInstance, context: ServerContext)
       });
     },
   );
+
+  // ---- the decision log (newest first): the whole account, or one install
+  app.get('/v1/apps/decisions', async (request) => {
+    const actor = await authenticateAdmin(domain, request);
+    const page = await listDecisions(domain, { actor, ...decisionFilters(queryForm(request), true) });
+    return { object: 'list', data: page.data, has_more: page.has_more, url: '/v1/apps/decisions' };
+  });
+
+  app.get<{ Params: { install: string } }>('/v1/apps/installs/:install/decisions', async (request) => {
+    const actor = await authenticateAdmin(domain, request);
+    const filters = decisionFilters(queryForm(request), false);
+    const page = await listDecisions(domain, { actor, ...filters, install: request.params.install });
+    const url = `/v1/apps/installs/${request.params.install}/decisions`;
+    return { object: 'list', data: page.data, has_more: page.has_more, url };
+  });
 }
 
 /** A key that belongs to the install in the path (404 otherwise, revealing nothing). */
@@ -294,4 +325,49 @@ function timeRange(form: FormObject, name: string): TimeRange | undefined {
     if (n !== undefined) range[op] = n;
   }
   return range as TimeRange;
+}
+
+/** `GET …/decisions` parameters: `created` in unix seconds becomes a millisecond range. */
+function decisionFilters(form: FormObject, withInstall: boolean): Omit<ListDecisionsInput, 'actor'> {
+  rejectUnknownParams(form, [
+    ...(withInstall ? ['install'] : []),
+    'outcome',
+    'route',
+    'permission',
+    'request_id',
+    'created',
+    'limit',
+    'starting_after',
+    'expand',
+  ]);
+  const outcome = stringParam(form, 'outcome');
+  if (outcome !== undefined && !DECISION_OUTCOMES.includes(outcome as DecisionOutcome)) {
+    throw invalidRequest(`Invalid outcome: must be one of ${DECISION_OUTCOMES.join(', ')}.`, {
+      code: 'parameter_invalid',
+      param: 'outcome',
+    });
+  }
+  const limit = integerParam(form, 'limit');
+  if (limit !== undefined && (limit < 1 || limit > 100)) {
+    throw invalidRequest('Invalid limit: must be between 1 and 100.', {
+      code: 'parameter_invalid',
+      param: 'limit',
+    });
+  }
+  const created = timeRange(form, 'created');
+  const since = created?.gte ?? (created?.gt === undefined ? undefined : created.gt + 1);
+  const until = created?.lt ?? (created?.lte === undefined ? undefined : created.lte + 1);
+  const filters: Record<string, unknown> = {
+    install: withInstall ? stringParam(form, 'install') : undefined,
+    outcome,
+    route: stringParam(form, 'route'),
+    permission: stringParam(form, 'permission'),
+    requestId: stringParam(form, 'request_id'),
+    since: since === undefined ? undefined : since * 1000,
+    until: until === undefined ? undefined : until * 1000,
+    limit,
+    startingAfter: stringParam(form, 'starting_after'),
+  };
+  for (const key of Object.keys(filters)) if (filters[key] === undefined) delete filters[key];
+  return filters as Omit<ListDecisionsInput, 'actor'>;
 }

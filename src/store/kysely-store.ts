@@ -1,6 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Kysely, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SqlBool,
+  sql,
+} from 'kysely';
 import { AppscopeError, isAppscopeError } from '../errors.js';
+import { DECISION_COLUMN_LIST, DECISION_COLUMNS } from './decision-columns.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js';
 import type { Database } from './schema.js';
 import type {
@@ -11,6 +19,10 @@ import type {
   AuditHead,
   AuditRow,
   ChangeListener,
+  DecisionCounts,
+  DecisionDropRow,
+  DecisionFilter,
+  DecisionRow,
   EventFilter,
   EventRow,
   IdempotencyRow,
@@ -21,13 +33,16 @@ import type {
   KeyPatch,
   KeyRow,
   Mode,
+  NewDecisionRow,
   NewEventRow,
+  SessionRow,
   Store,
   StoreChange,
   StoreDialect,
   StoreTransaction,
   TimeRange,
   TransactionOptions,
+  UserRow,
 } from './store.js';
 
 /** How a transaction starts: a snapshot read, a serialized write, or a schema migration. */
@@ -119,7 +134,7 @@ export class KyselyStore implements Store {
     const kind: TransactionKind = options?.readOnly === true ? 'read' : 'write';
     let result!: T;
     const changes = await this.#run(kind, async (conn, driver) => {
-      const tx = new KyselyTransaction(conn, kind === 'read', driver);
+      const tx = new KyselyTransaction(conn, kind === 'read', driver, this.dialect);
       result = await this.#inTransaction.run(true, () => fn(tx));
       return tx.changes;
     });
@@ -227,6 +242,14 @@ function dedupe(changes: readonly StoreChange[]): StoreChange[] {
   return out;
 }
 
+/** An install as the domain sees it: `shadow_mode` a boolean (SQLite stores 0/1). */
+function installRow(
+  row: (Omit<InstallRow, 'shadow_mode'> & { shadow_mode: boolean | number }) | undefined,
+): InstallRow | undefined {
+  if (row === undefined) return undefined;
+  return { ...row, shadow_mode: row.shadow_mode === true || row.shadow_mode === 1 };
+}
+
 function clampLimit(limit: number | undefined): number {
   if (limit === undefined) return MAX_LIST;
   return Math.max(1, Math.min(MAX_LIST, Math.floor(limit)));
@@ -238,11 +261,13 @@ class KyselyTransaction implements StoreTransaction {
   readonly #conn: Kysely<Database>;
   readonly #readOnly: boolean;
   readonly #driver: DriverGuard;
+  readonly #dialect: StoreDialect;
 
-  constructor(conn: Kysely<Database>, readOnly: boolean, driver: DriverGuard) {
+  constructor(conn: Kysely<Database>, readOnly: boolean, driver: DriverGuard, dialect: StoreDialect) {
     this.#conn = conn;
     this.#readOnly = readOnly;
     this.#driver = driver;
+    this.#dialect = dialect;
   }
 
   #writable(): Kysely<Database> {
@@ -328,26 +353,33 @@ class KyselyTransaction implements StoreTransaction {
 
   insertInstall(row: InstallRow): Promise<void> {
     return this.#driver(async () => {
-      await this.#writable().insertInto('installs').values(row).execute();
+      await this.#writable()
+        .insertInto('installs')
+        .values({ ...row, shadow_mode: row.shadow_mode === true ? 1 : 0 })
+        .execute();
     });
   }
 
   getInstall(id: string): Promise<InstallRow | undefined> {
     return this.#driver(async () => {
-      return this.#conn.selectFrom('installs').selectAll().where('id', '=', id).executeTakeFirst();
+      return installRow(
+        await this.#conn.selectFrom('installs').selectAll().where('id', '=', id).executeTakeFirst(),
+      );
     });
   }
 
   findActiveInstall(appId: string, accountId: string, mode: Mode): Promise<InstallRow | undefined> {
     return this.#driver(async () => {
-      return this.#conn
-        .selectFrom('installs')
-        .selectAll()
-        .where('app_id', '=', appId)
-        .where('account_id', '=', accountId)
-        .where('mode', '=', mode)
-        .where('status', '=', 'installed')
-        .executeTakeFirst();
+      return installRow(
+        await this.#conn
+          .selectFrom('installs')
+          .selectAll()
+          .where('app_id', '=', appId)
+          .where('account_id', '=', accountId)
+          .where('mode', '=', mode)
+          .where('status', '=', 'installed')
+          .executeTakeFirst(),
+      );
     });
   }
 
@@ -376,13 +408,23 @@ class KyselyTransaction implements StoreTransaction {
           ]),
         );
       }
-      return query.orderBy('created', 'desc').orderBy('id', 'desc').limit(clampLimit(filter.limit)).execute();
+      const rows = await query
+        .orderBy('created', 'desc')
+        .orderBy('id', 'desc')
+        .limit(clampLimit(filter.limit))
+        .execute();
+      return rows.map((row) => installRow(row)!);
     });
   }
 
   updateInstall(id: string, patch: InstallPatch): Promise<void> {
     return this.#driver(async () => {
-      await this.#writable().updateTable('installs').set(patch).where('id', '=', id).execute();
+      const { shadow_mode, ...rest } = patch;
+      await this.#writable()
+        .updateTable('installs')
+        .set(shadow_mode === undefined ? rest : { ...rest, shadow_mode: shadow_mode ? 1 : 0 })
+        .where('id', '=', id)
+        .execute();
     });
   }
 
@@ -533,10 +575,231 @@ class KyselyTransaction implements StoreTransaction {
     });
   }
 
+  insertDecisions(rows: readonly NewDecisionRow[]): Promise<void> {
+    return this.#driver(async () => {
+      const conn = this.#writable();
+      // The hot write path of the decision log: precompiled SQL, no query builder per row.
+      if (this.#dialect === 'postgres') {
+        const columns = DECISION_COLUMNS.map(() => [] as unknown[]);
+        for (const row of rows) {
+          DECISION_COLUMNS.forEach((column, c) => {
+            columns[c]!.push(row[column]);
+          });
+        }
+        await conn.executeQuery(CompiledQuery.raw(POSTGRES_DECISION_INSERT, columns));
+        return;
+      }
+      for (let i = 0; i < rows.length; i += DECISION_CHUNK) {
+        const chunk = rows.slice(i, i + DECISION_CHUNK);
+        const parameters: unknown[] = [];
+        for (const row of chunk) for (const column of DECISION_COLUMNS) parameters.push(row[column]);
+        await conn.executeQuery(CompiledQuery.raw(sqliteDecisionInsert(chunk.length), parameters));
+      }
+    });
+  }
+
+  listDecisions(filter: DecisionFilter): Promise<DecisionRow[]> {
+    return this.#driver(async () => {
+      const before = filter.before;
+      return this.#conn
+        .selectFrom('decisions')
+        .selectAll()
+        .where((eb) => {
+          const conditions = decisionConditions(eb, filter);
+          if (before !== undefined) {
+            conditions.push(
+              eb.or([
+                eb('time', '<', before.time),
+                eb.and([eb('time', '=', before.time), eb('seq', '<', before.seq)]),
+              ]),
+            );
+          }
+          return eb.and(conditions);
+        })
+        .orderBy('time', 'desc')
+        .orderBy('seq', 'desc')
+        .limit(clampLimit(filter.limit))
+        .execute();
+    });
+  }
+
+  countDecisions(filter: DecisionFilter): Promise<DecisionCounts> {
+    return this.#driver(async () => {
+      const rows = await this.#conn
+        .selectFrom('decisions')
+        .select((eb) => ['outcome', eb.fn.countAll().as('count')])
+        .where((eb) => eb.and(decisionConditions(eb, filter)))
+        .groupBy('outcome')
+        .execute();
+      const outcomes = { allowed: 0, denied: 0, shadow_denied: 0 };
+      for (const row of rows) outcomes[row.outcome] = Number(row.count);
+      const drops = await this.#conn
+        .selectFrom('decision_drops')
+        .select((eb) => [eb.fn.sum<number>('dropped').as('dropped'), eb.fn.max('time').as('last')])
+        .where((eb) => {
+          const conditions: Expression<SqlBool>[] = [];
+          if (filter.since !== undefined) conditions.push(eb('time', '>=', filter.since));
+          if (filter.until !== undefined) conditions.push(eb('time', '<', filter.until));
+          return eb.and(conditions);
+        })
+        .executeTakeFirst();
+      return {
+        outcomes,
+        dropped: Number(drops?.dropped ?? 0),
+        lastDrop: drops?.last === null || drops?.last === undefined ? null : Number(drops.last),
+      };
+    });
+  }
+
+  insertDecisionDrop(row: DecisionDropRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable()
+        .insertInto('decision_drops')
+        .values({ ...row })
+        .execute();
+    });
+  }
+
+  pruneDecisions(before: number, limit?: number): Promise<number> {
+    return this.#driver(async () => {
+      const conn = this.#writable();
+      const result =
+        limit === undefined
+          ? await conn.deleteFrom('decisions').where('time', '<', before).executeTakeFirst()
+          : await conn
+              .deleteFrom('decisions')
+              .where('seq', 'in', (eb) =>
+                eb
+                  .selectFrom('decisions')
+                  .select('seq')
+                  .where('time', '<', before)
+                  .orderBy('seq')
+                  .limit(Math.max(1, Math.floor(limit))),
+              )
+              .executeTakeFirst();
+      await conn.deleteFrom('decision_drops').where('time', '<', before).execute();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  insertUser(row: UserRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('users').values(row).execute();
+    });
+  }
+
+  getUser(id: string): Promise<UserRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    });
+  }
+
+  listUsersByEmail(email: string): Promise<UserRow[]> {
+    return this.#driver(async () => {
+      return this.#conn
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', email)
+        .orderBy('created')
+        .orderBy('id')
+        .execute();
+    });
+  }
+
+  listUsers(accountId: string): Promise<UserRow[]> {
+    return this.#driver(async () => {
+      return this.#conn
+        .selectFrom('users')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('created')
+        .orderBy('id')
+        .execute();
+    });
+  }
+
+  insertSession(row: SessionRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('sessions').values(row).execute();
+    });
+  }
+
+  getSession(idHash: string): Promise<SessionRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    });
+  }
+
+  updateSessionMode(idHash: string, mode: Mode): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().updateTable('sessions').set({ mode }).where('id_hash', '=', idHash).execute();
+    });
+  }
+
+  deleteSession(idHash: string): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+    });
+  }
+
+  pruneSessions(now: number): Promise<number> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .deleteFrom('sessions')
+        .where('expires', '<=', now)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
   notify(change: StoreChange): void {
     if (this.#readOnly) throw new Error('a read-only transaction cannot notify changes');
     this.changes.push(change);
   }
+}
+
+/** SQLite rows per statement: 15 parameters a row stays well under SQLite's limit of 32 766. */
+const DECISION_CHUNK = 200;
+
+/** PostgreSQL: the whole batch in one statement, one array parameter per column. */
+const POSTGRES_DECISION_INSERT = `insert into decisions (${DECISION_COLUMN_LIST}) select * from unnest(
+  $1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[],
+  $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::integer[], $15::double precision[])`;
+
+const sqliteInserts = new Map<number, string>();
+/** SQLite: `insert … values (?, …), …` for `count` rows (cached per count). */
+function sqliteDecisionInsert(count: number): string {
+  let text = sqliteInserts.get(count);
+  if (text === undefined) {
+    const row = `(${DECISION_COLUMNS.map(() => '?').join(', ')})`;
+    text = `insert into decisions (${DECISION_COLUMN_LIST}) values ${new Array<string>(count).fill(row).join(', ')}`;
+    sqliteInserts.set(count, text);
+  }
+  return text;
+}
+
+/** The WHERE conditions of a decision filter (everything but the cursor and the limit). */
+function decisionConditions(
+  eb: ExpressionBuilder<Database, 'decisions'>,
+  filter: DecisionFilter,
+): Expression<SqlBool>[] {
+  const conditions: Expression<SqlBool>[] = [];
+  if (filter.accountId !== undefined) conditions.push(eb('account_id', '=', filter.accountId));
+  if (filter.installId !== undefined) conditions.push(eb('install_id', '=', filter.installId));
+  if (filter.appId !== undefined) conditions.push(eb('app_id', '=', filter.appId));
+  if (filter.livemode !== undefined) conditions.push(eb('livemode', '=', filter.livemode ? 1 : 0));
+  if (filter.outcome !== undefined) conditions.push(eb('outcome', '=', filter.outcome));
+  if (filter.route !== undefined) conditions.push(eb('route', '=', filter.route));
+  if (filter.requestId !== undefined) conditions.push(eb('request_id', '=', filter.requestId));
+  if (filter.seq !== undefined) conditions.push(eb('seq', '=', filter.seq));
+  if (filter.since !== undefined) conditions.push(eb('time', '>=', filter.since));
+  if (filter.until !== undefined) conditions.push(eb('time', '<', filter.until));
+  if (filter.permission !== undefined) {
+    // The requirement is canonical JSON text: a name appears quoted. `_` and `%` are escaped.
+    const pattern = `%${JSON.stringify(filter.permission).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql<SqlBool>`${sql.ref('requirement')} like ${pattern} escape '\\'`);
+  }
+  return conditions;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the helper applies to any select over a table with `created`

@@ -68,6 +68,11 @@ export interface InstallRow {
   readonly permissions_granted: string;
   /** JSON array of pending names (sorted). */
   readonly permissions_pending: string;
+  /**
+   * Shadow mode (migration 3): the gateway forwards what it would deny and logs it as
+   * `shadow_denied`. Always present on rows the store returns; absent on insert means false.
+   */
+  readonly shadow_mode?: boolean;
   readonly created_by: string;
   readonly created: number;
   readonly updated: number;
@@ -153,6 +158,108 @@ export interface IdempotencyRow {
   readonly created: number;
 }
 
+/** Which way a gateway decision went; `shadow_denied` was forwarded (shadow mode) but would have been denied. */
+export type DecisionOutcome = 'allowed' | 'denied' | 'shadow_denied';
+
+/** `decisions`: one gateway decision, as the decision log wrote it (never a secret). */
+export interface DecisionRow {
+  /** Insertion order (assigned by the database). */
+  readonly seq: number;
+  /** Milliseconds since the epoch. */
+  readonly time: number;
+  readonly request_id: string;
+  readonly account_id: string | null;
+  readonly install_id: string | null;
+  readonly app_id: string | null;
+  /** The masked key, e.g. `rk_test_***…abcd`. */
+  readonly key_hint: string | null;
+  /** 1 for live mode, 0 for test mode. */
+  readonly livemode: number;
+  readonly method: string;
+  /** The matched route template, or null when no route matched. */
+  readonly route: string | null;
+  readonly path: string;
+  /** JSON array of groups, each a JSON array of alternatives. */
+  readonly requirement: string;
+  readonly outcome: DecisionOutcome;
+  /** JSON array of the unmet groups' alternatives. */
+  readonly missing: string;
+  readonly status: number | null;
+  readonly latency_ms: number;
+}
+
+/** A decision before the database numbers it. */
+export type NewDecisionRow = Omit<DecisionRow, 'seq'>;
+
+/** `decision_drops`: decisions the log dropped because its queue was full. */
+export interface DecisionDropRow {
+  /** When the drop was written (ms since the epoch). */
+  readonly time: number;
+  readonly dropped: number;
+  /** Times of the first and last dropped decision (ms). */
+  readonly first_time: number;
+  readonly last_time: number;
+}
+
+/** Filters for {@link StoreTransaction.listDecisions} and {@link StoreTransaction.countDecisions}. */
+export interface DecisionFilter {
+  readonly accountId?: string;
+  readonly installId?: string;
+  readonly appId?: string;
+  readonly livemode?: boolean;
+  readonly outcome?: DecisionOutcome;
+  readonly route?: string;
+  /** Decisions whose requirement names this permission. */
+  readonly permission?: string;
+  readonly requestId?: string;
+  /** The row with this `seq` (a cursor). */
+  readonly seq?: number;
+  /** Milliseconds, inclusive. */
+  readonly since?: number;
+  /** Milliseconds, exclusive. */
+  readonly until?: number;
+  /** Return rows that sort after this one (newest first: `time` desc, then `seq` desc). */
+  readonly before?: { readonly time: number; readonly seq: number };
+  readonly limit?: number;
+}
+
+/** Decision counts by outcome, and how many decisions were dropped, over a filter. */
+export interface DecisionCounts {
+  readonly outcomes: Readonly<Record<DecisionOutcome, number>>;
+  /** Dropped decisions recorded in the time range (drops carry no account or install). */
+  readonly dropped: number;
+  /** When the last drop in the range was written (ms), or null. */
+  readonly lastDrop: number | null;
+}
+
+/** A dashboard user's role on their account. */
+export type UserRoleName = 'admin' | 'developer' | 'view_only';
+
+/** `users`: one dashboard user of one account (email unique per account, stored lowercase). */
+export interface UserRow {
+  readonly id: string;
+  readonly account_id: string;
+  readonly email: string;
+  readonly role: UserRoleName;
+  /** `scrypt$N$r$p$salt$hash` (base64url); never the password. */
+  readonly password_hash: string;
+  readonly created: number;
+}
+
+/** `sessions`: one signed-in dashboard session; the session id itself is never stored. */
+export interface SessionRow {
+  /** Hex SHA-256 of the session id the browser holds in its cookie. */
+  readonly id_hash: string;
+  readonly user_id: string;
+  /** The session's CSRF token, echoed in every form. */
+  readonly csrf_secret: string;
+  /** The mode the dashboard shows and acts in. */
+  readonly mode: Mode;
+  readonly created: number;
+  /** Unix seconds; the session is refused from then on. */
+  readonly expires: number;
+}
+
 /** Unix-seconds range filter, Stripe's `created[gte]=…` shape. */
 export interface TimeRange {
   readonly gt?: number;
@@ -200,7 +307,7 @@ export interface EventFilter {
 
 /** The install columns a flow may change. */
 export type InstallPatch = Partial<
-  Pick<InstallRow, 'status' | 'permissions_granted' | 'permissions_pending' | 'updated'>
+  Pick<InstallRow, 'status' | 'permissions_granted' | 'permissions_pending' | 'shadow_mode' | 'updated'>
 >;
 /** The key columns a flow may change. */
 export type KeyPatch = Partial<Pick<KeyRow, 'expires_at' | 'revoked' | 'rolled_to'>>;
@@ -274,6 +381,34 @@ export interface StoreTransaction {
   putIdempotencyRecord(row: IdempotencyRow): Promise<void>;
   /** Deletes answers created before `before` (unix seconds); returns how many. */
   pruneIdempotencyRecords(before: number): Promise<number>;
+
+  /** Appends decisions (one batch from the decision log). */
+  insertDecisions(rows: readonly NewDecisionRow[]): Promise<void>;
+  /** Decisions newest first (`time` desc, then `seq` desc). */
+  listDecisions(filter: DecisionFilter): Promise<DecisionRow[]>;
+  /** Counts by outcome over `filter` (cursor and limit ignored), plus drops in its time range. */
+  countDecisions(filter: DecisionFilter): Promise<DecisionCounts>;
+  /** Records that the decision log dropped decisions. */
+  insertDecisionDrop(row: DecisionDropRow): Promise<void>;
+  /**
+   * Deletes decisions older than `before` (ms), at most `limit` of them (oldest first) when
+   * given, and the drop records older than `before`; returns how many decisions.
+   */
+  pruneDecisions(before: number, limit?: number): Promise<number>;
+
+  insertUser(row: UserRow): Promise<void>;
+  getUser(id: string): Promise<UserRow | undefined>;
+  /** Users with this (lowercase) email on any account, oldest first. */
+  listUsersByEmail(email: string): Promise<UserRow[]>;
+  /** An account's users, oldest first. */
+  listUsers(accountId: string): Promise<UserRow[]>;
+
+  insertSession(row: SessionRow): Promise<void>;
+  getSession(idHash: string): Promise<SessionRow | undefined>;
+  updateSessionMode(idHash: string, mode: Mode): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+  /** Deletes sessions that expired at or before `now` (unix seconds); returns how many. */
+  pruneSessions(now: number): Promise<number>;
 
   /** Queues a change notification, delivered to listeners only if the transaction commits. */
   notify(change: StoreChange): void;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppscopeError } from '../../src/errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations/index.js';
 import { openStore } from '../../src/store/open.js';
 import { GENESIS_HASH } from '../../src/store/store.js';
 import { DIALECTS, freshDatabases, suiteTitle } from './dialects.js';
@@ -17,10 +18,10 @@ for (const dialect of DIALECTS) {
       expect(head).toEqual({ seq: 0, hash: GENESIS_HASH });
       await db.open(); // again: nothing to apply
       const applied = await db.exec('select version, name from appscope_migrations order by version');
-      expect(applied.map((row) => [Number(row['version']), row['name']])).toEqual([
-        [1, 'initial'],
-        [2, 'idempotency_keys'],
-      ]);
+      expect(applied.map((row) => [Number(row['version']), row['name']])).toEqual(
+        MIGRATIONS.map((m) => [m.version, m.name]),
+      );
+      expect(applied.slice(0, 2).map((row) => row['name'])).toEqual(['initial', 'idempotency_keys']);
       await db.exec(`insert into appscope_migrations (version, name, applied_at) values (99, 'future', 'x')`);
       const error = await db.open().then(
         () => undefined,
@@ -28,7 +29,9 @@ for (const dialect of DIALECTS) {
       );
       expect(isAppscopeError(error, 'ERR_STORE_SCHEMA')).toBe(true);
       expect((error as Error).message).toMatch(
-        /has schema version 99, newer than this appscope \(2\): upgrade appscope$/,
+        new RegExp(
+          `has schema version 99, newer than this appscope \\(${SCHEMA_VERSION}\\): upgrade appscope$`,
+        ),
       );
     });
 

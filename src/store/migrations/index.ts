@@ -1,6 +1,9 @@
 import type { StoreDialect } from '../store.js';
 import { initial } from './0001-initial.js';
 import { idempotencyKeys } from './0002-idempotency-keys.js';
+import { installShadowMode } from './0003-install-shadow-mode.js';
+import { decisions } from './0004-decisions.js';
+import { usersSessions } from './0005-users-sessions.js';
 
 /**
  * One versioned schema change. `up` returns the SQL statements for a dialect; the runner
@@ -14,7 +17,13 @@ export interface Migration {
 }
 
 /** Every migration, in order. */
-export const MIGRATIONS: readonly Migration[] = [initial, idempotencyKeys];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  idempotencyKeys,
+  installShadowMode,
+  decisions,
+  usersSessions,
+];
 
 /** The schema version this code expects. */
 export const SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,0 +1,446 @@
+/**
+ * npm run bench:gateway — what the gateway costs on top of the API it protects, side by side in
+ * one run (autocannon, a warm-up, then the median of N runs per configuration):
+ *
+ *   (a) the emulator called directly over HTTP (the standalone emulator server)
+ *   (b) the same call through `appscope serve` with the in-process emulator
+ *   (c) the same call through `appscope serve --upstream` to the emulator of (a), a separate process
+ *   (d) the same call through a plain reverse proxy on the same HTTP stack to that emulator
+ *   (e) a denied call through (b)'s gateway
+ *
+ * Every server is the compiled build (`npm run build` runs first) in its own process, with its
+ * default settings (request logs at `info`, the decision log batching into SQLite). The load
+ * generator runs in this process; latency percentiles come from each response's own timing
+ * (autocannon's histograms round to whole milliseconds).
+ *
+ * Options: --quick (1 s runs), --runs N (rounds, default 5, at least 3), --duration S (default 4),
+ * --connections N (default 10), --only a,b,… (a subset; the goals need all five).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, freemem, loadavg, type as osType, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createAccount } from '../src/domain/accounts.js';
+import { OPERATOR } from '../src/domain/actor.js';
+import { uploadAppVersion } from '../src/domain/app-versions.js';
+import { createDomain } from '../src/domain/context.js';
+import { installApp } from '../src/domain/installs.js';
+import { openStore } from '../src/store/open.js';
+
+// ---- autocannon (no bundled types): the slice used here
+interface AutocannonResult {
+  readonly requests: { readonly average: number; readonly total: number };
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly duration: number;
+  readonly '2xx': number;
+}
+interface AutocannonInstance {
+  on(event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+}
+type Autocannon = (
+  options: Record<string, unknown>,
+  done: (error: Error | null, result: AutocannonResult) => void,
+) => AutocannonInstance;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '5' },
+    duration: { type: 'string' },
+    connections: { type: 'string', default: '10' },
+    only: { type: 'string' },
+    'serve-args': { type: 'string', default: '' },
+  },
+  strict: true,
+});
+const RUNS = Math.max(3, Number(flags.runs));
+const DURATION = Number(flags.duration ?? (flags.quick ? 1 : 4));
+const WARMUP = flags.quick ? 1 : 2;
+const CONNECTIONS = Number(flags.connections);
+/** `--only a,b,e`: measure only these configurations (the goals need all five). */
+const ONLY = new Set((flags.only ?? 'a,b,c,d,e').split(',').map((s) => s.trim()));
+/** `--serve-args="--log-level warn"`: extra options for both gateways (to see what a setting costs). */
+const SERVE_ARGS = (flags['serve-args'] ?? '').split(/\s+/).filter((arg) => arg !== '');
+
+const UPSTREAM_KEY = 'sk_test_benchUpstreamKey0123456789';
+const ALLOWED_PATH = '/v1/customers?limit=3';
+const DENIED_PATH = '/v1/charges?limit=3';
+
+// ---- processes
+const children: ChildProcess[] = [];
+
+/** Starts a server process and resolves with the first `http://…` URL it prints. */
+function start(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 30 s:\n${out}`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it started:\n${out}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve({ url: match[1]!, child });
+      }
+    });
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+function cleanup(): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+process.once('exit', cleanup);
+process.once('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+
+// ---- load
+interface Run {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly statuses: string;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function load(url: string, headers: Record<string, string>, seconds: number, expected: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    let times = new Float64Array(1 << 18);
+    let count = 0;
+    const statuses = new Map<number, number>();
+    const instance = autocannon(
+      { url, headers, connections: CONNECTIONS, duration: seconds, pipelining: 1 },
+      (error, result) => {
+        if (error !== null) return reject(error);
+        const sorted = times.slice(0, count).sort();
+        const unexpected = [...statuses].filter(([status]) => status !== expected);
+        if (result.errors > 0 || result.timeouts > 0 || unexpected.length > 0) {
+          return reject(
+            new Error(
+              `${url}: ${result.errors} errors, ${result.timeouts} timeouts, statuses ${JSON.stringify([...statuses])}`,
+            ),
+          );
+        }
+        resolve({
+          rps: result.requests.total / result.duration,
+          p50: percentile(sorted, 50),
+          p99: percentile(sorted, 99),
+          statuses: [...statuses].map(([s, n]) => `${s}×${n}`).join(' '),
+        });
+      },
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (count === times.length) {
+        const bigger = new Float64Array(times.length * 2);
+        bigger.set(times);
+        times = bigger;
+      }
+      times[count++] = ms;
+    });
+  });
+}
+
+interface Measured {
+  readonly label: string;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly runs: readonly Run[];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** One configuration under test: where to send the load and what answer to expect. */
+interface Target {
+  readonly key: Config;
+  readonly label: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly expected: number;
+}
+
+type Config = 'a' | 'b' | 'c' | 'd' | 'e';
+
+function summarize(target: Target, runs: readonly Run[]): Measured {
+  return {
+    label: target.label,
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    runs,
+  };
+}
+
+function fmt(n: number, digits: number): string {
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+function ms(n: number): string {
+  return `${n.toFixed(3)} ms`;
+}
+
+// ---- setup
+async function seedDatabase(dataDir: string) {
+  const store = await openStore({ dataDir });
+  try {
+    const domain = createDomain({ store });
+    const developer = await createAccount(domain, { actor: OPERATOR, name: 'Bench developer' });
+    const merchant = await createAccount(domain, { actor: OPERATOR, name: 'Bench merchant' });
+    await uploadAppVersion(domain, {
+      actor: OPERATOR,
+      account: developer.account.id,
+      manifest: {
+        id: 'com.example.bench',
+        version: '1.0.0',
+        name: 'Bench',
+        icon: '',
+        distribution_type: 'public',
+        stripe_api_access_type: 'restricted_api_key',
+        permissions: ['customer_read', 'invoice_read', 'product_read'].map((permission) => ({
+          permission,
+          purpose: `reads ${permission}`,
+        })),
+      },
+    });
+    const { key } = await installApp(domain, {
+      actor: OPERATOR,
+      app: 'com.example.bench',
+      account: merchant.account.id,
+    });
+    return {
+      account: merchant.account.id,
+      accountKey: merchant.secretKeys.test.secret,
+      installKey: key!.secret,
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+async function seedCustomers(url: string, headers: Record<string, string>): Promise<void> {
+  for (const name of ['Ada Lovelace', 'Grace Hopper', 'Alan Turing']) {
+    const response = await fetch(`${url}/v1/customers`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `name=${encodeURIComponent(name)}&email=${encodeURIComponent(`${name.split(' ')[0]!.toLowerCase()}@example.com`)}`,
+    });
+    if (response.status !== 200)
+      throw new Error(`seeding ${url}: ${response.status} ${await response.text()}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const emulatorMain = join(root, 'dist/emulator/main.js');
+  const appscope = join(root, 'bin/appscope.js');
+  const tsxLoader = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+  const dataDir = mkdtempSync(join(tmpdir(), 'appscope-bench-'));
+  const cleanupDirs: string[] = [dataDir];
+  const cpu = cpus();
+  console.log('npm run bench:gateway');
+  console.log(
+    `machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM (${fmt(freemem() / 2 ** 30, 1)} free), ${osType()} ${release()}, Node ${process.version}`,
+  );
+  console.log(
+    `load: autocannon in this process (main thread), ${CONNECTIONS} connections; warm-up ${WARMUP} s each, then ${RUNS} rounds × ${DURATION} s round-robin, median per configuration;`,
+  );
+  console.log(
+    '      every server in its own process (compiled dist/), default settings; latency from per-response timings',
+  );
+  console.log(`call: GET ${ALLOWED_PATH} (3 customers) allowed; denied: GET ${DENIED_PATH} (no charge_read)`);
+  if (SERVE_ARGS.length > 0) console.log(`gateways run with: ${SERVE_ARGS.join(' ')}`);
+  console.log(
+    `load average before: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}\n`,
+  );
+
+  try {
+    const seeded = await seedDatabase(dataDir);
+    // Each gateway gets its own copy of the database (no cross-process cache resets).
+    const dataDirC = mkdtempSync(join(tmpdir(), 'appscope-bench-'));
+    cpSync(join(dataDir, 'appscope.db'), join(dataDirC, 'appscope.db'));
+    cleanupDirs.push(dataDir, dataDirC);
+
+    const upstream = await start('emulator', [emulatorMain, '--port', '0']);
+    const direct = { authorization: `Bearer ${UPSTREAM_KEY}`, 'stripe-account': seeded.account };
+    await seedCustomers(upstream.url, direct);
+    const rk = { authorization: `Bearer ${seeded.installKey}` };
+    const targets: Target[] = [];
+    if (ONLY.has('a')) {
+      targets.push({
+        key: 'a',
+        label: '(a) emulator, direct',
+        url: `${upstream.url}${ALLOWED_PATH}`,
+        headers: direct,
+        expected: 200,
+      });
+    }
+    if (ONLY.has('d')) {
+      const proxy = await start('plain proxy', [
+        '--import',
+        tsxLoader,
+        join(root, 'bench/plain-proxy.ts'),
+        '--upstream',
+        upstream.url,
+      ]);
+      targets.push({
+        key: 'd',
+        label: '(d) plain reverse proxy → emulator process',
+        url: `${proxy.url}${ALLOWED_PATH}`,
+        headers: direct,
+        expected: 200,
+      });
+    }
+    if (ONLY.has('b') || ONLY.has('e')) {
+      const inProcess = await start('gateway (in-process emulator)', [
+        appscope,
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+        ...SERVE_ARGS,
+      ]);
+      await seedCustomers(inProcess.url, { authorization: `Bearer ${seeded.accountKey}` });
+      if (ONLY.has('b')) {
+        targets.push({
+          key: 'b',
+          label: '(b) gateway, in-process emulator',
+          url: `${inProcess.url}${ALLOWED_PATH}`,
+          headers: rk,
+          expected: 200,
+        });
+      }
+      if (ONLY.has('e')) {
+        targets.push({
+          key: 'e',
+          label: '(e) gateway, denied call (403)',
+          url: `${inProcess.url}${DENIED_PATH}`,
+          headers: rk,
+          expected: 403,
+        });
+      }
+    }
+    if (ONLY.has('c')) {
+      const forwarding = await start(
+        'gateway (upstream process)',
+        [
+          appscope,
+          'serve',
+          '--port',
+          '0',
+          '--data-dir',
+          dataDirC,
+          '--upstream',
+          upstream.url,
+          '--upstream-multi-account',
+          ...SERVE_ARGS,
+        ],
+        { APPSCOPE_UPSTREAM_KEY: UPSTREAM_KEY },
+      );
+      targets.push({
+        key: 'c',
+        label: '(c) gateway → emulator process',
+        url: `${forwarding.url}${ALLOWED_PATH}`,
+        headers: rk,
+        expected: 200,
+      });
+    }
+
+    // Warm every server up, then run the configurations round-robin, so that whatever else the
+    // machine is doing falls on all of them alike; report the median of each one's runs.
+    process.stdout.write('  warming up…');
+    for (const target of targets) await load(target.url, target.headers, WARMUP, target.expected);
+    const runs = new Map<Config, Run[]>(targets.map((t) => [t.key, []]));
+    for (let round = 1; round <= RUNS; round++) {
+      process.stdout.write(` round ${round}/${RUNS}…`);
+      for (const target of targets) {
+        runs.get(target.key)!.push(await load(target.url, target.headers, DURATION, target.expected));
+      }
+    }
+    process.stdout.write('\n\n');
+    const results = new Map<Config, Measured>();
+    for (const target of targets) {
+      const result = summarize(target, runs.get(target.key)!);
+      results.set(target.key, result);
+      console.log(
+        `  ${result.label.padEnd(46)}${fmt(result.rps, 0).padStart(7)} req/s  p50 ${ms(result.p50)}  p99 ${ms(result.p99)}   runs: ${result.runs
+          .map((r) => fmt(r.rps, 0))
+          .join(', ')}`,
+      );
+    }
+
+    const { a, b, c, d, e } = Object.fromEntries(results) as Partial<
+      Record<'a' | 'b' | 'c' | 'd' | 'e', Measured>
+    >;
+    const goals: Array<[string, string, boolean]> = [];
+    if (a && b) goals.push(['(b) ≥ 80% of (a)', `b/a = ${pct(b.rps / a.rps)}`, b.rps >= 0.8 * a.rps]);
+    if (c && d) goals.push(['(c) ≥ 90% of (d)', `c/d = ${pct(c.rps / d.rps)}`, c.rps >= 0.9 * d.rps]);
+    if (a && b) goals.push(['added p99 ≤ 1 ms (b − a)', ms(b.p99 - a.p99), b.p99 - a.p99 <= 1]);
+    if (c && d) goals.push(['added p99 ≤ 1 ms (c − d)', ms(c.p99 - d.p99), c.p99 - d.p99 <= 1]);
+    if (b && e) {
+      goals.push([
+        '(e) cheaper than an allowed call (b)',
+        `e/b = ${pct(e.rps / b.rps)} req/s, p50 ${ms(e.p50)} vs ${ms(b.p50)}`,
+        e.rps > b.rps && e.p50 <= b.p50,
+      ]);
+    }
+    console.log('\nratios and goals');
+    for (const [goal, value, ok] of goals)
+      console.log(`  ${ok ? 'met    ' : 'NOT MET'}  ${goal.padEnd(40)} ${value}`);
+    const extra: string[] = [];
+    if (a && b) extra.push(`added p50 b − a = ${ms(b.p50 - a.p50)}`);
+    if (c && d) extra.push(`added p50 c − d = ${ms(c.p50 - d.p50)}`);
+    if (a && c) extra.push(`(c) vs (a): ${pct(c.rps / a.rps)}`);
+    if (extra.length > 0) console.log(`\n  ${extra.join('; ')}`);
+    console.log(
+      `\nload average now: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')} (other work on the machine skews every number)`,
+    );
+  } finally {
+    for (const child of children) await stop(child);
+    for (const dir of cleanupDirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function pct(ratio: number): string {
+  return `${(ratio * 100).toFixed(1)}%`;
+}
+
+await main();

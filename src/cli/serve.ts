@@ -1,0 +1,463 @@
+import { dirname, relative } from 'node:path';
+import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { DecisionLog } from '../decision-log/decision-log.js';
+import { type JsonLinesOutput, openJsonLines } from '../decision-log/json-lines.js';
+import { createDomain } from '../domain/context.js';
+import { createEmulator, type Emulator } from '../emulator/emulator.js';
+import { AppscopeError } from '../errors.js';
+import type { GatewayOptions } from '../gateway/options.js';
+import { createServer } from '../server/app.js';
+import type { DecisionRecord, DecisionSink } from '../server/decisions.js';
+import { IDEMPOTENCY_TTL_SECONDS } from '../server/idempotency.js';
+import { createMetrics } from '../server/metrics.js';
+import { DEFAULT_DATA_DIR, openStore, resolveStoreTarget, storeTargetFrom } from '../store/open.js';
+import { openSqliteDecisionWriter } from '../store/sqlite-decision-writer.js';
+import type { Store } from '../store/store.js';
+import { catalogFor, type GlobalOptions, resolvePath } from './context.js';
+import { demoBanner, seedDemo, seedDemoUpstream } from './demo.js';
+import { routeTableFor } from './endpoints-resolve.js';
+import type { CliIo } from './io.js';
+import { parseDuration } from './store-context.js';
+
+/** Options of `appscope serve` (CLI flags and the environment). */
+export interface ServeOptions {
+  /** 0 lets the OS choose (the real port is printed). Default 4242. */
+  readonly port?: number;
+  /** Default `127.0.0.1`. */
+  readonly host?: string;
+  /** The embedded database's directory (default `./.appscope`; or `APPSCOPE_DATABASE_URL`). */
+  readonly dataDir?: string;
+  /** A Stripe-compatible API to forward allowed calls to; its key comes from `APPSCOPE_UPSTREAM_KEY`. */
+  readonly upstream?: string;
+  /** The upstream reaches many accounts (Stripe Connect platform, the standalone emulator): send `Stripe-Account`. */
+  readonly upstreamMultiAccount?: boolean;
+  /** Seed (once) and print demo data. */
+  readonly demo?: boolean;
+  /** Also write every decision as JSON lines to this file, or `-` for standard output. */
+  readonly decisionLogJsonl?: string;
+  /** How long decisions are kept, e.g. `30d`; `off` keeps them forever. Default `30d`. */
+  readonly decisionLogRetention?: string;
+  /** pino level: fatal, error, warn, info (default), debug, trace, silent. */
+  readonly logLevel?: string;
+  /** How long a graceful shutdown waits for in-flight requests before closing connections (ms, default 10 s). */
+  readonly shutdownTimeoutMs?: number;
+}
+
+/** A running `appscope serve`. */
+export interface RunningServer {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly app: FastifyInstance;
+  readonly decisionLog: DecisionLog;
+  /**
+   * Graceful shutdown: stop accepting, finish in-flight requests, flush the decision log,
+   * close the store. Safe to call more than once.
+   */
+  close(): Promise<void>;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * Fields that never reach a log line (pino `redact`, replaced by `[redacted]`): credentials in
+ * headers and any field named like a secret, wherever appscope or fastify could log them. Static
+ * paths only: wildcard paths cost time on every log line.
+ */
+export const LOG_REDACT_PATHS: readonly string[] = Object.freeze([
+  'authorization',
+  'cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'request.headers.authorization',
+  'request.headers.cookie',
+  'err.headers.authorization',
+  'err.config.headers.authorization',
+  'secret',
+  'secretKey',
+  'upstreamKey',
+  'password',
+  'gateway.secretKey',
+]);
+
+/**
+ * Starts appscope's HTTP server: the gateway (in front of the built-in emulator, or of
+ * `upstream`), the Install API and `/metrics`, with the batched decision log and structured
+ * JSON logs on standard error. Prints the URL (and, with `demo`, the demo data) on standard
+ * output — on standard error instead when decisions go to standard output as JSON lines.
+ * @example
+ * const server = await startServe(processIo, { port: 0, demo: true });
+ * console.log(server.url);
+ * await server.close();
+ */
+export async function startServe(
+  io: CliIo,
+  options: ServeOptions,
+  globals: GlobalOptions = {},
+): Promise<RunningServer> {
+  const port = options.port ?? 4242;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new AppscopeError('ERR_USAGE', `--port: \`${String(options.port)}\` is not a port from 0 to 65535`);
+  }
+  const host = options.host ?? '127.0.0.1';
+  const level = options.logLevel ?? 'info';
+  if (!LOG_LEVELS.includes(level)) {
+    throw new AppscopeError('ERR_USAGE', `--log-level: \`${level}\` is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const retentionMs =
+    options.decisionLogRetention === undefined
+      ? 30 * 24 * HOUR_MS
+      : options.decisionLogRetention === 'off'
+        ? undefined
+        : parseDuration(options.decisionLogRetention, '--decision-log-retention') * 1000;
+  const upstream = upstreamOptions(io, options);
+  const jsonlToStdout = options.decisionLogJsonl === '-';
+  const say = jsonlToStdout ? io.stderr : io.stdout;
+
+  const logger = pino(
+    {
+      level,
+      base: { service: 'appscope', pid: process.pid },
+      // Epoch milliseconds: an ISO string cost a measurable share of each request line.
+      timestamp: pino.stdTimeFunctions.epochTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
+    },
+    // Buffered (one write per 4 KiB, flushed every second and at shutdown): a request line costs
+    // no system call of its own.
+    pino.destination({ dest: 2, sync: false, minLength: 4096 }),
+  );
+  const logFlush = setInterval(() => logger.flush(), 1000);
+  logFlush.unref();
+
+  const target = storeTargetFrom({
+    ...(options.dataDir === undefined ? {} : { dataDir: resolvePath(io, options.dataDir) }),
+    env: io.env,
+  });
+  const storeTarget = target ?? { dataDir: resolvePath(io, DEFAULT_DATA_DIR) };
+  const store = await openStore(storeTarget, {
+    onBackgroundError: (error) => logger.warn({ err: error }, 'store background error'),
+  });
+  let jsonl: JsonLinesOutput | undefined;
+  let decisionLog: DecisionLog | undefined;
+  let app: FastifyInstance | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    const domain = createDomain({ store, catalog: catalogFor(io, globals) });
+    const routes = routeTableFor(io, globals);
+    if (options.decisionLogJsonl !== undefined) {
+      jsonl = await openJsonLines(jsonlToStdout ? '-' : resolvePath(io, options.decisionLogJsonl));
+    }
+    const metrics = createMetrics();
+    // An embedded SQLite file is written from a worker thread: its writes are synchronous.
+    const resolvedTarget = resolveStoreTarget(storeTarget);
+    const writer =
+      resolvedTarget.dialect === 'sqlite' && resolvedTarget.path !== ':memory:'
+        ? openSqliteDecisionWriter(resolvedTarget.path)
+        : undefined;
+    decisionLog = new DecisionLog({
+      store,
+      ...(writer === undefined ? {} : { writer }),
+      metrics,
+      ...(jsonl === undefined ? {} : { jsonl }),
+      onError: (error) =>
+        logger.error({ err: error }, 'decision log: a batch could not be written; retrying'),
+    });
+    const log = decisionLog;
+
+    // One log line per request (`info`), with its decision when the gateway made one.
+    const logRequests = logger.isLevelEnabled('info');
+    const decided = new Map<string, DecisionRecord>();
+    const sink: DecisionSink = logRequests
+      ? {
+          record(entry) {
+            log.record(entry);
+            if (decided.size >= 10_000) decided.clear(); // only aborted requests leave entries behind
+            decided.set(entry.requestId, entry);
+          },
+        }
+      : log;
+
+    let emulator: Emulator | undefined;
+    let gateway: GatewayOptions;
+    if (upstream === undefined) {
+      emulator = createEmulator({
+        onInternalError: (error) => logger.error({ err: error }, 'emulator: unexpected error'),
+      });
+      gateway = { kind: 'emulator', emulator };
+    } else {
+      gateway = upstream;
+    }
+    const server = await createServer({
+      domain,
+      routes,
+      logger,
+      decisions: sink,
+      metrics,
+      gateway,
+    });
+    app = server;
+    if (logRequests) {
+      server.addHook('onResponse', (request, reply, done) => {
+        const status = reply.statusCode;
+        const ms = Math.round(reply.elapsedTime * 1000) / 1000;
+        const write = (): void => {
+          const decision = decided.get(request.id);
+          if (decision !== undefined) decided.delete(request.id);
+          const q = request.url.indexOf('?');
+          logger.info(
+            {
+              reqId: request.id,
+              method: request.method,
+              path: q < 0 ? request.url : request.url.slice(0, q),
+              route: decision?.route ?? request.routeOptions.url ?? null,
+              status,
+              ms,
+              ...(decision === undefined
+                ? {}
+                : {
+                    decision: decision.outcome,
+                    account: decision.account,
+                    install: decision.install,
+                    key: decision.keyHint,
+                    // as the Appscope-Accepted-Permissions header writes it (a string logs cheaper)
+                    ...(decision.missing.length === 0 ? {} : { missing: missingText(decision.missing) }),
+                  }),
+            },
+            'request',
+          );
+        };
+        // The gateway records before it answers; anything else could record in a later hook.
+        if (decided.has(request.id)) write();
+        else setImmediate(write);
+        done();
+      });
+      server.addHook('onRequestAbort', (request, done) => {
+        decided.delete(request.id);
+        done();
+      });
+    }
+
+    let demo: Awaited<ReturnType<typeof seedDemo>> | undefined;
+    if (options.demo) {
+      demo = await seedDemo(domain);
+      if (emulator !== undefined) await seedDemoUpstream(emulator, demo.account);
+    }
+
+    await server.listen({ port, host });
+    const address = server.server.address();
+    if (address === null || typeof address === 'string') throw new Error('the server has no TCP address');
+    const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${urlHost}:${address.port}`;
+
+    // Housekeeping, off the request path: idempotency answers past their 24 hours, old decisions.
+    const prune = async (): Promise<void> => {
+      try {
+        const before = Math.floor(Date.now() / 1000) - IDEMPOTENCY_TTL_SECONDS;
+        const idempotency = await store.transaction((tx) => tx.pruneIdempotencyRecords(before));
+        let decisions = 0;
+        if (retentionMs !== undefined) decisions = await pruneDecisions(store, Date.now() - retentionMs);
+        if (idempotency + decisions > 0) logger.info({ idempotency, decisions }, 'pruned old records');
+      } catch (error) {
+        logger.warn({ err: error }, 'pruning old records failed; will retry');
+      }
+    };
+    const pruneTimer = setInterval(() => void prune(), HOUR_MS);
+    pruneTimer.unref();
+    timers.push(pruneTimer);
+    void prune();
+
+    const upstreamLabel = upstream === undefined ? 'built-in emulator (in process)' : upstream.url;
+    logger.info(
+      {
+        url,
+        upstream: upstreamLabel,
+        store: store.location,
+        decisionLogJsonl: options.decisionLogJsonl ?? null,
+        retentionDays: retentionMs === undefined ? null : retentionMs / (24 * HOUR_MS),
+      },
+      'listening',
+    );
+    say(`appscope listening on ${url}\n`);
+    say(`  upstream: ${upstreamLabel}\n  database: ${store.location}\n  metrics:  ${url}/metrics\n\n`);
+    if (demo !== undefined) {
+      const dataDirArg =
+        options.dataDir === undefined ? '' : ` --data-dir ${shortPath(io, resolvePath(io, options.dataDir))}`;
+      say(
+        demoBanner(demo, {
+          url,
+          host: address.address,
+          port: address.port,
+          cli: `npx appscope${dataDirArg}`,
+          dataLocation:
+            resolvedTarget.dialect === 'sqlite'
+              ? shortPath(io, dirname(resolvedTarget.path))
+              : store.location,
+        }),
+      );
+    }
+
+    let closing: Promise<void> | undefined;
+    const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        for (const timer of timers) clearInterval(timer);
+        logger.info('shutting down: finishing in-flight requests');
+        const force = setTimeout(() => server.server.closeAllConnections(), shutdownTimeoutMs);
+        force.unref();
+        try {
+          await server.close();
+        } finally {
+          clearTimeout(force);
+        }
+        const stats = await log.close();
+        await store.close();
+        logger.info({ decisionLog: stats }, 'stopped');
+        clearInterval(logFlush);
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      })();
+      return closing;
+    };
+    return { url, host: address.address, port: address.port, app: server, decisionLog: log, close };
+  } catch (error) {
+    for (const timer of timers) clearInterval(timer);
+    await app?.close().catch(() => {});
+    await decisionLog?.close().catch(() => {});
+    await jsonl?.close().catch(() => {});
+    await store.close();
+    clearInterval(logFlush);
+    logger.flush();
+    throw error;
+  }
+}
+
+/** Unmet groups as `a,b;c`: groups separated by `;`, alternatives by `,`. */
+function missingText(missing: readonly (readonly string[])[]): string {
+  return missing.map((group) => group.join(',')).join(';');
+}
+
+/** A path relative to the working directory when it lies inside it, else absolute. */
+function shortPath(io: CliIo, path: string): string {
+  const rel = relative(io.cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
+
+/** Deletes old decisions in chunks, yielding between them so requests keep flowing. */
+async function pruneDecisions(store: Store, before: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await store.transaction((tx) => tx.pruneDecisions(before, 5000));
+    total += deleted;
+    if (deleted < 5000) return total;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** `--upstream URL` with `APPSCOPE_UPSTREAM_KEY`, checked; undefined for the built-in emulator. */
+function upstreamOptions(io: CliIo, options: ServeOptions): (GatewayOptions & { kind: 'http' }) | undefined {
+  if (options.upstream === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(options.upstream);
+  } catch {
+    throw new AppscopeError('ERR_USAGE', `--upstream: \`${options.upstream}\` is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new AppscopeError(
+      'ERR_USAGE',
+      `--upstream: use an http:// or https:// URL, not \`${url.protocol}\``,
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new AppscopeError(
+      'ERR_USAGE',
+      '--upstream: do not put credentials in the URL; set the upstream key in APPSCOPE_UPSTREAM_KEY',
+    );
+  }
+  const secretKey = io.env['APPSCOPE_UPSTREAM_KEY'];
+  if (secretKey === undefined || secretKey.trim() === '') {
+    throw new AppscopeError(
+      'ERR_USAGE',
+      "--upstream needs the upstream's secret key in the environment: set APPSCOPE_UPSTREAM_KEY (it is never logged)",
+    );
+  }
+  return {
+    kind: 'http',
+    url: url.toString().replace(/\/$/, ''),
+    secretKey: secretKey.trim(),
+    ...(options.upstreamMultiAccount === true ? { multiAccount: true } : {}),
+  };
+}
+
+interface ServeFlags {
+  port: string;
+  host: string;
+  upstream?: string;
+  upstreamMultiAccount?: boolean;
+  demo?: boolean;
+  decisionLogJsonl?: string;
+  decisionLogRetention: string;
+  logLevel: string;
+  shutdownTimeout: string;
+}
+
+/**
+ * `appscope serve [--port 4242] [--host 127.0.0.1] [--data-dir DIR] [--upstream URL] [--demo]
+ * [--decision-log-jsonl PATH|-] [--log-level info]`: runs until SIGTERM or SIGINT, then shuts
+ * down gracefully and exits 0 (a second signal exits at once with 1).
+ */
+export function registerServe(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('run the gateway, the Install API and /metrics (built-in emulator unless --upstream)')
+    .option('--port <port>', 'port to listen on; 0 picks a free one', '4242')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--upstream <url>', 'forward allowed calls to this API (its key: APPSCOPE_UPSTREAM_KEY)')
+    .option('--upstream-multi-account', 'the upstream key reaches many accounts: send Stripe-Account')
+    .option('--demo', 'seed demo data once and print its keys, a curl and an SDK snippet')
+    .option('--decision-log-jsonl <path>', 'also write decisions as JSON lines to PATH (- for stdout)')
+    .option('--decision-log-retention <duration>', 'keep decisions this long (e.g. 7d), or off', '30d')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--shutdown-timeout <duration>', 'longest wait for in-flight requests on shutdown', '10s')
+    .action(async (flags: ServeFlags, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions & { dataDir?: string }>();
+      const port = Number(flags.port);
+      if (flags.port.trim() === '' || !Number.isInteger(port)) {
+        throw new AppscopeError('ERR_USAGE', `--port: \`${flags.port}\` is not a port from 0 to 65535`);
+      }
+      const running = await startServe(
+        io,
+        {
+          port,
+          host: flags.host,
+          ...(globals.dataDir === undefined ? {} : { dataDir: globals.dataDir }),
+          ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
+          ...(flags.upstreamMultiAccount ? { upstreamMultiAccount: true } : {}),
+          ...(flags.demo ? { demo: true } : {}),
+          ...(flags.decisionLogJsonl === undefined ? {} : { decisionLogJsonl: flags.decisionLogJsonl }),
+          decisionLogRetention: flags.decisionLogRetention,
+          logLevel: flags.logLevel,
+          shutdownTimeoutMs: parseDuration(flags.shutdownTimeout, '--shutdown-timeout') * 1000,
+        },
+        globals,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+          // A second signal while shutting down: stop waiting.
+          process.once('SIGTERM', () => process.exit(1));
+          process.once('SIGINT', () => process.exit(1));
+          resolve();
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
+      await running.close();
+    });
+}

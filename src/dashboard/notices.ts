@@ -1,0 +1,24 @@
+import { type Html, html } from './html.js';
+
+/**
+ * Messages shown after a redirect (`?notice=…`). Only these fixed texts can appear: nothing a
+ * URL carries is reflected onto the page.
+ */
+const NOTICES = {
+  installed: 'The app is installed with the permissions you approved.',
+  approved: 'The new permissions are approved and in effect.',
+  revoked: 'The key is revoked. Calls with it are refused from now on.',
+  uninstalled: 'The app is uninstalled: its permissions are gone and its keys are revoked.',
+  shadow_on: 'Shadow mode is on: calls that would be denied are let through and logged as shadow denials.',
+  shadow_off: 'Shadow mode is off: every call is enforced.',
+  nothing_pending: 'There is nothing waiting for review.',
+} as const;
+
+/** A notice's code. */
+export type NoticeCode = keyof typeof NOTICES;
+
+/** The callout for a `notice` query value, or nothing for an unknown one. */
+export function noticeCallout(code: string | undefined): Html {
+  if (code === undefined || !Object.hasOwn(NOTICES, code)) return html``;
+  return html`<div class="callout ok" role="status"><p>${NOTICES[code as NoticeCode]}</p></div>`;
+}

@@ -1,0 +1,439 @@
+import type { FastifyInstance } from 'fastify';
+import { DomainError } from '../../domain/domain-error.js';
+import { getInstall, uninstallApp } from '../../domain/installs.js';
+import { createInstallKey, getKey, listKeys, revokeKey, rollKey } from '../../domain/keys.js';
+import type { ApiKey, Install } from '../../domain/objects.js';
+import type { Session } from '../../domain/sessions.js';
+import { setShadowMode } from '../../domain/shadow-mode.js';
+import { listUsers } from '../../domain/users.js';
+import { appIcon, appName, loadAppInfo, purposesOf } from '../app-info.js';
+import type { FormData } from '../form.js';
+import { readQuery } from '../form.js';
+import { dashboardPath, type Html, html, query } from '../html.js';
+import { keyOnce } from '../key-once.js';
+import {
+  action,
+  type DashboardDeps,
+  DashboardProblem,
+  humanMessage,
+  type PageResult,
+  page,
+  param,
+} from '../kit.js';
+import { formatUtc, timeTag } from '../layout.js';
+import { noticeCallout } from '../notices.js';
+import { permissionGroups } from '../permissions-view.js';
+
+/**
+ * One install: status, mode, shadow mode, granted and pending permissions, its keys (create
+ * narrowed and expiring, roll with a grace period, revoke; only hints after creation), and
+ * uninstall. Admins act; developers may turn shadow mode off; everyone else looks.
+ */
+
+/** Expiry choices for new keys, in seconds (0: never). */
+const EXPIRY_CHOICES: readonly (readonly [string, number])[] = [
+  ['Never', 0],
+  ['In 1 day', 86_400],
+  ['In 7 days', 7 * 86_400],
+  ['In 30 days', 30 * 86_400],
+  ['In 90 days', 90 * 86_400],
+];
+
+/** Grace periods when rolling a key, in seconds (0: the old key stops at once). */
+const GRACE_CHOICES: readonly (readonly [string, number])[] = [
+  ['Stop the old key now', 0],
+  ['Keep the old key 1 hour', 3_600],
+  ['Keep the old key 24 hours', 86_400],
+  ['Keep the old key 7 days', 7 * 86_400],
+];
+
+/** Errors of the key form, shown next to their fields. */
+interface KeyFormErrors {
+  readonly permissions?: string;
+  readonly expires?: string;
+  readonly form?: string;
+}
+
+/** `/dashboard/installs/:install` (and its uninstall, shadow-mode and key routes), `/dashboard/keys/:key/…`. */
+export function registerInstall(app: FastifyInstance, deps: DashboardDeps): void {
+  page(app, deps, '/installs/:install', async (request, _reply, { session }) => {
+    const install = await getInstall(deps.domain, {
+      actor: session.actor,
+      install: param(request, 'install'),
+    });
+    return installPage(deps, session, install, { notice: readQuery(request).get('notice') });
+  });
+
+  page(app, deps, '/installs/:install/uninstall', async (request, _reply, { session }) => {
+    const install = await getInstall(deps.domain, {
+      actor: session.actor,
+      install: param(request, 'install'),
+    });
+    const info = await loadAppInfo(deps.domain, session.actor, install.app);
+    const name = appName(info, install.app);
+    const admin = session.user.role === 'admin';
+    return {
+      title: `Uninstall ${name}`,
+      section: 'apps',
+      body: html`<h1>Uninstall ${name}?</h1>
+<div class="card">
+  <p>Uninstalling ends the install at once: its ${install.permissions_granted.length} granted permission${install.permissions_granted.length === 1 ? ' is' : 's are'} removed and every key of the install is revoked. Calls from the app are refused from then on. To use the app again, install it again (a new consent).</p>
+  ${
+    install.status !== 'installed'
+      ? html`<p class="muted">This install is already uninstalled.</p>`
+      : admin
+        ? html`<form method="post" action="${dashboardPath('installs', install.id, 'uninstall')}">
+    <input type="hidden" name="csrf" value="${session.csrfToken}">
+    <div class="actions-row"><button type="submit" class="danger">Uninstall ${name}</button><a class="button" href="${dashboardPath('installs', install.id)}">Cancel</a></div>
+  </form>`
+        : html`<p class="muted">Only an admin can uninstall an app.</p>`
+  }
+</div>`,
+    };
+  });
+
+  action(app, deps, '/installs/:install/uninstall', 'admin', async (request, reply, { session }) => {
+    const install = await uninstallApp(deps.domain, {
+      actor: session.actor,
+      install: param(request, 'install'),
+    });
+    return reply.redirect(`${dashboardPath('installs', install.id)}?notice=uninstalled`, 303);
+  });
+
+  action(
+    app,
+    deps,
+    '/installs/:install/shadow-mode',
+    'developer',
+    async (request, reply, { session }, form) => {
+      const enabled = form.get('enabled') === 'true';
+      if (enabled && session.user.role !== 'admin') {
+        throw new DashboardProblem(
+          403,
+          'Not allowed',
+          'Only an admin can turn shadow mode on: it lets through calls the approved permissions do not cover. Developers can turn it off.',
+        );
+      }
+      const install = await setShadowMode(deps.domain, {
+        actor: session.actor,
+        install: param(request, 'install'),
+        enabled,
+      });
+      return reply.redirect(
+        `${dashboardPath('installs', install.id)}?notice=${enabled ? 'shadow_on' : 'shadow_off'}`,
+        303,
+      );
+    },
+  );
+
+  action(app, deps, '/installs/:install/keys', 'admin', async (request, _reply, { session }, form) => {
+    const installId = param(request, 'install');
+    const install = await getInstall(deps.domain, { actor: session.actor, install: installId });
+    const narrowing = form.all('permissions');
+    const seconds = Math.floor(deps.domain.clock() / 1000);
+    let expiresAt: number | undefined;
+    try {
+      expiresAt = expiryFrom(form, seconds);
+    } catch (error) {
+      if (error instanceof DashboardProblem) {
+        return installPage(deps, session, install, {
+          status: 400,
+          keyErrors: { expires: error.message },
+          form,
+        });
+      }
+      throw error;
+    }
+    try {
+      const key = await createInstallKey(deps.domain, {
+        actor: session.actor,
+        install: install.id,
+        ...(narrowing.length === 0 ? {} : { permissions: narrowing }),
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+      });
+      const info = await loadAppInfo(deps.domain, session.actor, install.app);
+      return {
+        status: 201,
+        title: 'New key',
+        section: 'apps',
+        body: keyOnce({
+          heading: `New key for ${appName(info, install.app)}`,
+          intro: html`<p>Give this key to the app. It works alongside the install’s other keys until you revoke it${key.expires_at === null ? '' : html` or it expires on ${timeTag(key.expires_at)}`}.</p>`,
+          key,
+        }),
+      };
+    } catch (error) {
+      if (error instanceof DomainError && error.param !== undefined) {
+        const field = error.param.startsWith('permissions')
+          ? 'permissions'
+          : error.param === 'expires_at'
+            ? 'expires'
+            : 'form';
+        return installPage(deps, session, install, {
+          status: 400,
+          keyErrors: { [field]: humanMessage(error.message) },
+          form,
+        });
+      }
+      throw error;
+    }
+  });
+
+  action(app, deps, '/keys/:key/roll', 'admin', async (request, _reply, { session }, form) => {
+    const grace = Number(form.get('grace') ?? '0');
+    if (!GRACE_CHOICES.some(([, value]) => value === grace)) {
+      throw new DashboardProblem(400, 'Invalid grace period', 'Choose one of the offered grace periods.');
+    }
+    const seconds = Math.floor(deps.domain.clock() / 1000);
+    const { key, previous } = await rollKey(deps.domain, {
+      actor: session.actor,
+      key: param(request, 'key'),
+      ...(grace === 0 ? {} : { expiresAt: seconds + grace }),
+    });
+    return {
+      status: 201,
+      title: 'Key rolled',
+      section: 'apps',
+      body: keyOnce({
+        heading: 'The replacement key',
+        intro: html`<p>Key <code>${previous.redacted}</code> was rolled. ${
+          previous.expires_at !== null && previous.expires_at > seconds
+            ? html`It keeps working until ${timeTag(previous.expires_at)}, so the app can switch over.`
+            : 'It has stopped working.'
+        }</p>`,
+        key,
+      }),
+    };
+  });
+
+  action(app, deps, '/keys/:key/revoke', 'admin', async (request, reply, { session }) => {
+    const key = await revokeKey(deps.domain, { actor: session.actor, key: param(request, 'key') });
+    const target = key.install === null ? '/dashboard/apps' : dashboardPath('installs', key.install);
+    return reply.redirect(`${target}?notice=revoked#keys-title`, 303);
+  });
+
+  // A key's own address leads to its install's key list.
+  page(app, deps, '/keys/:key', async (request, reply, { session }) => {
+    const key = await getKey(deps.domain, { actor: session.actor, key: param(request, 'key') });
+    return reply.redirect(
+      key.install === null ? '/dashboard/apps' : `${dashboardPath('installs', key.install)}#keys-title`,
+      303,
+    );
+  });
+}
+
+/** The expiry a key form asks for (unix seconds), or undefined for never. */
+function expiryFrom(form: FormData, nowSeconds: number): number | undefined {
+  const custom = (form.get('expires_on') ?? '').trim();
+  if (custom !== '') {
+    const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(custom);
+    const ms = match === null ? Number.NaN : Date.parse(`${custom}:00Z`);
+    if (Number.isNaN(ms))
+      throw new DashboardProblem(400, 'Invalid expiry', 'Enter the date and time as YYYY-MM-DDTHH:MM (UTC).');
+    const at = Math.floor(ms / 1000);
+    if (at <= nowSeconds)
+      throw new DashboardProblem(400, 'Invalid expiry', 'The expiry must be in the future.');
+    return at;
+  }
+  const choice = Number(form.get('expires_in') ?? '0');
+  if (!EXPIRY_CHOICES.some(([, value]) => value === choice)) {
+    throw new DashboardProblem(400, 'Invalid expiry', 'Choose one of the offered expiries.');
+  }
+  return choice === 0 ? undefined : nowSeconds + choice;
+}
+
+interface InstallPageOptions {
+  readonly notice?: string | undefined;
+  readonly status?: number;
+  readonly keyErrors?: KeyFormErrors;
+  readonly form?: FormData;
+}
+
+async function installPage(
+  deps: DashboardDeps,
+  session: Session,
+  install: Install,
+  options: InstallPageOptions,
+): Promise<PageResult> {
+  const { catalog } = deps;
+  const info = await loadAppInfo(deps.domain, session.actor, install.app);
+  const name = appName(info, install.app);
+  const purposes = purposesOf(info.version);
+  const active = install.status === 'installed';
+  const role = session.user.role;
+  const restricted = info.app?.stripe_api_access_type !== 'platform';
+  const keys = restricted ? await listKeys(deps.domain, { actor: session.actor, install: install.id }) : [];
+  const users = await listUsers(deps.domain, { actor: session.actor });
+  const byUser = users.find((u) => u.id === install.created_by);
+  const creator = byUser === undefined ? html`<code>${install.created_by}</code>` : html`${byUser.email}`;
+  const body = html`<div class="page-head">
+  <div class="app-head">
+    ${appIcon(install.app)}
+    <div>
+      <h1>${name}</h1>
+      <p class="subtitle"><code>${install.app}</code>${info.app?.current_version ? html` · version ${info.app.current_version}` : ''} · install <code>${install.id}</code></p>
+      <p class="kv">${active ? html`<span class="badge installed">Installed</span>` : html`<span class="badge uninstalled">Uninstalled</span>`} <span class="badge neutral">${install.livemode ? 'Live' : 'Test'} mode</span>${install.shadow_mode ? html` <span class="badge warn">Shadow mode</span>` : ''}</p>
+    </div>
+  </div>
+  <a class="button" href="/dashboard/activity${query({ install: install.id })}">Activity</a>
+</div>
+${noticeCallout(options.notice)}
+${
+  install.approval_required
+    ? html`<div class="callout warn"><div><p><strong>Version ${info.app?.current_version ?? ''} requests ${install.permissions_pending.length} more permission${install.permissions_pending.length === 1 ? '' : 's'}.</strong> They are not granted until ${role === 'admin' ? 'you approve them' : 'an admin approves them'}.</p></div><a class="button primary" href="${dashboardPath('installs', install.id, 'review')}">Review permissions</a></div>`
+    : ''
+}
+<dl class="facts card">
+  <dt>Status</dt><dd>${active ? 'Installed' : 'Uninstalled'}</dd>
+  <dt>Mode</dt><dd>${install.livemode ? 'Live' : 'Test'}</dd>
+  <dt>Installed</dt><dd>${timeTag(install.created)} by ${creator}</dd>
+  <dt>Developer</dt><dd><code>${info.app?.owner ?? 'unknown'}</code></dd>
+  <dt>API access</dt><dd>${restricted ? 'Restricted keys (rk_…) issued to this install' : 'The developer’s platform key, limited to this install’s grant'}</dd>
+</dl>
+<section class="card" aria-labelledby="granted-title">
+  <h2 id="granted-title">Granted permissions</h2>
+  ${
+    active
+      ? permissionGroups(
+          catalog,
+          install.permissions_granted.map((name) => ({
+            name,
+            ...(purposes.has(name) ? { purpose: purposes.get(name)! } : {}),
+          })),
+        )
+      : html`<p class="muted">None: the app was uninstalled.</p>`
+  }
+  ${
+    install.permissions_pending.length === 0
+      ? ''
+      : html`<h3>Pending (not granted)</h3><p class="small">${install.permissions_pending.map((n, i) => html`${i > 0 ? ', ' : ''}<code>${n}</code>`)}</p>`
+  }
+</section>
+${restricted ? keysSection(deps, session, install, keys, options) : ''}
+${active ? settingsSection(session, install) : ''}
+${
+  active && role === 'admin'
+    ? html`<section class="card" aria-labelledby="danger-title"><h2 id="danger-title">Uninstall</h2><p class="small">Removes every permission and revokes every key of this install at once.</p><a class="button danger" href="${dashboardPath('installs', install.id, 'uninstall')}">Uninstall ${name}…</a></section>`
+    : ''
+}`;
+  return { status: options.status ?? 200, title: name, section: 'apps', body };
+}
+
+function keysSection(
+  deps: DashboardDeps,
+  session: Session,
+  install: Install,
+  keys: readonly ApiKey[],
+  options: InstallPageOptions,
+): Html {
+  const admin = session.user.role === 'admin';
+  const active = install.status === 'installed';
+  const seconds = Math.floor(deps.domain.clock() / 1000);
+  const effective = deps.catalog.names(deps.catalog.closure(install.permissions_granted));
+  const errors = options.keyErrors ?? {};
+  const checked = new Set(options.form?.all('permissions') ?? []);
+  const expiresIn = options.form?.get('expires_in') ?? '0';
+  const expiresOn = options.form?.get('expires_on') ?? '';
+  return html`<section class="card" aria-labelledby="keys-title">
+  <h2 id="keys-title">Keys</h2>
+  ${
+    keys.length === 0
+      ? html`<p class="muted">This install has no keys.</p>`
+      : html`<div class="table-wrap"><table>
+    <caption class="visually-hidden">Keys of this install</caption>
+    <thead><tr><th scope="col">Key</th><th scope="col">Status</th><th scope="col">Access</th><th scope="col">Created</th><th scope="col">Expires</th>${admin && active ? html`<th scope="col">Actions</th>` : ''}</tr></thead>
+    <tbody>${keys.map((key) => keyRow(session, key, seconds, admin && active))}</tbody>
+  </table></div>`
+  }
+  ${
+    admin && active
+      ? html`<h3 id="new-key-title">Create a key</h3>
+  ${errors.form === undefined ? '' : html`<div class="callout error" role="alert"><p>${errors.form}</p></div>`}
+  <form method="post" action="${dashboardPath('installs', install.id, 'keys')}" aria-labelledby="new-key-title">
+    <input type="hidden" name="csrf" value="${session.csrfToken}">
+    <fieldset${errors.permissions === undefined ? '' : html` aria-describedby="permissions-error"`}>
+      <legend>Narrow the key (optional)</legend>
+      <p class="hint small muted">Leave all unchecked for everything the install is granted. A narrowed key can only do what you check, and never more than the install holds.</p>
+      <div class="checks">${effective.map(
+        (name) =>
+          html`<label class="check"><input type="checkbox" name="permissions" value="${name}"${checked.has(name) ? html` checked` : ''}> <code>${name}</code></label>`,
+      )}</div>
+      ${errors.permissions === undefined ? '' : html`<p class="field-error" id="permissions-error">${errors.permissions}</p>`}
+    </fieldset>
+    <div class="grid-2">
+      <div class="field">
+        <label for="expires-in">Expires</label>
+        <select id="expires-in" name="expires_in">${EXPIRY_CHOICES.map(
+          ([label, value]) =>
+            html`<option value="${String(value)}"${String(value) === expiresIn ? html` selected` : ''}>${label}</option>`,
+        )}</select>
+      </div>
+      <div class="field">
+        <label for="expires-on">Or on a date (UTC)</label>
+        <input id="expires-on" name="expires_on" type="datetime-local" value="${expiresOn}"${errors.expires === undefined ? '' : html` aria-invalid="true" aria-describedby="expires-error"`} aria-describedby="expires-hint">
+        <p class="hint" id="expires-hint">Overrides the choice on the left, e.g. ${formatUtc(new Date((seconds + 30 * 86_400) * 1000)).replace(' UTC', '')}.</p>
+        ${errors.expires === undefined ? '' : html`<p class="field-error" id="expires-error">${errors.expires}</p>`}
+      </div>
+    </div>
+    <button type="submit" class="primary">Create key</button>
+  </form>`
+      : ''
+  }
+</section>`;
+}
+
+function keyRow(session: Session, key: ApiKey, seconds: number, canAct: boolean): Html {
+  const activeKey = key.status === 'active';
+  const graceUntil = key.rolled_to !== null && key.expires_at !== null && key.expires_at > seconds;
+  return html`<tr data-key="${key.id}">
+  <td><code>${key.redacted}</code><br><span class="small muted">${key.id}</span></td>
+  <td><span class="badge ${key.status}">${key.status === 'active' ? (graceUntil ? 'Active (rolled)' : 'Active') : key.status === 'revoked' ? 'Revoked' : 'Expired'}</span></td>
+  <td>${key.permissions === null ? html`<span class="small">Everything granted</span>` : html`<span class="small">Only ${key.permissions.map((n, i) => html`${i > 0 ? ', ' : ''}<code>${n}</code>`)}</span>`}</td>
+  <td>${timeTag(key.created)}</td>
+  <td>${timeTag(key.expires_at, 'Never')}</td>
+  ${
+    canAct
+      ? html`<td class="actions">${
+          activeKey
+            ? html`<form method="post" action="${dashboardPath('keys', key.id, 'roll')}">
+      <input type="hidden" name="csrf" value="${session.csrfToken}">
+      <label class="visually-hidden" for="grace-${key.id}">Grace period for ${key.redacted}</label>
+      <select id="grace-${key.id}" name="grace">${GRACE_CHOICES.map(([label, value]) => html`<option value="${String(value)}">${label}</option>`)}</select>
+      <button type="submit" class="small">Roll</button>
+    </form>
+    <form method="post" action="${dashboardPath('keys', key.id, 'revoke')}">
+      <input type="hidden" name="csrf" value="${session.csrfToken}">
+      <button type="submit" class="small danger" aria-label="Revoke ${key.redacted}">Revoke</button>
+    </form>`
+            : ''
+        }</td>`
+      : ''
+  }
+</tr>`;
+}
+
+function settingsSection(session: Session, install: Install): Html {
+  const role = session.user.role;
+  const on = install.shadow_mode;
+  const canTurnOn = role === 'admin';
+  const canTurnOff = role === 'admin' || role === 'developer';
+  const button =
+    on && canTurnOff
+      ? html`<button type="submit" name="enabled" value="false">Turn shadow mode off</button>`
+      : !on && canTurnOn
+        ? html`<button type="submit" name="enabled" value="true" class="danger">Turn shadow mode on</button>`
+        : '';
+  return html`<section class="card" aria-labelledby="settings-title">
+  <h2 id="settings-title">Settings</h2>
+  <h3>Shadow mode: ${on ? 'on' : 'off'}</h3>
+  <p class="small">In shadow mode every call is still checked, but calls the approved permissions do not cover are let through and logged as <em>shadow denials</em> — for moving an existing integration onto appscope and reading in the Activity log what it would be missing. Turning it on widens what the app can do, so only admins can; admins and developers can turn it off.</p>
+  ${
+    button === ''
+      ? html`<p class="small muted">${role === 'view_only' ? 'You have the view only role.' : 'Only an admin can turn shadow mode on.'}</p>`
+      : html`<form method="post" action="${dashboardPath('installs', install.id, 'shadow-mode')}">
+    <input type="hidden" name="csrf" value="${session.csrfToken}">
+    ${button}
+  </form>`
+  }
+</section>`;
+}

@@ -1,0 +1,268 @@
+import type { DecisionRecord, DecisionSink } from '../server/decisions.js';
+import type { GatewayMetrics } from '../server/metrics.js';
+import { type DecisionWriter, storeDecisionWriter } from '../store/sqlite-decision-writer.js';
+import type { Store } from '../store/store.js';
+import type { JsonLinesOutput } from './json-lines.js';
+import { toDecisionJson, toDecisionRow } from './rows.js';
+
+/** Options for {@link DecisionLog}; every one has a default. */
+export interface DecisionLogOptions {
+  /** Where batches are written (omit for JSON lines only). */
+  readonly store?: Store;
+  /**
+   * How batches reach the store (default: the store's own transactions). `serve` uses
+   * `openSqliteDecisionWriter` for an embedded SQLite file, off the request thread.
+   */
+  readonly writer?: DecisionWriter;
+  /** Also write every decision as one JSON line here (`--decision-log-jsonl`). */
+  readonly jsonl?: JsonLinesOutput;
+  /** Counted on `record()`; queue depth, writes and drops are reported too. */
+  readonly metrics?: GatewayMetrics;
+  /** Most decisions held in memory; past it, new ones are dropped and counted (default 10 000). */
+  readonly maxQueue?: number;
+  /** Decisions per write; a full batch is written at once (default 200). */
+  readonly batchSize?: number;
+  /** Longest a decision waits before it is written, in ms (default 500). */
+  readonly flushIntervalMs?: number;
+  /** Milliseconds since the epoch (default `Date.now`), for drop records. */
+  readonly clock?: () => number;
+  /** Told about every failed write (the batch is kept and retried). Default: ignored. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** What the log has done so far (this process only). */
+export interface DecisionLogStats {
+  /** Waiting to be written (including batches being retried). */
+  readonly queued: number;
+  readonly written: number;
+  /** Dropped because the queue was full, or because the store still failed at close. */
+  readonly dropped: number;
+  readonly writeErrors: number;
+}
+
+interface PendingDrop {
+  count: number;
+  first: number;
+  last: number;
+}
+
+/**
+ * The decision log: a {@link DecisionSink} whose `record()` only counts the decision in the
+ * metrics and pushes it on a bounded in-memory queue. Batches leave the queue off the request
+ * path — when `batchSize` decisions are waiting, or every `flushIntervalMs` — and go to the
+ * store (one transaction per batch, through `writer`) and, optionally, out as JSON lines.
+ *
+ * When the queue is full, new decisions are dropped: counted in
+ * `appscope_decision_log_dropped_total`, in {@link DecisionLog.stats}, and written to the store
+ * as a `decision_drops` row with the next batch, so `appscope logs --stats` shows the gap. A
+ * batch the store refuses is kept and retried on the next flush. `close()` writes what is left.
+ *
+ * @example
+ * const log = new DecisionLog({ store, metrics, jsonl: await openJsonLines('-') });
+ * const app = await createServer({ domain, routes, decisions: log, metrics });
+ * // … on SIGTERM, after the server stopped:
+ * await log.close();
+ */
+export class DecisionLog implements DecisionSink {
+  readonly #writer: DecisionWriter | undefined;
+  readonly #jsonl: JsonLinesOutput | undefined;
+  readonly #metrics: GatewayMetrics | undefined;
+  readonly #maxQueue: number;
+  readonly #batchSize: number;
+  readonly #clock: () => number;
+  readonly #onError: (error: unknown) => void;
+  readonly #timer: NodeJS.Timeout;
+
+  /** New decisions, not yet written anywhere. */
+  #queue: DecisionRecord[] = [];
+  /** Decisions already sent to JSON lines whose store write failed: retried first. */
+  #retry: DecisionRecord[] = [];
+  #pendingDrop: PendingDrop | undefined;
+  #flushScheduled = false;
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+  #written = 0;
+  #dropped = 0;
+  #writeErrors = 0;
+
+  constructor(options: DecisionLogOptions = {}) {
+    this.#writer =
+      options.writer ?? (options.store === undefined ? undefined : storeDecisionWriter(options.store));
+    this.#jsonl = options.jsonl;
+    this.#metrics = options.metrics;
+    this.#maxQueue = positive(options.maxQueue, 10_000, 'maxQueue');
+    this.#batchSize = positive(options.batchSize, 200, 'batchSize');
+    this.#clock = options.clock ?? Date.now;
+    this.#onError = options.onError ?? (() => {});
+    const interval = positive(options.flushIntervalMs, 500, 'flushIntervalMs');
+    this.#timer = setInterval(() => void this.flush(), interval);
+    this.#timer.unref();
+    this.#metrics?.trackQueueDepth(() => this.#queue.length + this.#retry.length);
+  }
+
+  /** Counts the decision and queues it; returns at once and never throws. */
+  record(entry: DecisionRecord): void {
+    this.#metrics?.observeDecision(entry);
+    if (this.#closed || this.#queue.length + this.#retry.length >= this.#maxQueue) {
+      this.#drop(1, entry.time, entry.time);
+      return;
+    }
+    this.#queue.push(entry);
+    if (this.#queue.length >= this.#batchSize && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        void this.flush();
+      });
+    }
+  }
+
+  /**
+   * Writes everything queued now, in batches; resolves when done. Never rejects: a failed
+   * batch stays queued (and is reported to `onError`) for the next flush.
+   */
+  flush(): Promise<void> {
+    // One flush at a time; a flush asked for during another runs right after it.
+    const previous = this.#flushing ?? Promise.resolve();
+    const next = previous.then(() => this.#drain());
+    this.#flushing = next.finally(() => {
+      if (this.#flushing === tracked) this.#flushing = undefined;
+    });
+    const tracked = this.#flushing;
+    return tracked;
+  }
+
+  /**
+   * Stops taking decisions (later ones are dropped and counted), writes what is queued, and
+   * closes the JSON lines output. Decisions the store still refuses are counted as dropped.
+   */
+  async close(): Promise<DecisionLogStats> {
+    if (!this.#closed) {
+      this.#closed = true;
+      clearInterval(this.#timer);
+      await this.flush();
+      if (this.#retry.length > 0 || this.#queue.length > 0) await this.flush(); // one more try
+      const lost = this.#retry.length + this.#queue.length;
+      if (lost > 0) {
+        this.#retry = [];
+        this.#queue = [];
+        this.#drop(lost, this.#clock(), this.#clock());
+      }
+      for (const output of [this.#jsonl, this.#writer]) {
+        try {
+          await output?.close();
+        } catch (error) {
+          this.#onError(error);
+        }
+      }
+    }
+    return this.stats();
+  }
+
+  stats(): DecisionLogStats {
+    return {
+      queued: this.#queue.length + this.#retry.length,
+      written: this.#written,
+      dropped: this.#dropped,
+      writeErrors: this.#writeErrors,
+    };
+  }
+
+  /** Counts dropped decisions and remembers them for the next `decision_drops` row. */
+  #drop(count: number, first: number, last: number): void {
+    this.#dropped += count;
+    this.#metrics?.decisionsDropped(count);
+    this.#remember({ count, first, last });
+  }
+
+  #remember(drop: PendingDrop): void {
+    const pending = this.#pendingDrop;
+    if (pending === undefined) this.#pendingDrop = { ...drop };
+    else {
+      pending.count += drop.count;
+      pending.first = Math.min(pending.first, drop.first);
+      pending.last = Math.max(pending.last, drop.last);
+    }
+  }
+
+  async #drain(): Promise<void> {
+    // Retries first (already sent as JSON lines), then new decisions, batch by batch; requests
+    // get the event loop between batches (an embedded SQLite write does not yield by itself).
+    while (this.#retry.length > 0) {
+      const batch = this.#retry.splice(0, this.#batchSize);
+      if (!(await this.#writeStore(batch))) return;
+      await yieldToRequests();
+    }
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#batchSize);
+      await this.#writeJsonLines(batch);
+      if (!(await this.#writeStore(batch))) return;
+      await yieldToRequests();
+    }
+    if (this.#pendingDrop !== undefined) await this.#writeStore([]);
+  }
+
+  async #writeJsonLines(batch: readonly DecisionRecord[]): Promise<void> {
+    if (this.#jsonl === undefined) return;
+    let text = '';
+    for (const entry of batch) text += `${JSON.stringify(toDecisionJson(entry))}\n`;
+    try {
+      await this.#jsonl.write(text);
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+
+  /** One transaction: the batch and any drop record. False when the store refused it. */
+  async #writeStore(batch: DecisionRecord[]): Promise<boolean> {
+    const writer = this.#writer;
+    if (writer === undefined) {
+      this.#pendingDrop = undefined; // JSON lines only: the drop counter is all there is
+      this.#written += batch.length;
+      this.#metrics?.decisionsWritten(batch.length);
+      return true;
+    }
+    const drop = this.#pendingDrop;
+    this.#pendingDrop = undefined;
+    try {
+      await writer.write(
+        batch.map(toDecisionRow),
+        drop === undefined
+          ? undefined
+          : {
+              time: this.#clock(),
+              dropped: drop.count,
+              first_time: Math.round(drop.first),
+              last_time: Math.round(drop.last),
+            },
+      );
+      this.#written += batch.length;
+      this.#metrics?.decisionsWritten(batch.length);
+      return true;
+    } catch (error) {
+      this.#writeErrors += 1;
+      this.#metrics?.writeFailed();
+      this.#onError(error);
+      if (drop !== undefined) this.#remember(drop); // the drop record is written with the next batch
+      // Keep the batch for the next flush, as far as the queue has room.
+      const room = Math.max(0, this.#maxQueue - this.#queue.length - this.#retry.length);
+      const kept = batch.slice(0, room);
+      this.#retry.unshift(...kept);
+      if (kept.length < batch.length) {
+        const lost = batch.slice(kept.length);
+        this.#drop(lost.length, lost[0]!.time, lost.at(-1)!.time);
+      }
+      return false;
+    }
+  }
+}
+
+function yieldToRequests(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  return value;
+}

@@ -1,0 +1,190 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { AppscopeError } from '../errors.js';
+import { UpstreamError } from './errors.js';
+import type { HttpUpstreamOptions } from './options.js';
+import type { Upstream, UpstreamJson, UpstreamRequest, UpstreamResponse } from './upstream.js';
+
+/** Response headers that belong to one connection, never passed on (RFC 9110 §7.6.1). */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Largest upstream answer read whole (event lists, for filtering). */
+const MAX_JSON_BYTES = 32 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+interface UpstreamKeys {
+  readonly test: string | undefined;
+  readonly live: string | undefined;
+}
+
+function configError(message: string): AppscopeError {
+  return new AppscopeError('ERR_USAGE', `invalid gateway upstream: ${message}`);
+}
+
+function checkKey(key: unknown, what: string): string {
+  if (typeof key !== 'string' || key === '' || /[\s\u0000-\u001f\u007f]/.test(key)) {
+    throw configError(`${what} must be a non-empty key without spaces or control characters`);
+  }
+  return key;
+}
+
+/** One key per mode: a `…_test_…`/`…_live_…` key serves its mode only; any other key serves both. */
+function upstreamKeys(secretKey: HttpUpstreamOptions['secretKey']): UpstreamKeys {
+  if (typeof secretKey === 'string') {
+    const key = checkKey(secretKey, '`secretKey`');
+    const mode = /^[a-z]{2}_(test|live)_/.exec(key)?.[1];
+    return { test: mode === 'live' ? undefined : key, live: mode === 'test' ? undefined : key };
+  }
+  if (typeof secretKey !== 'object' || secretKey === null) throw configError('`secretKey` is required');
+  const test = secretKey.test === undefined ? undefined : checkKey(secretKey.test, '`secretKey.test`');
+  const live = secretKey.live === undefined ? undefined : checkKey(secretKey.live, '`secretKey.live`');
+  if (test === undefined && live === undefined) throw configError('`secretKey` needs a `test` or `live` key');
+  return { test, live };
+}
+
+/**
+ * A Stripe-compatible API over HTTP(S) as the upstream. Each forwarded request carries the
+ * canonical method, path, query and body, the whitelisted headers, the upstream key (`Bearer`)
+ * and, for a multi-account upstream, `Stripe-Account`. Answers stream back; hop-by-hop headers
+ * are dropped and the upstream's `Request-Id` is passed on as `Upstream-Request-Id`. Connections
+ * are kept alive and reused. An upstream that refuses or resets the connection is an
+ * `UpstreamError('unavailable')`; one that is silent for `timeoutMs` an `UpstreamError('timeout')`.
+ * The key is never logged or echoed.
+ * @example
+ * const upstream = httpUpstream({ kind: 'http', url: 'https://api.stripe.com', secretKey: process.env.STRIPE_SECRET_KEY!, timeoutMs: 10_000 });
+ */
+export function httpUpstream(options: HttpUpstreamOptions): Upstream {
+  let base: URL;
+  try {
+    base = new URL(options.url);
+  } catch {
+    throw configError(`\`url\` is not a URL: \`${String(options.url)}\``);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw configError(`\`url\` must be http or https, not \`${base.protocol}\``);
+  }
+  if (base.username !== '' || base.password !== '' || base.search !== '' || base.hash !== '') {
+    throw configError('`url` must not carry credentials, a query or a fragment');
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+    throw configError('`timeoutMs` must be a positive integer');
+  const keys = upstreamKeys(options.secretKey);
+  const multiAccount = options.multiAccount === true;
+  const secure = base.protocol === 'https:';
+  const transport = secure ? https : http;
+  const agent = secure
+    ? new https.Agent({ keepAlive: true, maxSockets: 256 })
+    : new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const prefix = base.pathname.endsWith('/') ? base.pathname.slice(0, -1) : base.pathname;
+  const hostname = base.hostname.startsWith('[') ? base.hostname.slice(1, -1) : base.hostname;
+  const port = base.port === '' ? undefined : Number(base.port);
+  const host = base.host;
+
+  function send(request: UpstreamRequest, signal?: AbortSignal): Promise<UpstreamResponse> {
+    const key = request.livemode ? keys.live : keys.test;
+    if (key === undefined) return Promise.reject(new UpstreamError('unavailable'));
+    const headers: Record<string, string> = { ...request.headers, host, authorization: `Bearer ${key}` };
+    if (multiAccount) headers['stripe-account'] = request.account;
+    if (request.body !== undefined) headers['content-length'] = String(request.body.length);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const outgoing = transport.request(
+        {
+          agent,
+          hostname,
+          ...(port === undefined ? {} : { port }),
+          method: request.method,
+          path: `${prefix}${request.path}${request.query === '' ? '' : `?${request.query}`}`,
+          headers,
+        },
+        (incoming) => {
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', abort);
+          resolve({
+            status: incoming.statusCode ?? 502,
+            headers: passHeaders(incoming.headers),
+            body: incoming,
+          });
+        },
+      );
+      const timer = setTimeout(() => outgoing.destroy(new UpstreamError('timeout')), timeoutMs);
+      const abort = (): void => {
+        outgoing.destroy(new UpstreamError('unavailable'));
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      // Idle sockets while streaming the answer: end the transfer instead of hanging.
+      outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new UpstreamError('timeout')));
+      outgoing.on('error', (error) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
+        if (settled) return;
+        settled = true;
+        reject(error instanceof UpstreamError ? error : new UpstreamError('unavailable', { cause: error }));
+      });
+      outgoing.end(request.body);
+    });
+  }
+
+  return {
+    kind: 'http',
+    timeoutMs,
+    send,
+    async json(request): Promise<UpstreamJson> {
+      const response = await send(request);
+      const text = await readAll(response.body as IncomingMessage);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (error) {
+        throw new UpstreamError('unavailable', { cause: error });
+      }
+      return { status: response.status, headers: response.headers, body };
+    },
+    serves: (livemode) => (livemode ? keys.live : keys.test) !== undefined,
+    close: async () => {
+      agent.destroy();
+    },
+  };
+}
+
+function passHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const connection = typeof headers.connection === 'string' ? headers.connection.toLowerCase() : '';
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    if (connection !== '' && connection.split(',').some((token) => token.trim() === name)) continue;
+    if (name === 'request-id') out['upstream-request-id'] = value;
+    else out[name] = value;
+  }
+  return out;
+}
+
+async function readAll(stream: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_JSON_BYTES) {
+        stream.destroy();
+        throw new UpstreamError('unavailable');
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    throw error instanceof UpstreamError ? error : new UpstreamError('unavailable', { cause: error });
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,62 @@
+import type { Readable } from 'node:stream';
+import type { HttpMethod } from '../core/routes/format.js';
+
+/** The request the gateway decided on, exactly as it is forwarded. */
+export interface UpstreamRequest {
+  /** The canonical method (`HEAD` is forwarded as `GET`). */
+  readonly method: HttpMethod;
+  /** The canonical path, as received (the gateway refuses any other spelling). */
+  readonly path: string;
+  /** The raw query string without `?` (`''` when none). */
+  readonly query: string;
+  /** The raw body of a POST, PUT or PATCH; never one for GET or DELETE. */
+  readonly body: Buffer | undefined;
+  /** Forwarded request headers (lower-case names, from the whitelist only). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The account whose data the call reaches (the install's, or the account key's own). */
+  readonly account: string;
+  readonly livemode: boolean;
+  /** The gateway's request id (`req_…`). */
+  readonly requestId: string;
+}
+
+/** An upstream answer: status, headers (lower-case, hop-by-hop removed) and a body. */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[]>>;
+  /** JSON text (in process) or the response stream (HTTP). */
+  readonly body: string | Readable;
+}
+
+/** An upstream answer read as JSON (for event filtering). */
+export interface UpstreamJson {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[]>>;
+  readonly body: unknown;
+}
+
+/**
+ * Where allowed requests go. `send` streams; `json` reads the whole answer. Both throw an
+ * `UpstreamError` (`unavailable` or `timeout`) when the upstream cannot answer.
+ */
+export interface Upstream {
+  readonly kind: 'emulator' | 'http';
+  send(request: UpstreamRequest, signal?: AbortSignal): Promise<UpstreamResponse>;
+  json(request: UpstreamRequest): Promise<UpstreamJson>;
+  /** Whether this upstream serves live (`true`) or test (`false`) requests; the others get a 403. */
+  serves(livemode: boolean): boolean;
+  /** The upstream's time limit, for the 504 message. */
+  readonly timeoutMs: number;
+  close(): Promise<void>;
+}
+
+/** Request headers forwarded upstream; everything else (credentials, `Stripe-Account`, hop-by-hop) is dropped. */
+export const FORWARDED_REQUEST_HEADERS: readonly string[] = Object.freeze([
+  'accept',
+  'accept-language',
+  'content-type',
+  'idempotency-key',
+  'stripe-version',
+  'user-agent',
+  'x-stripe-client-user-agent',
+]);

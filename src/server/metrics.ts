@@ -1,0 +1,221 @@
+import {
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricType,
+  type MetricValueWithName,
+  Registry,
+} from 'prom-client';
+import type { DecisionRecord } from './decisions.js';
+
+/**
+ * Decision latency buckets, in seconds: a decision is a few microseconds of lookups, an
+ * answered request well under a millisecond on a warm process, so the low end is fine-grained
+ * (50 µs … 1 ms); the high end catches slow upstreams.
+ */
+export const DECISION_LATENCY_BUCKETS: readonly number[] = Object.freeze([
+  0.00005, 0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+  5,
+]);
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** Past this many distinct label sets, new routes are counted as `other` (label cardinality stays bounded). */
+const MAX_SERIES = 5000;
+const REQUEST_LABELS = ['outcome', 'route', 'method'] as const;
+type RequestLabel = (typeof REQUEST_LABELS)[number];
+const LATENCY_NAME = 'appscope_gateway_decision_latency_seconds';
+const LATENCY_HELP = 'Time the gateway spent deciding and answering a request, by outcome';
+
+/**
+ * `appscope_gateway_decision_latency_seconds{outcome}`: a prom-client histogram whose
+ * observations are plain array bumps (no label hashing per request); exported as prom-client
+ * exports histograms.
+ */
+class LatencyHistogram extends Histogram<'outcome'> {
+  // Plain (not #private) fields: prom-client's constructor calls reset() before they exist.
+  private readonly bounds: readonly number[] = DECISION_LATENCY_BUCKETS;
+  private readonly series = new Map<string, { buckets: Float64Array; sum: number; count: number }>();
+
+  constructor(registry: Registry) {
+    super({
+      name: LATENCY_NAME,
+      help: LATENCY_HELP,
+      labelNames: ['outcome'],
+      buckets: [...DECISION_LATENCY_BUCKETS],
+      registers: [registry],
+    });
+  }
+
+  /** Counts one observation (instead of `observe`, which hashes its labels). */
+  record(outcome: string, seconds: number): void {
+    if (!Number.isFinite(seconds) || seconds < 0) return;
+    let series = this.series.get(outcome);
+    if (series === undefined) {
+      series = { buckets: new Float64Array(this.bounds.length), sum: 0, count: 0 };
+      this.series.set(outcome, series);
+    }
+    const bounds = this.bounds;
+    let b = 0;
+    while (b < bounds.length && seconds > bounds[b]!) b++;
+    if (b < bounds.length) series.buckets[b]! += 1;
+    series.sum += seconds;
+    series.count += 1;
+  }
+
+  override reset(): void {
+    this.series?.clear();
+  }
+
+  override async get(): Promise<MetricObjectWithValues<MetricValueWithName<'outcome' | 'le'>>> {
+    const values: MetricValueWithName<'outcome' | 'le'>[] = [];
+    for (const [outcome, series] of this.series) {
+      let cumulative = 0;
+      this.bounds.forEach((le, b) => {
+        cumulative += series.buckets[b]!;
+        values.push({ labels: { le, outcome }, value: cumulative, metricName: `${LATENCY_NAME}_bucket` });
+      });
+      values.push(
+        { labels: { le: '+Inf', outcome }, value: series.count, metricName: `${LATENCY_NAME}_bucket` },
+        { labels: { outcome }, value: series.sum, metricName: `${LATENCY_NAME}_sum` },
+        { labels: { outcome }, value: series.count, metricName: `${LATENCY_NAME}_count` },
+      );
+    }
+    return {
+      name: LATENCY_NAME,
+      help: LATENCY_HELP,
+      type: 'histogram' as unknown as MetricType, // prom-client declares an enum it does not export at runtime
+      values,
+      aggregator: 'sum',
+      collect: () => {},
+    };
+  }
+
+  /** The registry prefers this to `get()` when rendering text. */
+  getForPromString(): Promise<MetricObjectWithValues<MetricValueWithName<'outcome' | 'le'>>> {
+    return this.get();
+  }
+}
+
+/**
+ * The Prometheus metrics of one appscope server, on a registry of its own (never the global
+ * default registry, so that servers and tests do not share counters).
+ */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  /** Counts a decision and observes its latency (called by the decision log's `record`). */
+  observeDecision(entry: DecisionRecord): void;
+  /** Decisions the log wrote to the store. */
+  decisionsWritten(count: number): void;
+  /** Decisions the log dropped because its queue was full. */
+  decisionsDropped(count: number): void;
+  /** A batch the log failed to write (it is retried). */
+  writeFailed(): void;
+  /** Reads the log's queue depth at every scrape. */
+  trackQueueDepth(read: () => number): void;
+  /** The text exposition format, and its content type. */
+  render(): Promise<{ readonly contentType: string; readonly body: string }>;
+}
+
+/** Options for {@link createMetrics}. */
+export interface MetricsOptions {
+  /** Also export Node's process metrics (CPU, memory, event loop lag, GC; default true). */
+  readonly defaultMetrics?: boolean;
+}
+
+/**
+ * Creates a registry with appscope's metrics:
+ * `appscope_gateway_requests_total{outcome,route,method}`,
+ * `appscope_gateway_decision_latency_seconds{outcome}`, `appscope_decision_log_queue_depth`,
+ * `appscope_decision_log_dropped_total`, `appscope_decision_log_written_total`,
+ * `appscope_decision_log_write_errors_total`, and Node's default process metrics.
+ * @example
+ * const metrics = createMetrics();
+ * const log = new DecisionLog({ store, metrics });
+ * const app = await createServer({ domain, routes, decisions: log, metrics });
+ * // GET /metrics → text exposition format
+ */
+export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  // The per-decision work is two plain counter bumps; prom-client sees the totals at scrape time.
+  const requestSeries = new Map<string, { labels: Record<RequestLabel, string>; count: number }>();
+  /** Each series once (past MAX_SERIES, many keys share the `other` series). */
+  const allSeries: { labels: Record<RequestLabel, string>; count: number }[] = [];
+  new Counter({
+    name: 'appscope_gateway_requests_total',
+    help: 'API requests decided by the gateway, by outcome (allowed, denied, shadow_denied), route template and method',
+    labelNames: REQUEST_LABELS,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const series of allSeries) this.inc(series.labels, series.count);
+    },
+  });
+  const latency = new LatencyHistogram(registry);
+  const written = new Counter({
+    name: 'appscope_decision_log_written_total',
+    help: 'Decisions written to the store by the decision log',
+    registers: [registry],
+  });
+  const dropped = new Counter({
+    name: 'appscope_decision_log_dropped_total',
+    help: 'Decisions dropped because the decision log queue was full',
+    registers: [registry],
+  });
+  const writeErrors = new Counter({
+    name: 'appscope_decision_log_write_errors_total',
+    help: 'Decision log batches that failed to be written (they are retried)',
+    registers: [registry],
+  });
+  const depthReaders: (() => number)[] = [];
+  new Gauge({
+    name: 'appscope_decision_log_queue_depth',
+    help: 'Decisions waiting in the decision log queue',
+    registers: [registry],
+    collect() {
+      let depth = 0;
+      for (const read of depthReaders) depth += read();
+      this.set(depth);
+    },
+  });
+
+  return {
+    registry,
+    observeDecision(entry) {
+      const method = KNOWN_METHODS.has(entry.method) ? entry.method : 'OTHER';
+      const key = `${entry.outcome} ${method} ${entry.route}`;
+      let series = requestSeries.get(key);
+      if (series === undefined) {
+        const route = requestSeries.size >= MAX_SERIES ? 'other' : (entry.route ?? 'unmatched');
+        const labels = { outcome: entry.outcome, route, method };
+        series = requestSeries.get(`${entry.outcome} ${method} ${route}`);
+        if (series === undefined) {
+          series = { labels, count: 0 };
+          allSeries.push(series);
+          requestSeries.set(`${entry.outcome} ${method} ${route}`, series);
+        }
+        requestSeries.set(key, series);
+      }
+      series.count += 1;
+      latency.record(entry.outcome, entry.latencyMs / 1000);
+    },
+    decisionsWritten(count) {
+      if (count > 0) written.inc(count);
+    },
+    decisionsDropped(count) {
+      if (count > 0) dropped.inc(count);
+    },
+    writeFailed() {
+      writeErrors.inc();
+    },
+    trackQueueDepth(read) {
+      depthReaders.push(read);
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

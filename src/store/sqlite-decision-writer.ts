@@ -1,0 +1,150 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { AppscopeError } from '../errors.js';
+import { DECISION_COLUMN_LIST, DECISION_COLUMNS } from './decision-columns.js';
+import type { DecisionDropRow, NewDecisionRow, Store } from './store.js';
+
+/** Where the decision log writes its batches: one call per batch, all or nothing. */
+export interface DecisionWriter {
+  /** Writes a batch of decisions and, when given, a drop record, in one transaction. */
+  write(rows: readonly NewDecisionRow[], drop?: DecisionDropRow): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Writes batches through a store's own transactions (any backend; PostgreSQL writes are
+ * asynchronous anyway).
+ * @example
+ * const log = new DecisionLog({ writer: storeDecisionWriter(store) });
+ */
+export function storeDecisionWriter(store: Store): DecisionWriter {
+  return {
+    async write(rows, drop) {
+      await store.transaction(async (tx) => {
+        if (rows.length > 0) await tx.insertDecisions(rows);
+        if (drop !== undefined) await tx.insertDecisionDrop(drop);
+      });
+    },
+    async close() {},
+  };
+}
+
+// The worker is plain JavaScript (CommonJS, evaluated), so it runs the same from dist/ and from
+// the TypeScript sources. It prepares its statements once and writes each batch in one
+// transaction on its own connection.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
+db.pragma('synchronous = NORMAL');
+const insert = db.prepare(workerData.insertSql);
+const drop = db.prepare(workerData.dropSql);
+const write = db.transaction((rows, dropRow) => {
+  for (const row of rows) insert.run(row);
+  if (dropRow) drop.run(dropRow);
+});
+parentPort.on('message', (message) => {
+  if (message.close) {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    write.immediate(message.rows, message.drop);
+    parentPort.postMessage({ id: message.id });
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: String(error && error.message), code: error && error.code });
+  }
+});
+`;
+
+interface Pending {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Writes decision batches to an embedded SQLite file from a worker thread with its own
+ * connection, so that SQLite's synchronous work (statements, commits, WAL checkpoints) never
+ * blocks the thread that answers requests. The file must already have the schema (open the
+ * store first). A worker that dies fails every later write (the decision log retries, then
+ * counts drops).
+ * @example
+ * const store = await openStore({ dataDir: '.appscope' });
+ * const writer = openSqliteDecisionWriter('.appscope/appscope.db');
+ * const log = new DecisionLog({ store, writer });
+ */
+export function openSqliteDecisionWriter(
+  path: string,
+  options: { busyTimeoutMs?: number } = {},
+): DecisionWriter {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      driver,
+      path,
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      insertSql: `insert into decisions (${DECISION_COLUMN_LIST}) values (${DECISION_COLUMNS.map(() => '?').join(', ')})`,
+      dropSql: 'insert into decision_drops ("time", dropped, first_time, last_time) values (?, ?, ?, ?)',
+    },
+  });
+  worker.unref();
+  const pending = new Map<number, Pending>();
+  let next = 0;
+  let failure: Error | undefined;
+  let closed = false;
+  const fail = (error: Error): void => {
+    failure ??= error;
+    for (const waiting of pending.values()) waiting.reject(failure);
+    pending.clear();
+  };
+  worker.on('message', (message: { id: number; error?: string; code?: string }) => {
+    const waiting = pending.get(message.id);
+    if (waiting === undefined) return;
+    pending.delete(message.id);
+    if (message.error === undefined) waiting.resolve();
+    else {
+      const busy = message.code === 'SQLITE_BUSY' || message.code === 'SQLITE_LOCKED';
+      waiting.reject(
+        new AppscopeError(
+          busy ? 'ERR_STORE_BUSY' : 'ERR_STORE',
+          `${busy ? 'the store is busy, try again' : 'the store failed'}: ${message.error}`,
+        ),
+      );
+    }
+  });
+  worker.on('error', (error) =>
+    fail(new AppscopeError('ERR_STORE', `the decision writer failed: ${error.message}`)),
+  );
+  worker.on('exit', () => {
+    if (!closed) fail(new AppscopeError('ERR_STORE', 'the decision writer stopped'));
+  });
+
+  return {
+    write(rows, drop) {
+      if (closed) return Promise.reject(new AppscopeError('ERR_STORE', 'the decision writer is closed'));
+      if (failure !== undefined) return Promise.reject(failure);
+      const id = next++;
+      const tuples = rows.map((row) => DECISION_COLUMNS.map((column) => row[column]));
+      const dropTuple =
+        drop === undefined ? undefined : [drop.time, drop.dropped, drop.first_time, drop.last_time];
+      return new Promise<void>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.ref(); // keep the process alive while a batch is in flight
+        worker.postMessage({ id, rows: tuples, drop: dropTuple });
+      }).finally(() => {
+        if (pending.size === 0) worker.unref();
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (failure !== undefined) return;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.ref();
+      worker.postMessage({ close: true });
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,278 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DecisionLog } from '../../src/decision-log/decision-log.js';
+import type { JsonLinesOutput } from '../../src/decision-log/json-lines.js';
+import type { DecisionRecord } from '../../src/server/decisions.js';
+import { createMetrics } from '../../src/server/metrics.js';
+import { openStore } from '../../src/store/open.js';
+import { openSqliteDecisionWriter } from '../../src/store/sqlite-decision-writer.js';
+import type { Store, StoreTransaction } from '../../src/store/store.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+function decision(n: number, overrides: Partial<DecisionRecord> = {}): DecisionRecord {
+  return {
+    time: T0 + n,
+    requestId: `req_${String(n).padStart(6, '0')}`,
+    account: 'acct_a',
+    install: 'appinst_1',
+    app: 'com.example.app',
+    keyHint: 'rk_test_***…abcd',
+    livemode: false,
+    method: 'GET',
+    route: '/v1/customers',
+    path: '/v1/customers',
+    requirement: [['customer_read', 'customer_write']],
+    outcome: 'allowed',
+    missing: [],
+    status: 200,
+    latencyMs: 0.2,
+    ...overrides,
+  };
+}
+
+/** A store whose transactions can be held back or made to fail. */
+function controllable(inner: Store) {
+  let gate: Promise<void> | undefined;
+  let release = (): void => {};
+  let failures = 0;
+  let calls = 0;
+  const store: Store = {
+    dialect: inner.dialect,
+    location: inner.location,
+    onChange: (listener) => inner.onChange(listener),
+    close: () => inner.close(),
+    async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>, options?: { readOnly?: boolean }) {
+      if (options?.readOnly !== true) {
+        calls += 1;
+        if (gate !== undefined) await gate;
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error('database is gone');
+        }
+      }
+      return inner.transaction(fn, options);
+    },
+  };
+  return {
+    store,
+    hold() {
+      gate = new Promise((resolve) => {
+        release = () => {
+          gate = undefined;
+          resolve();
+        };
+      });
+    },
+    release: () => release(),
+    failNext(n: number) {
+      failures = n;
+    },
+    writes: () => calls,
+  };
+}
+
+function memoryOutput(): JsonLinesOutput & { text: () => string; closed: () => boolean } {
+  let text = '';
+  let closed = false;
+  return {
+    async write(chunk) {
+      text += chunk;
+    },
+    async close() {
+      closed = true;
+    },
+    text: () => text,
+    closed: () => closed,
+  };
+}
+
+const open: Array<{ close(): Promise<unknown> }> = [];
+afterEach(async () => {
+  for (const thing of open.splice(0).reverse()) await thing.close();
+});
+
+async function setup(options: ConstructorParameters<typeof DecisionLog>[0] = {}) {
+  const inner = await openStore('sqlite::memory:');
+  const control = controllable(inner);
+  const metrics = createMetrics({ defaultMetrics: false });
+  const errors: unknown[] = [];
+  const log = new DecisionLog({
+    store: control.store,
+    metrics,
+    onError: (error) => errors.push(error),
+    ...options,
+  });
+  open.push(inner, log);
+  const stored = async () =>
+    (await inner.transaction((tx) => tx.listDecisions({}), { readOnly: true })).map((r) => r.request_id);
+  const counts = () => inner.transaction((tx) => tx.countDecisions({}), { readOnly: true });
+  return { log, control, metrics, errors, stored, counts };
+}
+
+async function metricValue(metrics: ReturnType<typeof createMetrics>, name: string): Promise<number> {
+  const metric = await metrics.registry.getSingleMetric(name)?.get();
+  return metric?.values.reduce((sum, v) => sum + v.value, 0) ?? Number.NaN;
+}
+
+describe('DecisionLog', () => {
+  it('returns from record() at once and writes on flush', async () => {
+    const { log, control, stored } = await setup({ flushIntervalMs: 60_000 });
+    log.record(decision(1));
+    log.record(decision(2));
+    expect(control.writes()).toBe(0);
+    expect(log.stats()).toMatchObject({ queued: 2, written: 0 });
+    await log.flush();
+    expect(await stored()).toEqual(['req_000002', 'req_000001']);
+    expect(log.stats()).toEqual({ queued: 0, written: 2, dropped: 0, writeErrors: 0 });
+  });
+
+  it('writes a full batch without waiting for the timer, and a partial one on the timer', async () => {
+    const { log, stored } = await setup({ batchSize: 3, flushIntervalMs: 50 });
+    for (let i = 1; i <= 3; i++) log.record(decision(i));
+    await sleep(10);
+    expect(await stored()).toHaveLength(3);
+    log.record(decision(4));
+    await sleep(150);
+    expect(await stored()).toHaveLength(4);
+  });
+
+  it('counts drops when the queue is full, and records them with the next batch', async () => {
+    const { log, control, metrics, stored, counts } = await setup({
+      maxQueue: 5,
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+    });
+    for (let i = 1; i <= 8; i++) log.record(decision(i));
+    expect(log.stats()).toMatchObject({ queued: 5, dropped: 3 });
+    expect(await metricValue(metrics, 'appscope_decision_log_dropped_total')).toBe(3);
+    expect(await metricValue(metrics, 'appscope_decision_log_queue_depth')).toBe(5);
+    // every decision is counted in the request metrics, dropped or not
+    expect(await metricValue(metrics, 'appscope_gateway_requests_total')).toBe(8);
+    control.hold();
+    const flushing = log.flush();
+    await sleep(5); // the batch has left the queue and waits for the store
+    log.record(decision(9)); // the queue has room again while the batch is being written
+    control.release();
+    await flushing;
+    await log.flush();
+    expect(await stored()).toHaveLength(6);
+    expect(await counts()).toMatchObject({ dropped: 3, lastDrop: expect.any(Number) });
+    expect(await metricValue(metrics, 'appscope_decision_log_written_total')).toBe(6);
+  });
+
+  it('keeps a batch the store refused and writes it on the next flush, JSON lines once', async () => {
+    const jsonl = memoryOutput();
+    const { log, control, errors, stored, metrics } = await setup({ jsonl, flushIntervalMs: 60_000 });
+    log.record(decision(1));
+    log.record(decision(2));
+    control.failNext(1);
+    await log.flush();
+    expect(errors).toHaveLength(1);
+    expect(log.stats()).toMatchObject({ queued: 2, written: 0, writeErrors: 1 });
+    expect(await metricValue(metrics, 'appscope_decision_log_write_errors_total')).toBe(1);
+    await log.flush();
+    expect(await stored()).toEqual(['req_000002', 'req_000001']);
+    expect(jsonl.text().trim().split('\n')).toHaveLength(2);
+  });
+
+  it('flushes on close, closes the JSON lines output, and counts later decisions as dropped', async () => {
+    const jsonl = memoryOutput();
+    const { log, stored } = await setup({ jsonl, flushIntervalMs: 60_000 });
+    log.record(decision(1));
+    const stats = await log.close();
+    expect(stats).toEqual({ queued: 0, written: 1, dropped: 0, writeErrors: 0 });
+    expect(await stored()).toEqual(['req_000001']);
+    expect(jsonl.closed()).toBe(true);
+    log.record(decision(2));
+    expect(log.stats().dropped).toBe(1);
+  });
+
+  it('counts what the store still refuses at close as dropped, never silently', async () => {
+    const { log, control } = await setup({ flushIntervalMs: 60_000 });
+    log.record(decision(1));
+    log.record(decision(2));
+    control.failNext(10);
+    const stats = await log.close();
+    expect(stats).toMatchObject({ queued: 0, written: 0, dropped: 2 });
+  });
+
+  it('writes JSON lines in the API shape, with the key hint only', async () => {
+    const jsonl = memoryOutput();
+    const log = new DecisionLog({ jsonl, flushIntervalMs: 60_000 });
+    open.push(log);
+    log.record(
+      decision(1, {
+        outcome: 'denied',
+        status: 403,
+        missing: [['charge_read', 'charge_write']],
+        requirement: [['charge_read', 'charge_write']],
+      }),
+    );
+    await log.flush();
+    const line = JSON.parse(jsonl.text()) as Record<string, unknown>;
+    expect(line).toEqual({
+      object: 'apps.decision',
+      request_id: 'req_000001',
+      created: Math.floor((T0 + 1) / 1000),
+      time: new Date(T0 + 1).toISOString(),
+      account: 'acct_a',
+      install: 'appinst_1',
+      app: 'com.example.app',
+      key: 'rk_test_***…abcd',
+      livemode: false,
+      method: 'GET',
+      route: '/v1/customers',
+      path: '/v1/customers',
+      requirement: [['charge_read', 'charge_write']],
+      outcome: 'denied',
+      missing: [['charge_read', 'charge_write']],
+      status: 403,
+      latency_ms: 0.2,
+    });
+    expect(log.stats().written).toBe(1);
+  });
+
+  it('takes a burst without touching the store on the request path', async () => {
+    const { log, control } = await setup({ maxQueue: 100_000, batchSize: 100_000, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 20_000; i++) log.record(decision(i));
+    expect(control.writes()).toBe(0);
+    expect(log.stats().queued).toBe(20_000);
+    await log.flush();
+    expect(log.stats().written).toBe(20_000);
+  });
+
+  it('writes from a worker thread to an embedded SQLite file, drops included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
+    const store = await openStore({ dataDir: dir });
+    try {
+      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
+      const log = new DecisionLog({ store, writer, maxQueue: 3, flushIntervalMs: 60_000 });
+      for (let i = 1; i <= 5; i++) log.record(decision(i, { outcome: i === 2 ? 'denied' : 'allowed' }));
+      expect(await log.close()).toEqual({ queued: 0, written: 3, dropped: 2, writeErrors: 0 });
+      const rows = await store.transaction((tx) => tx.listDecisions({}), { readOnly: true });
+      expect(rows.map((r) => [r.request_id, r.outcome])).toEqual([
+        ['req_000003', 'allowed'],
+        ['req_000002', 'denied'],
+        ['req_000001', 'allowed'],
+      ]);
+      expect(rows[1]).toMatchObject({
+        account_id: 'acct_a',
+        key_hint: 'rk_test_***…abcd',
+        livemode: 0,
+        requirement: '[["customer_read","customer_write"]]',
+        missing: '[]',
+        status: 200,
+      });
+      const counts = await store.transaction((tx) => tx.countDecisions({}), { readOnly: true });
+      expect(counts.dropped).toBe(2);
+      await expect(writer.write([])).rejects.toThrow('the decision writer is closed');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,246 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInstallKey } from '../../src/domain/keys.js';
+import { type EmulatorServer, startEmulatorServer } from '../../src/emulator/server.js';
+import { type RecordingUpstream, startRecordingUpstream } from './recording-upstream.js';
+import { type GatewayWorld, rejection, startGateway } from './support.js';
+
+const UPSTREAM_KEY = 'sk_test_upstream_secret_never_shown_0001';
+
+describe('HTTP upstream: what is forwarded and what is stripped', () => {
+  let upstream: RecordingUpstream;
+  let w: GatewayWorld;
+  let key: string;
+
+  beforeAll(async () => {
+    upstream = await startRecordingUpstream();
+    w = await startGateway({
+      gateway: {
+        kind: 'http',
+        url: upstream.url,
+        secretKey: UPSTREAM_KEY,
+        multiAccount: true,
+        timeoutMs: 2000,
+      },
+    });
+    await w.publish('com.example.http', '1.0.0', ['customer_write']);
+    key = (await w.install('com.example.http')).key!.secret;
+  });
+
+  afterAll(async () => {
+    await w.close();
+    await upstream.close();
+  });
+
+  it('forwards the canonical request with whitelisted headers and the upstream key', async () => {
+    const response = await fetch(`${w.url}/v1/customers/cus_123?expand[0]=default_source`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        'idempotency-key': 'idem-1',
+        'stripe-version': '2026-10-28.endive',
+        'user-agent': 'Stripe/v1 NodeBindings/23.1.0',
+        'x-stripe-client-user-agent': '{"lang":"node"}',
+        'stripe-account': w.merchant.id,
+        'stripe-context': 'acct_other',
+        cookie: 'session=1',
+        'x-forwarded-for': '10.0.0.1',
+        'proxy-authorization': 'Basic abc',
+        'x-custom': 'nope',
+      },
+      body: 'email=a%40example.com&metadata[k]=v',
+    });
+    expect(response.status).toBe(200);
+    const seen = upstream.seen.at(-1)!;
+    expect(seen.method).toBe('POST');
+    expect(seen.url).toBe('/v1/customers/cus_123?expand[0]=default_source');
+    expect(seen.body.toString('latin1')).toBe('email=a%40example.com&metadata[k]=v');
+    const { host, connection, ...forwarded } = seen.headers;
+    expect(host).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(connection).toBe('keep-alive');
+    expect(forwarded).toEqual({
+      authorization: `Bearer ${UPSTREAM_KEY}`,
+      'stripe-account': w.merchant.id,
+      'content-type': 'application/x-www-form-urlencoded',
+      'content-length': '35',
+      'idempotency-key': 'idem-1',
+      'stripe-version': '2026-10-28.endive',
+      'user-agent': 'Stripe/v1 NodeBindings/23.1.0',
+      'x-stripe-client-user-agent': '{"lang":"node"}',
+      accept: '*/*',
+      'accept-language': '*',
+    });
+    // answers come back with our request id; the upstream's is kept; hop-by-hop headers are dropped
+    expect(response.headers.get('request-id')).toMatch(/^req_/);
+    expect(response.headers.get('request-id')).not.toBe('req_upstream123');
+    expect(response.headers.get('upstream-request-id')).toBe('req_upstream123');
+    expect(response.headers.get('x-upstream')).toBe('yes');
+    expect(response.headers.get('keep-alive')).not.toBe('timeout=5');
+    expect(await response.json()).toEqual({ object: 'list', data: [], has_more: false, url: '/v1/x' });
+  });
+
+  it('forwards HEAD as GET and sends no body on GET or DELETE', async () => {
+    const head = await fetch(`${w.url}/v1/customers?limit=1`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(head.status).toBe(200);
+    expect(upstream.seen.at(-1)).toMatchObject({ method: 'GET', url: '/v1/customers?limit=1' });
+    const del = await fetch(`${w.url}/v1/customers/cus_1`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(del.status).toBe(200);
+    const seen = upstream.seen.at(-1)!;
+    expect(seen).toMatchObject({ method: 'DELETE', url: '/v1/customers/cus_1' });
+    expect(seen.body.length).toBe(0);
+    expect(seen.headers['content-length']).toBeUndefined();
+  });
+
+  it('streams large answers back', async () => {
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    upstream.answer = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"object":"list","data":[],"has_more":false,"url":"');
+      response.write(big);
+      response.end('"}');
+    };
+    try {
+      const response = await fetch(`${w.url}/v1/customers`, { headers: { authorization: `Bearer ${key}` } });
+      const body = (await response.json()) as { url: string };
+      expect(body.url).toHaveLength(big.length);
+    } finally {
+      const { defaultAnswer } = await import('./recording-upstream.js');
+      upstream.answer = defaultAnswer;
+    }
+  });
+
+  it('the upstream key never appears in answers or decision records', async () => {
+    const stripe = w.stripe(key);
+    await stripe.customers.list();
+    await rejection(stripe.products.list());
+    expect(JSON.stringify(w.decisions)).not.toContain(UPSTREAM_KEY);
+  });
+
+  it('refuses requests in a mode the upstream key does not serve', async () => {
+    await w.publish('com.example.live-only', '1.0.0', ['customer_read']);
+    const live = (await w.install('com.example.live-only', 'live')).key!.secret;
+    const error = await rejection<Error>(w.stripe(live).customers.list());
+    expect(error).toBeInstanceOf(Stripe.errors.StripePermissionError);
+    expect((error as unknown as { code: string }).code).toBe('mode_not_served');
+  });
+});
+
+describe('HTTP upstream: the standalone emulator as a multi-account upstream', () => {
+  let emulator: EmulatorServer;
+  let w: GatewayWorld;
+
+  beforeAll(async () => {
+    emulator = await startEmulatorServer({ port: 0 });
+    w = await startGateway({
+      gateway: {
+        kind: 'http',
+        url: emulator.url,
+        secretKey: 'sk_test_gateway',
+        multiAccount: true,
+        timeoutMs: 5000,
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await w.close();
+    await emulator.close();
+  });
+
+  it('keeps each account and mode apart and enforces grants end to end', async () => {
+    await w.publish('com.example.remote', '1.0.0', ['customer_read']);
+    const { install } = await w.install('com.example.remote');
+    const merchant = w.stripe(w.merchant.sk.test);
+    const customer = await merchant.customers.create({ email: 'remote@example.com' });
+    const second = await createInstallKey(w.domain, {
+      actor: w.merchant.actor.test,
+      install: install.id,
+    });
+    const app = w.stripe(second.secret);
+    expect(((await app.customers.retrieve(customer.id)) as Stripe.Customer).email).toBe('remote@example.com');
+    expect(await rejection<Error>(app.customers.create({}))).toBeInstanceOf(
+      Stripe.errors.StripePermissionError,
+    );
+    const stranger = w.stripe(w.stranger.sk.test);
+    expect(await rejection<Error>(stranger.customers.retrieve(customer.id))).toBeInstanceOf(
+      Stripe.errors.StripeInvalidRequestError,
+    );
+  });
+});
+
+describe('HTTP upstream: down or slow', () => {
+  it('answers 502 when the upstream refuses connections', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const w = await startGateway({
+      gateway: { kind: 'http', url: `http://127.0.0.1:${port}`, secretKey: UPSTREAM_KEY, timeoutMs: 1000 },
+    });
+    try {
+      const started = Date.now();
+      const error = await rejection<InstanceType<typeof Stripe.errors.StripeAPIError>>(
+        w.stripe(w.merchant.sk.test).customers.list(),
+      );
+      expect(error).toBeInstanceOf(Stripe.errors.StripeAPIError);
+      expect(error.statusCode).toBe(502);
+      expect(error.code).toBe('upstream_unavailable');
+      expect(error.requestId).toMatch(/^req_/);
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(w.decisions.at(-1)).toMatchObject({ outcome: 'allowed', status: 502 });
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('answers 504 within the time limit when the upstream is silent', async () => {
+    const silent = http.createServer(() => {
+      // never answers
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const w = await startGateway({
+      gateway: { kind: 'http', url: `http://127.0.0.1:${port}`, secretKey: UPSTREAM_KEY, timeoutMs: 200 },
+    });
+    try {
+      const started = Date.now();
+      const error = await rejection<InstanceType<typeof Stripe.errors.StripeAPIError>>(
+        w.stripe(w.merchant.sk.test).customers.list(),
+      );
+      expect(error.statusCode).toBe(504);
+      expect(error.code).toBe('upstream_timeout');
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await w.close();
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});
+
+describe('gateway options', () => {
+  it('are validated once, at registration', async () => {
+    await expect(
+      startGateway({ gateway: { kind: 'http', url: 'ftp://x', secretKey: UPSTREAM_KEY, timeoutMs: 10 } }),
+    ).rejects.toThrow(/must be http or https/);
+    await expect(
+      startGateway({
+        gateway: { kind: 'http', url: 'http://127.0.0.1:1', secretKey: 'bad key', timeoutMs: 10 },
+      }),
+    ).rejects.toThrow(/without spaces/);
+    await expect(
+      startGateway({
+        gateway: { kind: 'http', url: 'http://127.0.0.1:1', secretKey: UPSTREAM_KEY, timeoutMs: 0 },
+      }),
+    ).rejects.toThrow(/timeoutMs/);
+  });
+});
