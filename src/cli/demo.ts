@@ -3,6 +3,7 @@ import { OPERATOR } from '../domain/actor.js';
 import { uploadAppVersion } from '../domain/app-versions.js';
 import type { Domain } from '../domain/context.js';
 import { installApp, listInstalls } from '../domain/installs.js';
+import { createUser } from '../domain/users.js';
 import type { Emulator } from '../emulator/emulator.js';
 import { isAppscopeError } from '../errors.js';
 
@@ -13,6 +14,8 @@ import { isAppscopeError } from '../errors.js';
  * later starts find it and say what they can (secrets are only ever shown at creation).
  */
 
+/** The demo account's dashboard admin. */
+export const DEMO_ADMIN_EMAIL = 'admin@demo.example';
 /** The restricted-key app installed with a few read permissions. */
 export const DEMO_INSIGHTS_APP = 'com.example.customer-insights';
 /** The app whose version 1.1.0 asks for `charge_read`, pending approval. */
@@ -39,6 +42,8 @@ export interface DemoData {
   readonly account: string;
   /** The merchant's `sk_test_…`: only when just created. */
   readonly accountKey?: string;
+  /** The dashboard admin's email, and its generated password (only when just created). */
+  readonly admin: { readonly email: string; readonly password?: string };
   readonly insights: DemoInstall;
   readonly sync: DemoInstall;
 }
@@ -95,10 +100,20 @@ export async function seedDemo(domain: Domain): Promise<DemoData> {
       manifest: manifest(DEMO_SYNC_APP, 'Order Sync', '1.1.0', SYNC_V2_PERMISSIONS),
     });
     const upgraded = upgrade.installsUpdated.find((i) => i.id === sync.install.id) ?? sync.install;
+    const admin = await createUser(domain, {
+      actor: OPERATOR,
+      account: merchant.account.id,
+      email: DEMO_ADMIN_EMAIL,
+      role: 'admin',
+    });
     return {
       created: true,
       account: merchant.account.id,
       accountKey: merchant.secretKeys.test.secret,
+      admin: {
+        email: DEMO_ADMIN_EMAIL,
+        ...(admin.generatedPassword === undefined ? {} : { password: admin.generatedPassword }),
+      },
       insights: {
         app: DEMO_INSIGHTS_APP,
         install: insights.install.id,
@@ -140,6 +155,7 @@ async function findDemo(domain: Domain): Promise<DemoData | undefined> {
   return {
     created: false,
     account: insights.account,
+    admin: { email: DEMO_ADMIN_EMAIL },
     insights: describe(insights),
     sync:
       sync === undefined
@@ -191,6 +207,16 @@ export function demoBanner(
   );
   if (fresh)
     lines.push(`    secret key   ${demo.accountKey}   full access; manages installs via /v1/apps/installs`);
+  lines.push(
+    `  dashboard    ${where.url}/dashboard  sign in as ${demo.admin.email}${
+      demo.admin.password === undefined ? '' : ` with password ${demo.admin.password}`
+    }`,
+  );
+  if (!fresh) {
+    lines.push(
+      `    (the password was printed at the first start; add a user with ${where.cli} users create --account ${demo.account} --email you@example.com --role admin)`,
+    );
+  }
   for (const install of [demo.insights, demo.sync]) {
     lines.push(`  app          ${install.app}  installed as ${install.install}`);
     lines.push(`    granted      ${install.granted.join(', ') || '-'}`);
