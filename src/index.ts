@@ -90,6 +90,9 @@ export {
 } from './core/routes/route-table.js';
 export { STRIPE_MAPPING } from './core/routes/stripe-mapping.js';
 export { type DashboardContext, type DashboardOptions, registerDashboard } from './dashboard/dashboard.js';
+export { DecisionLog, type DecisionLogOptions, type DecisionLogStats } from './decision-log/decision-log.js';
+export { type JsonLinesOutput, openJsonLines, streamOutput } from './decision-log/json-lines.js';
+export { type DecisionJsonLine, toDecisionJson, toDecisionRow } from './decision-log/rows.js';
 export { type CreateAccountResult, createAccount, getAccount, listAccounts } from './domain/accounts.js';
 export { type Actor, OPERATOR, requireRole, USER_ROLES, type UserRole } from './domain/actor.js';
 export {
@@ -109,6 +112,15 @@ export {
   verifyAudit,
 } from './domain/audit.js';
 export { createDomain, type Domain, type DomainOptions } from './domain/context.js';
+export {
+  DECISION_OUTCOMES,
+  type DecisionStats,
+  decisionStats,
+  type ListDecisionsInput,
+  type LoggedDecision,
+  listDecisions,
+  toLoggedDecision,
+} from './domain/decisions.js';
 export { DomainError } from './domain/domain-error.js';
 export {
   type Application,
@@ -194,6 +206,13 @@ export {
 export { createPrincipalCache, type PrincipalCache } from './gateway/principal-cache.js';
 export type { Upstream, UpstreamRequest, UpstreamResponse } from './gateway/upstream.js';
 export { createServer, type ServerLimits, type ServerOptions } from './server/app.js';
+export type { DecisionRecord, DecisionSink } from './server/decisions.js';
+export {
+  createMetrics,
+  DECISION_LATENCY_BUCKETS,
+  type GatewayMetrics,
+  type MetricsOptions,
+} from './server/metrics.js';
 export {
   DATABASE_FILE,
   DEFAULT_DATA_DIR,
@@ -203,4 +222,21 @@ export {
   type StoreTarget,
   storeTargetFrom,
 } from './store/open.js';
-export type { ChangeListener, Mode, Store, StoreChange, StoreTransaction } from './store/store.js';
+export {
+  type DecisionWriter,
+  openSqliteDecisionWriter,
+  storeDecisionWriter,
+} from './store/sqlite-decision-writer.js';
+export type {
+  ChangeListener,
+  DecisionCounts,
+  DecisionDropRow,
+  DecisionFilter,
+  DecisionOutcome,
+  DecisionRow,
+  Mode,
+  NewDecisionRow,
+  Store,
+  StoreChange,
+  StoreTransaction,
+} from './store/store.js';

@@ -249,7 +249,18 @@ export async function startServe(
       if (emulator !== undefined) await seedDemoUpstream(emulator, demo.account);
     }
 
-    await server.listen({ port, host });
+    try {
+      await server.listen({ port, host });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        throw new AppscopeError(
+          'ERR_USAGE',
+          `cannot listen on ${host}:${port} (${String(code)}): pick another --port (0 picks a free one) or --host`,
+        );
+      }
+      throw error;
+    }
     const address = server.server.address();
     if (address === null || typeof address === 'string') throw new Error('the server has no TCP address');
     const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -349,11 +360,12 @@ function shortPath(io: CliIo, path: string): string {
 
 /** Deletes old decisions in chunks, yielding between them so requests keep flowing. */
 async function pruneDecisions(store: Store, before: number): Promise<number> {
+  const chunk = 1000;
   let total = 0;
   for (;;) {
-    const deleted = await store.transaction((tx) => tx.pruneDecisions(before, 5000));
+    const deleted = await store.transaction((tx) => tx.pruneDecisions(before, chunk));
     total += deleted;
-    if (deleted < 5000) return total;
+    if (deleted < chunk) return total;
     await new Promise((resolve) => setImmediate(resolve));
   }
 }

@@ -95,7 +95,9 @@ export class DecisionLog implements DecisionSink {
     this.#clock = options.clock ?? Date.now;
     this.#onError = options.onError ?? (() => {});
     const interval = positive(options.flushIntervalMs, 500, 'flushIntervalMs');
-    this.#timer = setInterval(() => void this.flush(), interval);
+    // A drain in progress picks up whatever arrives meanwhile: the timer and full batches only
+    // start one when none is running.
+    this.#timer = setInterval(() => this.#kick(), interval);
     this.#timer.unref();
     this.#metrics?.trackQueueDepth(() => this.#queue.length + this.#retry.length);
   }
@@ -112,7 +114,7 @@ export class DecisionLog implements DecisionSink {
       this.#flushScheduled = true;
       setImmediate(() => {
         this.#flushScheduled = false;
-        void this.flush();
+        this.#kick();
       });
     }
   }
@@ -159,6 +161,7 @@ export class DecisionLog implements DecisionSink {
     return this.stats();
   }
 
+  /** What this log has queued, written and dropped so far (this process). */
   stats(): DecisionLogStats {
     return {
       queued: this.#queue.length + this.#retry.length,
@@ -166,6 +169,10 @@ export class DecisionLog implements DecisionSink {
       dropped: this.#dropped,
       writeErrors: this.#writeErrors,
     };
+  }
+
+  #kick(): void {
+    if (this.#flushing === undefined) void this.flush();
   }
 
   /** Counts dropped decisions and remembers them for the next `decision_drops` row. */

@@ -141,11 +141,11 @@ export async function decisionStats(
 async function scopedFilter(tx: StoreTransaction, input: ListDecisionsInput): Promise<DecisionFilter> {
   const actor = input.actor;
   const account =
-    actor.type === 'account_key'
+    actor.type !== 'operator'
       ? accountFor(actor, input.account, () => notFound('account', input.account ?? '', 'account'))
       : input.account;
   if (input.mode !== undefined) checkMode(input.mode);
-  const mode = actor.type === 'account_key' ? modeFor(actor, input.mode) : input.mode;
+  const mode = actor.type !== 'operator' ? modeFor(actor, input.mode) : input.mode;
   if (input.outcome !== undefined && !DECISION_OUTCOMES.includes(input.outcome)) {
     throw invalidParameter(
       'outcome',

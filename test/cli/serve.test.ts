@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,6 +10,7 @@ import { createDomain } from '../../src/domain/context.js';
 import { listDecisions } from '../../src/domain/decisions.js';
 import { startEmulatorServer } from '../../src/emulator/server.js';
 import { openStore } from '../../src/store/open.js';
+import { runCli } from '../support/run-cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -295,5 +297,20 @@ describe(`appscope serve --demo (npm start; ${builtFresh ? 'bin/appscope.js on d
     expect(stderr).toContain(
       "appscope: --upstream needs the upstream's secret key in the environment: set APPSCOPE_UPSTREAM_KEY (it is never logged)",
     );
+  });
+
+  it('refuses a port in use with a usage error, leaving nothing running', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const run = await runCli(['serve', '--port', String(port), '--data-dir', dataDir], { cwd: dataDir });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        `appscope: cannot listen on 127.0.0.1:${port} (EADDRINUSE): pick another --port (0 picks a free one) or --host\n`,
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
