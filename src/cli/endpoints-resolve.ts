@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { decide, explainDecision } from '../core/decide.js';
-import { defaultRouteTable, loadRouteTable } from '../core/routes/load.js';
+import { DEFAULT_ROUTE_TABLE_PATH, defaultRouteTable, loadRouteTable } from '../core/routes/load.js';
 import { resolveRequestLine } from '../core/routes/resolve.js';
 import type { RouteTable } from '../core/routes/route-table.js';
 import { catalogFor, type GlobalOptions, resolvePath } from './context.js';
@@ -88,10 +88,6 @@ export function routeTableFor(io: CliIo, globals: GlobalOptions, routes?: string
   const path = routes ?? io.env['APPSCOPE_ROUTES'];
   if (path !== undefined && path !== '')
     return loadRouteTable(resolvePath(io, path), catalogFor(io, globals));
-  if (globals.catalog !== undefined) return loadRouteTable(defaultRouteTablePath(), catalogFor(io, globals));
+  if (globals.catalog !== undefined) return loadRouteTable(DEFAULT_ROUTE_TABLE_PATH, catalogFor(io, globals));
   return defaultRouteTable();
-}
-
-function defaultRouteTablePath(): string {
-  return new URL('../../catalogs/stripe-routes.json', import.meta.url).pathname;
 }

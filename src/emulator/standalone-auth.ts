@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { maskKey } from '../domain/secrets.js';
 import { readCredentials } from '../http/credentials.js';
 import { type ApiError, authenticationError, invalidRequest } from '../http/stripe-error.js';
 import type { EmulatorScope } from './storage.js';
@@ -26,12 +27,6 @@ export function defaultAccountForKey(key: string): string {
   let out = 'acct_';
   for (let i = 0; i < 16; i++) out += ALPHABET[digest[i]! % 62];
   return out;
-}
-
-/** Masks a key for messages: its prefix and last four characters. */
-export function maskKey(key: string): string {
-  const prefix = /^[a-z]{2,4}_(test|live)_/.exec(key)?.[0] ?? '';
-  return `${prefix}***…${key.slice(-4)}`;
 }
 
 /**
