@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/domain/actor.js';
 import { createDomain } from '../../src/domain/context.js';
 import { listDecisions } from '../../src/domain/decisions.js';
+import { checkUserPassword } from '../../src/domain/users.js';
 import { startEmulatorServer } from '../../src/emulator/server.js';
 import { openStore } from '../../src/store/open.js';
 import { runCli } from '../support/run-cli.js';
@@ -186,11 +187,20 @@ describe(`appscope serve --demo (npm start; ${builtFresh ? 'bin/appscope.js on d
     const lastId = last.headers.get('request-id')!;
     expect(await stop(served)).toEqual({ code: 0, signal: null });
 
+    // the README promises a dashboard admin whose password is printed once
+    const admin = /sign in as (\S+) with password (\S+)/.exec(served.stdout());
+    expect(admin?.[1]).toBe('admin@demo.example');
+
     const store = await openStore({ dataDir });
     try {
       const page = await listDecisions(createDomain({ store }), { actor: OPERATOR, limit: 100 });
       expect(page.data.map((d) => d.request_id)).toContain(lastId);
       expect(page.data).toHaveLength(4);
+      const user = await checkUserPassword(createDomain({ store }), {
+        email: admin![1]!,
+        password: admin![2]!,
+      });
+      expect(user).toMatchObject({ email: 'admin@demo.example', role: 'admin' });
     } finally {
       await store.close();
     }
