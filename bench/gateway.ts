@@ -14,10 +14,12 @@
  * (autocannon's histograms round to whole milliseconds).
  *
  * Options: --quick (1 s runs), --runs N (rounds, default 5, at least 3), --duration S (default 4),
- * --connections N (default 10), --only a,b,… (a subset; the goals need all five).
+ * --connections N (default 10), --only a,b,… (a subset; the goals need all five),
+ * --profile DIR (each server writes a V8 CPU profile into DIR when it stops; open it in Chrome's
+ * DevTools or summarize it with `npx tsx bench/profile-summary.ts DIR/file.cpuprofile`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, freemem, loadavg, type as osType, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +59,7 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '10' },
     only: { type: 'string' },
     'serve-args': { type: 'string', default: '' },
+    profile: { type: 'string' },
   },
   strict: true,
 });
@@ -82,7 +85,8 @@ function start(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, args, {
+  const profile = flags.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', flags.profile];
+  const child = spawn(process.execPath, [...profile, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -128,6 +132,39 @@ interface Run {
   readonly p50: number;
   readonly p99: number;
   readonly statuses: string;
+  /** CPU time per answered request, in µs, of each process involved (and of the load generator). */
+  readonly cpu: ReadonlyMap<string, number>;
+}
+
+/** A server process whose CPU time is counted per request. */
+interface Measuredprocess {
+  readonly name: string;
+  readonly pid: number;
+}
+
+/**
+ * CPU time a process has used so far, in ns, all its threads together (Linux `schedstat`);
+ * undefined where /proc has no such file.
+ */
+function cpuNs(pid: number): number | undefined {
+  try {
+    let total = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // a thread that ended between the listing and the read
+      }
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
+function ownCpuNs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) * 1000;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -135,15 +172,32 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function load(url: string, headers: Record<string, string>, seconds: number, expected: number): Promise<Run> {
+function load(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+  expected: number,
+  processes: readonly Measuredprocess[] = [],
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     let times = new Float64Array(1 << 18);
     let count = 0;
+    const cpuBefore = processes.map((p) => cpuNs(p.pid));
+    const ownBefore = ownCpuNs();
     const statuses = new Map<number, number>();
     const instance = autocannon(
       { url, headers, connections: CONNECTIONS, duration: seconds, pipelining: 1 },
       (error, result) => {
         if (error !== null) return reject(error);
+        const ownAfter = ownCpuNs();
+        const cpu = new Map<string, number>();
+        processes.forEach((p, i) => {
+          const before = cpuBefore[i];
+          const after = cpuNs(p.pid);
+          if (before !== undefined && after !== undefined && count > 0)
+            cpu.set(p.name, (after - before) / 1000 / count);
+        });
+        if (count > 0) cpu.set('load generator', (ownAfter - ownBefore) / 1000 / count);
         const sorted = times.slice(0, count).sort();
         const unexpected = [...statuses].filter(([status]) => status !== expected);
         if (result.errors > 0 || result.timeouts > 0 || unexpected.length > 0) {
@@ -158,6 +212,7 @@ function load(url: string, headers: Record<string, string>, seconds: number, exp
           p50: percentile(sorted, 50),
           p99: percentile(sorted, 99),
           statuses: [...statuses].map(([s, n]) => `${s}×${n}`).join(' '),
+          cpu,
         });
       },
     );
@@ -178,6 +233,8 @@ interface Measured {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
+  /** Median CPU µs per request, by process. */
+  readonly cpu: ReadonlyMap<string, number>;
   readonly runs: readonly Run[];
 }
 
@@ -193,6 +250,8 @@ interface Target {
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly expected: number;
+  /** The server processes that answer this configuration's requests. */
+  readonly processes: readonly Measuredprocess[];
 }
 
 type Config = 'a' | 'b' | 'c' | 'd' | 'e';
@@ -203,6 +262,9 @@ function summarize(target: Target, runs: readonly Run[]): Measured {
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
+    cpu: new Map(
+      [...(runs[0]?.cpu.keys() ?? [])].map((name) => [name, median(runs.map((r) => r.cpu.get(name) ?? 0))]),
+    ),
     runs,
   };
 }
@@ -308,6 +370,7 @@ async function main(): Promise<void> {
         url: `${upstream.url}${ALLOWED_PATH}`,
         headers: direct,
         expected: 200,
+        processes: [{ name: 'emulator', pid: upstream.child.pid! }],
       });
     }
     if (ONLY.has('d')) {
@@ -324,6 +387,10 @@ async function main(): Promise<void> {
         url: `${proxy.url}${ALLOWED_PATH}`,
         headers: direct,
         expected: 200,
+        processes: [
+          { name: 'proxy', pid: proxy.child.pid! },
+          { name: 'emulator', pid: upstream.child.pid! },
+        ],
       });
     }
     if (ONLY.has('b') || ONLY.has('e')) {
@@ -344,6 +411,7 @@ async function main(): Promise<void> {
           url: `${inProcess.url}${ALLOWED_PATH}`,
           headers: rk,
           expected: 200,
+          processes: [{ name: 'gateway', pid: inProcess.child.pid! }],
         });
       }
       if (ONLY.has('e')) {
@@ -353,6 +421,7 @@ async function main(): Promise<void> {
           url: `${inProcess.url}${DENIED_PATH}`,
           headers: rk,
           expected: 403,
+          processes: [{ name: 'gateway', pid: inProcess.child.pid! }],
         });
       }
     }
@@ -379,6 +448,10 @@ async function main(): Promise<void> {
         url: `${forwarding.url}${ALLOWED_PATH}`,
         headers: rk,
         expected: 200,
+        processes: [
+          { name: 'gateway', pid: forwarding.child.pid! },
+          { name: 'emulator', pid: upstream.child.pid! },
+        ],
       });
     }
 
@@ -390,7 +463,9 @@ async function main(): Promise<void> {
     for (let round = 1; round <= RUNS; round++) {
       process.stdout.write(` round ${round}/${RUNS}…`);
       for (const target of targets) {
-        runs.get(target.key)!.push(await load(target.url, target.headers, DURATION, target.expected));
+        runs
+          .get(target.key)!
+          .push(await load(target.url, target.headers, DURATION, target.expected, target.processes));
       }
     }
     process.stdout.write('\n\n');
@@ -403,6 +478,14 @@ async function main(): Promise<void> {
           .map((r) => fmt(r.rps, 0))
           .join(', ')}`,
       );
+    }
+    console.log('\nCPU time per request (median of the rounds, all threads of each process)');
+    for (const target of targets) {
+      const result = results.get(target.key)!;
+      if (result.cpu.size === 0) continue;
+      const parts = [...result.cpu].map(([name, us]) => `${name} ${fmt(us, 1)} µs`);
+      const total = [...result.cpu.values()].reduce((x, y) => x + y, 0);
+      console.log(`  ${result.label.padEnd(46)}${parts.join(', ')}; total ${fmt(total, 1)} µs`);
     }
 
     const { a, b, c, d, e } = Object.fromEntries(results) as Partial<

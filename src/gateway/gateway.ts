@@ -319,8 +319,7 @@ export function registerGateway(
           .type('application/json')
           .send(JSON.stringify(answer.body));
       }
-      const signal = upstream.kind === 'http' ? abortOnClose(reply) : undefined;
-      const response = await upstream.send(forward, signal);
+      const response = await upstream.send(forward, reply.raw);
       const out: Record<string, string | string[]> = { ...response.headers, 'request-id': trace.requestId };
       if (denial !== undefined) {
         out[SHADOW_DECISION_HEADER] = denial.code;
@@ -342,15 +341,6 @@ export function registerGateway(
   }
 
   app.all('/v1/*', gateway);
-}
-
-/** Aborts the upstream call when the caller goes away before the answer. */
-function abortOnClose(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }
 
 function resolveError(error: unknown, method: string, path: string, requestId: string): ApiError {

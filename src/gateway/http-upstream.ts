@@ -3,7 +3,7 @@ import https from 'node:https';
 import { AppscopeError } from '../errors.js';
 import { UpstreamError } from './errors.js';
 import type { HttpUpstreamOptions } from './options.js';
-import type { Upstream, UpstreamJson, UpstreamRequest, UpstreamResponse } from './upstream.js';
+import type { Downstream, Upstream, UpstreamJson, UpstreamRequest, UpstreamResponse } from './upstream.js';
 
 /** Response headers that belong to one connection, never passed on (RFC 9110 §7.6.1). */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -91,7 +91,7 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
   const port = base.port === '' ? undefined : Number(base.port);
   const host = base.host;
 
-  function send(request: UpstreamRequest, signal?: AbortSignal): Promise<UpstreamResponse> {
+  function send(request: UpstreamRequest, downstream?: Downstream): Promise<UpstreamResponse> {
     const key = request.livemode ? keys.live : keys.test;
     if (key === undefined) return Promise.reject(new UpstreamError('unavailable'));
     const headers: Record<string, string> = { ...request.headers, host, authorization: `Bearer ${key}` };
@@ -111,7 +111,7 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
         (incoming) => {
           settled = true;
           clearTimeout(timer);
-          signal?.removeEventListener('abort', abort);
+          downstream?.removeListener('close', abort);
           resolve({
             status: incoming.statusCode ?? 502,
             headers: passHeaders(incoming.headers),
@@ -123,12 +123,12 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
       const abort = (): void => {
         outgoing.destroy(new UpstreamError('unavailable'));
       };
-      signal?.addEventListener('abort', abort, { once: true });
+      downstream?.once('close', abort);
       // Idle sockets while streaming the answer: end the transfer instead of hanging.
       outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new UpstreamError('timeout')));
       outgoing.on('error', (error) => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', abort);
+        downstream?.removeListener('close', abort);
         if (settled) return;
         settled = true;
         reject(error instanceof UpstreamError ? error : new UpstreamError('unavailable', { cause: error }));

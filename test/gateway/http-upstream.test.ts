@@ -227,6 +227,43 @@ describe('HTTP upstream: down or slow', () => {
   });
 });
 
+describe('HTTP upstream: a caller that hangs up', () => {
+  it('gives up the upstream call at once instead of waiting for the time limit', async () => {
+    let upstreamClosed!: () => void;
+    const closedUpstream = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    let arrived!: () => void;
+    const arrivedUpstream = new Promise<void>((resolve) => (arrived = resolve));
+    const silent = http.createServer((request) => {
+      request.socket.once('close', upstreamClosed);
+      arrived();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const w = await startGateway({
+      gateway: { kind: 'http', url: `http://127.0.0.1:${port}`, secretKey: UPSTREAM_KEY, timeoutMs: 60_000 },
+    });
+    try {
+      // node:http, not fetch: destroying the request closes its socket at once
+      const call = http.get(`${w.url}/v1/customers`, {
+        headers: { authorization: `Bearer ${w.merchant.sk.test}` },
+      });
+      const failed = new Promise<Error>((resolve) => call.once('error', resolve));
+      await arrivedUpstream;
+      const hungUp = Date.now();
+      call.destroy();
+      expect((await failed).message).toBe('socket hang up');
+      await closedUpstream;
+      // far inside the 60 s limit: the gateway closed its upstream connection when the caller left
+      expect(Date.now() - hungUp).toBeLessThan(5000);
+      await expect.poll(() => w.decisions.at(-1)).toMatchObject({ outcome: 'allowed', status: 502 });
+    } finally {
+      await w.close();
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});
+
 describe('gateway options', () => {
   it('are validated once, at registration', async () => {
     await expect(

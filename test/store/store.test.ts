@@ -75,6 +75,33 @@ for (const dialect of DIALECTS) {
       await expect(store.transaction(async () => store.transaction(async () => 1))).rejects.toThrow(
         'store transactions cannot nest',
       );
+      // The guard is switched off between transactions and on again for the next one, also
+      // while another transaction is open, and concurrent (not nested) ones are never refused.
+      const concurrent = await Promise.all([
+        store.transaction(async () => 'first', { readOnly: true }),
+        store.transaction(async () => 'second', { readOnly: true }),
+      ]);
+      expect(concurrent).toEqual(['first', 'second']);
+      let release!: () => void;
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const held = store.transaction(
+        () =>
+          new Promise<string>((resolve) => {
+            release = () => resolve('held');
+            started();
+          }),
+        { readOnly: true },
+      );
+      await running;
+      // (SQLite has one connection: this one waits for `held`, which ends first.)
+      const nested = store.transaction(async () => store.transaction(async () => 1), { readOnly: true });
+      release();
+      await expect(held).resolves.toBe('held');
+      await expect(nested).rejects.toThrow('store transactions cannot nest');
+      await expect(store.transaction(async () => store.transaction(async () => 1))).rejects.toThrow(
+        'store transactions cannot nest',
+      );
       const row = {
         seq: 2,
         at: 'x',
