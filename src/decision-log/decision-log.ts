@@ -79,6 +79,12 @@ export class DecisionLog implements DecisionSink {
   #retry: DecisionRecord[] = [];
   #pendingDrop: PendingDrop | undefined;
   #flushScheduled = false;
+  /**
+   * Whether the drain under way writes everything (the timer, `flush()`, `close()`) or only
+   * full batches (a full queue): between timer ticks, a busy gateway sends one write per
+   * `batchSize` decisions, not one per handful that arrived during the previous write.
+   */
+  #drainAll = false;
   #flushing: Promise<void> | undefined;
   #closed = false;
   #written = 0;
@@ -97,7 +103,7 @@ export class DecisionLog implements DecisionSink {
     const interval = positive(options.flushIntervalMs, 500, 'flushIntervalMs');
     // A drain in progress picks up whatever arrives meanwhile: the timer and full batches only
     // start one when none is running.
-    this.#timer = setInterval(() => this.#kick(), interval);
+    this.#timer = setInterval(() => this.#kick(true), interval);
     this.#timer.unref();
     this.#metrics?.trackQueueDepth(() => this.#queue.length + this.#retry.length);
   }
@@ -114,7 +120,7 @@ export class DecisionLog implements DecisionSink {
       this.#flushScheduled = true;
       setImmediate(() => {
         this.#flushScheduled = false;
-        this.#kick();
+        this.#kick(false);
       });
     }
   }
@@ -124,9 +130,16 @@ export class DecisionLog implements DecisionSink {
    * batch stays queued (and is reported to `onError`) for the next flush.
    */
   flush(): Promise<void> {
-    // One flush at a time; a flush asked for during another runs right after it.
+    return this.#start(true);
+  }
+
+  /** One drain at a time; a drain asked for during another runs right after it. */
+  #start(all: boolean): Promise<void> {
     const previous = this.#flushing ?? Promise.resolve();
-    const next = previous.then(() => this.#drain());
+    const next = previous.then(() => {
+      if (all) this.#drainAll = true;
+      return this.#drain();
+    });
     this.#flushing = next.finally(() => {
       if (this.#flushing === tracked) this.#flushing = undefined;
     });
@@ -171,8 +184,10 @@ export class DecisionLog implements DecisionSink {
     };
   }
 
-  #kick(): void {
-    if (this.#flushing === undefined) void this.flush();
+  /** Starts a drain unless one is under way; `all` also makes a running one write everything. */
+  #kick(all: boolean): void {
+    if (all) this.#drainAll = true;
+    if (this.#flushing === undefined) void this.#start(all);
   }
 
   /** Counts dropped decisions and remembers them for the next `decision_drops` row. */
@@ -195,18 +210,22 @@ export class DecisionLog implements DecisionSink {
   async #drain(): Promise<void> {
     // Retries first (already sent as JSON lines), then new decisions, batch by batch; requests
     // get the event loop between batches (an embedded SQLite write does not yield by itself).
-    while (this.#retry.length > 0) {
-      const batch = this.#retry.splice(0, this.#batchSize);
-      if (!(await this.#writeStore(batch))) return;
-      await yieldToRequests();
+    try {
+      while (this.#retry.length > 0) {
+        const batch = this.#retry.splice(0, this.#batchSize);
+        if (!(await this.#writeStore(batch))) return;
+        await yieldToRequests();
+      }
+      while (this.#queue.length >= (this.#drainAll ? 1 : this.#batchSize)) {
+        const batch = this.#queue.splice(0, this.#batchSize);
+        await this.#writeJsonLines(batch);
+        if (!(await this.#writeStore(batch))) return;
+        await yieldToRequests();
+      }
+      if (this.#pendingDrop !== undefined) await this.#writeStore([]);
+    } finally {
+      this.#drainAll = false;
     }
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#batchSize);
-      await this.#writeJsonLines(batch);
-      if (!(await this.#writeStore(batch))) return;
-      await yieldToRequests();
-    }
-    if (this.#pendingDrop !== undefined) await this.#writeStore([]);
   }
 
   async #writeJsonLines(batch: readonly DecisionRecord[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { Mode } from '../store/store.js';
 
@@ -76,7 +76,8 @@ export function parseSecret(secret: string): ParsedSecret | undefined {
 
 /** Hex SHA-256 of a secret: what the store keeps. */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  // one-shot: a third of `createHash().update().digest()`'s cost, and this runs on every request
+  return hash('sha256', secret, 'hex');
 }
 
 /** Compares two hex SHA-256 hashes in constant time. */

@@ -213,6 +213,10 @@ describe(`appscope serve --demo (npm start; ${builtFresh ? 'bin/appscope.js on d
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     const requests = logLines.filter((line) => line['msg'] === 'request');
     expect(requests.find((line) => line['reqId'] === lastId)).toMatchObject({
+      level: 'info',
+      time: expect.any(Number),
+      service: 'appscope',
+      pid: expect.any(Number),
       method: 'GET',
       path: '/v1/products',
       route: '/v1/products',

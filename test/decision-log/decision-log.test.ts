@@ -140,6 +140,27 @@ describe('DecisionLog', () => {
     expect(await stored()).toHaveLength(4);
   });
 
+  it('between timer ticks, writes only full batches: a busy gateway makes one write per batch', async () => {
+    const { log, control, stored } = await setup({ batchSize: 3, flushIntervalMs: 60_000 });
+    control.hold();
+    for (let i = 1; i <= 3; i++) log.record(decision(i));
+    await sleep(10); // the full batch left the queue and waits for the store
+    expect(control.writes()).toBe(1);
+    log.record(decision(4)); // arrives while the batch is written
+    log.record(decision(5));
+    control.release();
+    await sleep(20);
+    expect(await stored()).toHaveLength(3); // the two stay queued: no write for a partial batch
+    expect(control.writes()).toBe(1);
+    log.record(decision(6)); // a full batch again
+    await sleep(20);
+    expect(await stored()).toHaveLength(6);
+    expect(control.writes()).toBe(2);
+    log.record(decision(7));
+    await log.flush(); // flush (the timer, shutdown) writes partial batches too
+    expect(await stored()).toHaveLength(7);
+  });
+
   it('counts drops when the queue is full, and records them with the next batch', async () => {
     const { log, control, metrics, stored, counts } = await setup({
       maxQueue: 5,
