@@ -328,7 +328,7 @@ export function registerGateway(
       record(trace, outcome, response.status, missing);
       reply.code(response.status).headers(out);
       if (typeof response.body === 'string') reply.type('application/json');
-      return reply.send(response.body as string | Readable);
+      return reply.send(response.body);
     } catch (error) {
       if (error instanceof UpstreamError) {
         app.log.warn({ err: error.cause ?? error, requestId: trace.requestId }, `upstream ${error.kind}`);

@@ -18,6 +18,9 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'upgrade',
 ]);
 
+/** Answers up to this size with a `Content-Length` are read whole and sent in one write. */
+const BUFFERED_ANSWER_BYTES = 64 * 1024;
+
 /** Largest upstream answer read whole (event lists, for filtering). */
 const MAX_JSON_BYTES = 32 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -99,6 +102,25 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
     if (request.body !== undefined) headers['content-length'] = String(request.body.length);
     return new Promise((resolve, reject) => {
       let settled = false;
+      /** Why the exchange was cut short by us (a time limit, the caller leaving), if it was. */
+      let cut: UpstreamError | undefined;
+      const done = (): void => {
+        settled = true;
+        clearTimeout(timer);
+        downstream?.removeListener('close', abort);
+      };
+      const fail = (error: unknown): void => {
+        if (settled) return;
+        done();
+        reject(
+          cut ??
+            (error instanceof UpstreamError ? error : new UpstreamError('unavailable', { cause: error })),
+        );
+      };
+      const stop = (reason: UpstreamError): void => {
+        cut ??= reason;
+        outgoing.destroy(reason);
+      };
       const outgoing = transport.request(
         {
           agent,
@@ -109,30 +131,37 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
           headers,
         },
         (incoming) => {
-          settled = true;
           clearTimeout(timer);
-          downstream?.removeListener('close', abort);
-          resolve({
-            status: incoming.statusCode ?? 502,
-            headers: passHeaders(incoming.headers),
-            body: incoming,
+          const status = incoming.statusCode ?? 502;
+          const answerHeaders = passHeaders(incoming.headers);
+          const length = Number(incoming.headers['content-length'] ?? Number.NaN);
+          if (!(length <= BUFFERED_ANSWER_BYTES)) {
+            done();
+            resolve({ status, headers: answerHeaders, body: incoming });
+            return;
+          }
+          // A small answer of known length is read whole and sent in one write: cheaper than
+          // piping a stream (listeners, backpressure, end-of-stream bookkeeping) per request.
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          incoming.once('end', () => {
+            if (settled) return;
+            done();
+            const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+            resolve({ status, headers: answerHeaders, body });
+          });
+          incoming.once('error', fail);
+          incoming.once('close', () => {
+            if (!incoming.complete) fail(new UpstreamError('unavailable'));
           });
         },
       );
-      const timer = setTimeout(() => outgoing.destroy(new UpstreamError('timeout')), timeoutMs);
-      const abort = (): void => {
-        outgoing.destroy(new UpstreamError('unavailable'));
-      };
+      const timer = setTimeout(() => stop(new UpstreamError('timeout')), timeoutMs);
+      const abort = (): void => stop(new UpstreamError('unavailable'));
       downstream?.once('close', abort);
-      // Idle sockets while streaming the answer: end the transfer instead of hanging.
-      outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new UpstreamError('timeout')));
-      outgoing.on('error', (error) => {
-        clearTimeout(timer);
-        downstream?.removeListener('close', abort);
-        if (settled) return;
-        settled = true;
-        reject(error instanceof UpstreamError ? error : new UpstreamError('unavailable', { cause: error }));
-      });
+      // An upstream silent for the time limit while it sends the answer: end the transfer.
+      outgoing.setTimeout(timeoutMs, () => stop(new UpstreamError('timeout')));
+      outgoing.on('error', fail);
       outgoing.end(request.body);
     });
   }
@@ -143,7 +172,10 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
     send,
     async json(request): Promise<UpstreamJson> {
       const response = await send(request);
-      const text = await readAll(response.body as IncomingMessage);
+      const text =
+        response.body instanceof Buffer
+          ? response.body.toString('utf8')
+          : await readAll(response.body as IncomingMessage);
       let body: unknown;
       try {
         body = JSON.parse(text);

@@ -24,8 +24,8 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[]>>;
-  /** JSON text (in process) or the response stream (HTTP). */
-  readonly body: string | Readable;
+  /** JSON text (in process), the whole answer (a small HTTP one), or the response stream. */
+  readonly body: string | Buffer | Readable;
 }
 
 /** An upstream answer read as JSON (for event filtering). */

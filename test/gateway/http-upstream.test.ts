@@ -227,6 +227,66 @@ describe('HTTP upstream: down or slow', () => {
   });
 });
 
+describe('HTTP upstream: an answer cut short', () => {
+  async function withUpstream(
+    handler: http.RequestListener,
+    timeoutMs: number,
+    check: (w: GatewayWorld) => Promise<void>,
+  ): Promise<void> {
+    const server = http.createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const w = await startGateway({
+      gateway: { kind: 'http', url: `http://127.0.0.1:${port}`, secretKey: UPSTREAM_KEY, timeoutMs },
+    });
+    try {
+      await check(w);
+    } finally {
+      await w.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  it('answers 502 when the upstream closes before the body it announced', async () => {
+    await withUpstream(
+      (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        response.write('{"object":"li');
+        setTimeout(() => response.socket?.destroy(), 20);
+      },
+      2000,
+      async (w) => {
+        const error = await rejection<InstanceType<typeof Stripe.errors.StripeAPIError>>(
+          w.stripe(w.merchant.sk.test).customers.list(),
+        );
+        expect(error.statusCode).toBe(502);
+        expect(error.code).toBe('upstream_unavailable');
+        expect(w.decisions.at(-1)).toMatchObject({ outcome: 'allowed', status: 502 });
+      },
+    );
+  });
+
+  it('answers 504 within the time limit when the body stalls', async () => {
+    await withUpstream(
+      (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        response.write('{"object":"li'); // and nothing more
+      },
+      200,
+      async (w) => {
+        const started = Date.now();
+        const error = await rejection<InstanceType<typeof Stripe.errors.StripeAPIError>>(
+          w.stripe(w.merchant.sk.test).customers.list(),
+        );
+        expect(error.statusCode).toBe(504);
+        expect(error.code).toBe('upstream_timeout');
+        expect(Date.now() - started).toBeLessThan(2000);
+      },
+    );
+  });
+});
+
 describe('HTTP upstream: a caller that hangs up', () => {
   it('gives up the upstream call at once instead of waiting for the time limit', async () => {
     let upstreamClosed!: () => void;
