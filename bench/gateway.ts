@@ -140,23 +140,29 @@ interface Run {
 interface Measuredprocess {
   readonly name: string;
   readonly pid: number;
+  /** The server the load is sent to (its main thread's share is shown too). */
+  readonly front?: boolean;
 }
 
 /**
- * CPU time a process has used so far, in ns, all its threads together (Linux `schedstat`);
- * undefined where /proc has no such file.
+ * CPU time a process has used so far, in ns: all its threads together, and its main thread
+ * alone (the one that answers requests: the ceiling on a Node server's throughput). Read from
+ * Linux's `schedstat`; undefined where /proc has no such file.
  */
-function cpuNs(pid: number): number | undefined {
+function cpuNs(pid: number): { all: number; main: number } | undefined {
   try {
-    let total = 0;
+    let all = 0;
+    let main = 0;
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       try {
-        total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+        const ns = Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+        all += ns;
+        if (task === String(pid)) main = ns;
       } catch {
         // a thread that ended between the listing and the read
       }
     }
-    return total;
+    return { all, main };
   } catch {
     return undefined;
   }
@@ -194,8 +200,10 @@ function load(
         processes.forEach((p, i) => {
           const before = cpuBefore[i];
           const after = cpuNs(p.pid);
-          if (before !== undefined && after !== undefined && count > 0)
-            cpu.set(p.name, (after - before) / 1000 / count);
+          if (before !== undefined && after !== undefined && count > 0) {
+            cpu.set(p.name, (after.all - before.all) / 1000 / count);
+            if (p.front === true) cpu.set(`${p.name} main thread`, (after.main - before.main) / 1000 / count);
+          }
         });
         if (count > 0) cpu.set('load generator', (ownAfter - ownBefore) / 1000 / count);
         const sorted = times.slice(0, count).sort();
@@ -370,7 +378,7 @@ async function main(): Promise<void> {
         url: `${upstream.url}${ALLOWED_PATH}`,
         headers: direct,
         expected: 200,
-        processes: [{ name: 'emulator', pid: upstream.child.pid! }],
+        processes: [{ name: 'emulator', front: true, pid: upstream.child.pid! }],
       });
     }
     if (ONLY.has('d')) {
@@ -388,7 +396,7 @@ async function main(): Promise<void> {
         headers: direct,
         expected: 200,
         processes: [
-          { name: 'proxy', pid: proxy.child.pid! },
+          { name: 'proxy', front: true, pid: proxy.child.pid! },
           { name: 'emulator', pid: upstream.child.pid! },
         ],
       });
@@ -411,7 +419,7 @@ async function main(): Promise<void> {
           url: `${inProcess.url}${ALLOWED_PATH}`,
           headers: rk,
           expected: 200,
-          processes: [{ name: 'gateway', pid: inProcess.child.pid! }],
+          processes: [{ name: 'gateway', front: true, pid: inProcess.child.pid! }],
         });
       }
       if (ONLY.has('e')) {
@@ -421,7 +429,7 @@ async function main(): Promise<void> {
           url: `${inProcess.url}${DENIED_PATH}`,
           headers: rk,
           expected: 403,
-          processes: [{ name: 'gateway', pid: inProcess.child.pid! }],
+          processes: [{ name: 'gateway', front: true, pid: inProcess.child.pid! }],
         });
       }
     }
@@ -449,7 +457,7 @@ async function main(): Promise<void> {
         headers: rk,
         expected: 200,
         processes: [
-          { name: 'gateway', pid: forwarding.child.pid! },
+          { name: 'gateway', front: true, pid: forwarding.child.pid! },
           { name: 'emulator', pid: upstream.child.pid! },
         ],
       });
@@ -483,8 +491,15 @@ async function main(): Promise<void> {
     for (const target of targets) {
       const result = results.get(target.key)!;
       if (result.cpu.size === 0) continue;
-      const parts = [...result.cpu].map(([name, us]) => `${name} ${fmt(us, 1)} µs`);
-      const total = [...result.cpu.values()].reduce((x, y) => x + y, 0);
+      const parts = [...result.cpu]
+        .filter(([name]) => !name.endsWith(' main thread'))
+        .map(([name, us]) => {
+          const main = result.cpu.get(`${name} main thread`);
+          return `${name} ${fmt(us, 1)} µs${main === undefined ? '' : ` (main thread ${fmt(main, 1)})`}`;
+        });
+      const total = [...result.cpu]
+        .filter(([name]) => !name.endsWith(' main thread'))
+        .reduce((sum, [, us]) => sum + us, 0);
       console.log(`  ${result.label.padEnd(46)}${parts.join(', ')}; total ${fmt(total, 1)} µs`);
     }
 

@@ -86,9 +86,11 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
   const multiAccount = options.multiAccount === true;
   const secure = base.protocol === 'https:';
   const transport = secure ? https : http;
-  const agent = secure
-    ? new https.Agent({ keepAlive: true, maxSockets: 256 })
-    : new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // The time limit is the sockets' idle timeout, set once per connection: a connection silent
+  // for `timeoutMs` (connecting, waiting for the answer, or in the middle of it) times out, and
+  // an idle pooled one is closed. No timer is armed per request.
+  const agentOptions = { keepAlive: true, maxSockets: 256, timeout: timeoutMs };
+  const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   const prefix = base.pathname.endsWith('/') ? base.pathname.slice(0, -1) : base.pathname;
   const hostname = base.hostname.startsWith('[') ? base.hostname.slice(1, -1) : base.hostname;
   const port = base.port === '' ? undefined : Number(base.port);
@@ -106,7 +108,6 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
       let cut: UpstreamError | undefined;
       const done = (): void => {
         settled = true;
-        clearTimeout(timer);
         downstream?.removeListener('close', abort);
       };
       const fail = (error: unknown): void => {
@@ -131,7 +132,6 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
           headers,
         },
         (incoming) => {
-          clearTimeout(timer);
           const status = incoming.statusCode ?? 502;
           const answerHeaders = passHeaders(incoming.headers);
           const length = Number(incoming.headers['content-length'] ?? Number.NaN);
@@ -156,11 +156,9 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
           });
         },
       );
-      const timer = setTimeout(() => stop(new UpstreamError('timeout')), timeoutMs);
       const abort = (): void => stop(new UpstreamError('unavailable'));
       downstream?.once('close', abort);
-      // An upstream silent for the time limit while it sends the answer: end the transfer.
-      outgoing.setTimeout(timeoutMs, () => stop(new UpstreamError('timeout')));
+      outgoing.once('timeout', () => stop(new UpstreamError('timeout')));
       outgoing.on('error', fail);
       outgoing.end(request.body);
     });
@@ -193,10 +191,16 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
 
 function passHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
+  // headers a `Connection` header names are hop-by-hop too (`keep-alive` and `close` name none
+  // but themselves, already dropped)
   const connection = typeof headers.connection === 'string' ? headers.connection.toLowerCase() : '';
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    if (connection !== '' && connection.split(',').some((token) => token.trim() === name)) continue;
+  const named =
+    connection === '' || connection === 'keep-alive' || connection === 'close'
+      ? undefined
+      : new Set(connection.split(',').map((token) => token.trim()));
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name) === true) continue;
     if (name === 'request-id') out['upstream-request-id'] = value;
     else out[name] = value;
   }

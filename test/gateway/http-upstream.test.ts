@@ -82,6 +82,34 @@ describe('HTTP upstream: what is forwarded and what is stripped', () => {
     expect(await response.json()).toEqual({ object: 'list', data: [], has_more: false, url: '/v1/x' });
   });
 
+  it('drops the headers an answer’s Connection header names, whole or streamed', async () => {
+    const { defaultAnswer } = await import('./recording-upstream.js');
+    for (const size of [10, 200 * 1024]) {
+      upstream.answer = (_request, response) => {
+        const body = JSON.stringify({ object: 'list', data: [], has_more: false, url: 'x'.repeat(size) });
+        response.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          connection: 'keep-alive, X-Hop-Only',
+          'x-hop-only': 'secret-routing-detail',
+          'x-kept': 'yes',
+        });
+        response.end(body);
+      };
+      try {
+        const response = await fetch(`${w.url}/v1/customers`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('x-hop-only')).toBeNull();
+        expect(response.headers.get('x-kept')).toBe('yes');
+        expect(((await response.json()) as { url: string }).url).toHaveLength(size);
+      } finally {
+        upstream.answer = defaultAnswer;
+      }
+    }
+  });
+
   it('forwards HEAD as GET and sends no body on GET or DELETE', async () => {
     const head = await fetch(`${w.url}/v1/customers?limit=1`, {
       method: 'HEAD',
