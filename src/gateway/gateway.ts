@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decide } from '../core/decide.js';
 import type { Requirement } from '../core/requirement.js';
