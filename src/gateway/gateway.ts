@@ -1,11 +1,12 @@
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decide } from '../core/decide.js';
 import type { Requirement } from '../core/requirement.js';
 import { type ResolvedRequest, resolveRequest } from '../core/routes/resolve.js';
-import { maskKey } from '../domain/secrets.js';
+import { hashSecret, maskKey } from '../domain/secrets.js';
 import { AppscopeError, isAppscopeError } from '../errors.js';
-import { readCredentials } from '../http/credentials.js';
+import { type CredentialResult, readCredentials } from '../http/credentials.js';
 import { ApiError, authenticationError, internalError, serviceUnavailable } from '../http/stripe-error.js';
 import type { ServerContext } from '../server/app.js';
 import type { DecisionRecord } from '../server/decisions.js';
@@ -24,7 +25,7 @@ import { type FilteredAnswer, listVisibleEvents, retrieveVisibleEvent } from './
 import { httpUpstream } from './http-upstream.js';
 import { checkFormBody, checkHeaders, checkTarget } from './hygiene.js';
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits, type GatewayOptions } from './options.js';
-import { createPrincipalCache } from './principal-cache.js';
+import { createPrincipalCache, MAX_SECRET_LENGTH } from './principal-cache.js';
 import { FORWARDED_REQUEST_HEADERS, type Upstream, type UpstreamRequest } from './upstream.js';
 
 /** Response header set when an install in shadow mode made a request the gateway would deny. */
@@ -187,11 +188,11 @@ export function registerGateway(
       route: null,
       requirement: NOTHING,
     };
-    const credentials = readCredentials(single(headers.authorization));
+    const caller = callerOf(raw.socket, single(headers.authorization));
+    const credentials = caller.credentials;
     const secret = credentials.kind === 'key' ? credentials.key : undefined;
-    let maskedKey = '';
+    const maskedKey = caller.maskedKey;
     if (secret !== undefined) {
-      maskedKey = maskKey(secret);
       trace.keyHint = maskedKey;
       trace.livemode = secret.startsWith('_live_', 2);
     }
@@ -221,7 +222,7 @@ export function registerGateway(
     }
     let access: Access | ApiError;
     try {
-      const auth = await cache.authenticate(secret);
+      const auth = await cache.authenticate(secret, caller.hash);
       if (!auth.ok) return refuse(reply, trace, authenticationError(capitalize(auth.message)));
       trace.livemode = auth.principal.livemode;
       if (auth.principal.type !== 'account') trace.app = auth.principal.app;
@@ -340,6 +341,42 @@ export function registerGateway(
   }
 
   app.all('/v1/*', gateway);
+}
+
+/** What one `Authorization` header says, worked out once per connection (see {@link callerOf}). */
+interface Caller {
+  readonly authorization: string | undefined;
+  readonly credentials: CredentialResult;
+  /** The key as messages and logs show it (`''` without a key). */
+  readonly maskedKey: string;
+  /** `hashSecret(key)`: the principal cache's key (`undefined` without a key). */
+  readonly hash: string | undefined;
+}
+
+const CALLER = Symbol('appscope.caller');
+type CallerSocket = Socket & { [CALLER]?: Caller };
+
+/**
+ * The credentials of a request, reusing the previous request's on the same connection when its
+ * `Authorization` header is the same string (a keep-alive client sends the same key every
+ * time): parsing, masking and hashing the key then happen once per connection, not per request.
+ * The memo lives on the socket, so it never outlives the connection nor crosses to another
+ * client; it decides nothing by itself (the principal cache does, and it follows every change).
+ */
+function callerOf(socket: Socket | null, authorization: string | undefined): Caller {
+  const holder = socket as CallerSocket | null;
+  const known = holder?.[CALLER];
+  if (known !== undefined && known.authorization === authorization) return known;
+  const credentials = readCredentials(authorization);
+  const key = credentials.kind === 'key' ? credentials.key : undefined;
+  const caller: Caller = {
+    authorization,
+    credentials,
+    maskedKey: key === undefined ? '' : maskKey(key),
+    hash: key === undefined || key.length > MAX_SECRET_LENGTH ? undefined : hashSecret(key),
+  };
+  if (holder !== null) holder[CALLER] = caller;
+  return caller;
 }
 
 function resolveError(error: unknown, method: string, path: string, requestId: string): ApiError {

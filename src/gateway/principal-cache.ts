@@ -20,8 +20,11 @@ import { hashSecret } from '../domain/secrets.js';
  * - store failures are thrown, never cached (the gateway answers 503).
  */
 export interface PrincipalCache {
-  /** {@link authenticateKey}, cached by the secret's hash. */
-  authenticate(secret: string): Promise<AuthResult>;
+  /**
+   * {@link authenticateKey}, cached by the secret's hash. `hash` is `hashSecret(secret)` when
+   * the caller already has it (the gateway keeps it per connection).
+   */
+  authenticate(secret: string, hash?: string): Promise<AuthResult>;
   /** {@link resolvePlatformInstall}, cached by the app key and account. */
   platformInstall(
     secret: string,
@@ -47,7 +50,7 @@ interface Entry {
 }
 
 /** The longest well-formed secret; anything longer is refused without hashing or caching. */
-const MAX_SECRET_LENGTH = 64;
+export const MAX_SECRET_LENGTH = 64;
 
 /**
  * Creates a principal cache over a domain and subscribes it to the domain's store.
@@ -82,11 +85,11 @@ export function createPrincipalCache(domain: Domain, options: PrincipalCacheOpti
     get size() {
       return entries.size;
     },
-    async authenticate(secret) {
+    async authenticate(secret, hash) {
       if (typeof secret !== 'string' || secret.length > MAX_SECRET_LENGTH) {
         return authenticateKey(domain, secret);
       }
-      const key = hashSecret(secret);
+      const key = hash ?? hashSecret(secret);
       const hit = lookup(key);
       if (hit !== undefined) return hit.value as AuthResult;
       const startedAt = generation;
