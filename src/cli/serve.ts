@@ -1,6 +1,6 @@
 import { dirname, relative } from 'node:path';
 import type { Command } from 'commander';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import pino from 'pino';
 import { DecisionLog } from '../decision-log/decision-log.js';
 import { type JsonLinesOutput, openJsonLines } from '../decision-log/json-lines.js';
@@ -206,38 +206,41 @@ export async function startServe(
       // The request line is built here, not by pino: one JSON.stringify of a flat object of
       // known, secret-free fields (the key is masked, the query left out) costs a fraction of a
       // pino call with redaction, and this runs for every request.
-      const bindings = `,"service":"appscope","pid":${process.pid},`;
+      const head = `,"service":"appscope","pid":${process.pid},"reqId":"`;
+      const writeLine = (
+        request: FastifyRequest,
+        status: number,
+        elapsedMs: number,
+        decision: DecisionRecord | undefined,
+      ): void => {
+        const url = request.url;
+        const q = url.indexOf('?');
+        const route = decision?.route ?? request.routeOptions.url ?? null;
+        // request ids, methods (the HTTP parser's) and outcomes need no escaping
+        let line = `{"level":"info","time":${Date.now()}${head}${request.id}","method":"${request.method}","path":${JSON.stringify(q < 0 ? url : url.slice(0, q))},"route":${route === null ? 'null' : JSON.stringify(route)},"status":${status},"ms":${Math.round(elapsedMs * 1000) / 1000}`;
+        if (decision !== undefined) {
+          line += `,"decision":"${decision.outcome}","account":${jsonOrNull(decision.account)},"install":${jsonOrNull(decision.install)},"key":${jsonOrNull(decision.keyHint)}`;
+          // as the Appscope-Accepted-Permissions header writes it
+          if (decision.missing.length > 0)
+            line += `,"missing":${JSON.stringify(missingText(decision.missing))}`;
+        }
+        destination.write(`${line},"msg":"request"}\n`);
+      };
       server.addHook('onResponse', (request, reply, done) => {
-        const status = reply.statusCode;
-        const ms = Math.round(reply.elapsedTime * 1000) / 1000;
-        const write = (): void => {
-          const decision = decided.get(request.id);
-          if (decision !== undefined) decided.delete(request.id);
-          const q = request.url.indexOf('?');
-          const line: RequestLine = {
-            reqId: request.id,
-            method: request.method,
-            path: q < 0 ? request.url : request.url.slice(0, q),
-            route: decision?.route ?? request.routeOptions.url ?? null,
-            status,
-            ms,
-          };
-          if (decision !== undefined) {
-            line.decision = decision.outcome;
-            line.account = decision.account;
-            line.install = decision.install;
-            line.key = decision.keyHint;
-            // as the Appscope-Accepted-Permissions header writes it
-            if (decision.missing.length > 0) line.missing = missingText(decision.missing);
-          }
-          line.msg = 'request';
-          destination.write(
-            `{"level":"info","time":${Date.now()}${bindings}${JSON.stringify(line).slice(1)}\n`,
-          );
-        };
-        // The gateway records before it answers; anything else could record in a later hook.
-        if (decided.has(request.id)) write();
-        else setImmediate(write);
+        const decision = decided.get(request.id);
+        if (decision !== undefined) {
+          decided.delete(request.id);
+          writeLine(request, reply.statusCode, reply.elapsedTime, decision);
+        } else {
+          // The gateway records before it answers; anything else could record in a later hook.
+          const status = reply.statusCode;
+          const elapsed = reply.elapsedTime;
+          setImmediate(() => {
+            const late = decided.get(request.id);
+            if (late !== undefined) decided.delete(request.id);
+            writeLine(request, status, elapsed, late);
+          });
+        }
         done();
       });
       server.addHook('onRequestAbort', (request, done) => {
@@ -348,20 +351,9 @@ export async function startServe(
   }
 }
 
-/** The per-request log line, after `level`, `service`, `pid` and `time`. */
-interface RequestLine {
-  reqId: string;
-  method: string;
-  path: string;
-  route: string | null;
-  status: number;
-  ms: number;
-  decision?: string;
-  account?: string | null;
-  install?: string | null;
-  key?: string | null;
-  missing?: string;
-  msg?: string;
+/** A JSON string, or `null`. */
+function jsonOrNull(value: string | null): string {
+  return value === null ? 'null' : JSON.stringify(value);
 }
 
 /** Unmet groups as `a,b;c`: groups separated by `;`, alternatives by `,`. */

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -181,6 +181,22 @@ describe(`appscope serve --demo (npm start; ${builtFresh ? 'bin/appscope.js on d
       'appscope_gateway_requests_total{outcome="denied",route="/v1/charges",method="GET"} 2',
     );
 
+    // a path with a quote and a backslash, sent raw: its log line must still be JSON
+    const odd = await new Promise<string>((resolve, reject) => {
+      const { port } = new URL(url);
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.end(
+          `GET /v1/cus"to\\mers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${rk}\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      let answer = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (answer += chunk));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+    expect(odd).toMatch(/^HTTP\/1\.1 (400|404) /);
+
     // one more decision just before SIGTERM: the shutdown must flush it
     const last = await fetch(`${url}/v1/products`, { headers: { authorization: `Bearer ${rk}` } });
     expect(last.status).toBe(200);
@@ -195,7 +211,7 @@ describe(`appscope serve --demo (npm start; ${builtFresh ? 'bin/appscope.js on d
     try {
       const page = await listDecisions(createDomain({ store }), { actor: OPERATOR, limit: 100 });
       expect(page.data.map((d) => d.request_id)).toContain(lastId);
-      expect(page.data).toHaveLength(4);
+      expect(page.data).toHaveLength(5); // the odd path is a decision too (refused)
       const user = await checkUserPassword(createDomain({ store }), {
         email: admin![1]!,
         password: admin![2]!,
@@ -223,6 +239,14 @@ describe(`appscope serve --demo (npm start; ${builtFresh ? 'bin/appscope.js on d
       status: 200,
       decision: 'allowed',
       key: expect.stringMatching(/^rk_test_\*\*\*…\w{4}$/),
+    });
+    expect(requests.find((line) => line['path'] === '/v1/cus"to\\mers')).toMatchObject({
+      status: Number(odd.slice(9, 12)),
+    });
+    expect(requests.find((line) => line['decision'] === 'denied')).toMatchObject({
+      route: '/v1/charges',
+      status: 403,
+      missing: expect.stringContaining('charge_read'),
     });
     expect(logLines.some((line) => line['msg'] === 'stopped')).toBe(true);
     for (const secret of [rk, rk2, sk]) expect(served.stderr()).not.toContain(secret);
