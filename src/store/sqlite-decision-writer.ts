@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { AppscopeError } from '../errors.js';
-import { DECISION_COLUMN_LIST, DECISION_COLUMNS } from './decision-columns.js';
 import type { DecisionDropRow, NewDecisionRow, Store } from './store.js';
 
 /** Where the decision log writes its batches: one call per batch, all or nothing. */
@@ -29,9 +28,75 @@ export function storeDecisionWriter(store: Store): DecisionWriter {
   };
 }
 
+/** The text columns of a decision row, in the order a batch carries them. */
+const TEXT_COLUMNS = [
+  'request_id',
+  'account_id',
+  'install_id',
+  'app_id',
+  'key_hint',
+  'method',
+  'route',
+  'path',
+  'requirement',
+  'outcome',
+  'missing',
+] as const satisfies readonly (keyof NewDecisionRow)[];
+/** The numeric columns (`null` travels as NaN). */
+const NUMBER_COLUMNS = [
+  'time',
+  'livemode',
+  'status',
+  'latency_ms',
+] as const satisfies readonly (keyof NewDecisionRow)[];
+
+/**
+ * A batch as it crosses to the worker: each distinct text once (`texts`), every row's texts as
+ * indexes into it (`cells`, -1 for null) and its numbers (`numbers`); both typed arrays are
+ * transferred, not copied. A busy gateway sends the same account, install, route and
+ * requirement over and over: cloning 15 values per decision cost more of the request thread
+ * than a few map lookups do.
+ */
+interface EncodedBatch {
+  readonly texts: string[];
+  readonly cells: Int32Array<ArrayBuffer>;
+  readonly numbers: Float64Array<ArrayBuffer>;
+}
+
+function encodeRows(rows: readonly NewDecisionRow[]): EncodedBatch {
+  const texts: string[] = [];
+  const seen = new Map<string, number>();
+  const cells = new Int32Array(rows.length * TEXT_COLUMNS.length);
+  const numbers = new Float64Array(rows.length * NUMBER_COLUMNS.length);
+  let cell = 0;
+  let number = 0;
+  for (const row of rows) {
+    // request ids are all different: no point looking them up
+    cells[cell++] = texts.push(row.request_id) - 1;
+    for (let c = 1; c < TEXT_COLUMNS.length; c++) {
+      const value = row[TEXT_COLUMNS[c]!];
+      if (value === null) {
+        cells[cell++] = -1;
+        continue;
+      }
+      let at = seen.get(value);
+      if (at === undefined) {
+        at = texts.push(value) - 1;
+        seen.set(value, at);
+      }
+      cells[cell++] = at;
+    }
+    for (const column of NUMBER_COLUMNS) {
+      const value = row[column];
+      numbers[number++] = value === null ? Number.NaN : value;
+    }
+  }
+  return { texts, cells, numbers };
+}
+
 // The worker is plain JavaScript (CommonJS, evaluated), so it runs the same from dist/ and from
-// the TypeScript sources. It prepares its statements once and writes each batch in one
-// transaction on its own connection.
+// the TypeScript sources. It prepares its statements once, decodes each batch (see
+// `EncodedBatch`) and writes it in one transaction on its own connection.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -39,8 +104,23 @@ const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
 db.pragma('synchronous = NORMAL');
 const insert = db.prepare(workerData.insertSql);
 const drop = db.prepare(workerData.dropSql);
-const write = db.transaction((rows, dropRow) => {
-  for (const row of rows) insert.run(row);
+const TEXTS = workerData.textColumns;
+const NUMBERS = workerData.numberColumns;
+const write = db.transaction((batch, dropRow) => {
+  const { texts, cells, numbers } = batch;
+  const rows = cells.length / TEXTS;
+  const row = new Array(TEXTS + NUMBERS);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < TEXTS; c++) {
+      const at = cells[r * TEXTS + c];
+      row[c] = at < 0 ? null : texts[at];
+    }
+    for (let c = 0; c < NUMBERS; c++) {
+      const value = numbers[r * NUMBERS + c];
+      row[TEXTS + c] = Number.isNaN(value) ? null : value;
+    }
+    insert.run(row);
+  }
   if (dropRow) drop.run(dropRow);
 });
 parentPort.on('message', (message) => {
@@ -50,7 +130,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    write.immediate(message.rows, message.drop);
+    write.immediate(message.batch, message.drop);
     parentPort.postMessage({ id: message.id });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String(error && error.message), code: error && error.code });
@@ -85,7 +165,9 @@ export function openSqliteDecisionWriter(
       driver,
       path,
       busyTimeoutMs: options.busyTimeoutMs ?? 5000,
-      insertSql: `insert into decisions (${DECISION_COLUMN_LIST}) values (${DECISION_COLUMNS.map(() => '?').join(', ')})`,
+      insertSql: `insert into decisions (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map((column) => `"${column}"`).join(', ')}) values (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map(() => '?').join(', ')})`,
+      textColumns: TEXT_COLUMNS.length,
+      numberColumns: NUMBER_COLUMNS.length,
       dropSql: 'insert into decision_drops ("time", dropped, first_time, last_time) values (?, ?, ?, ?)',
     },
   });
@@ -126,13 +208,13 @@ export function openSqliteDecisionWriter(
       if (closed) return Promise.reject(new AppscopeError('ERR_STORE', 'the decision writer is closed'));
       if (failure !== undefined) return Promise.reject(failure);
       const id = next++;
-      const tuples = rows.map((row) => DECISION_COLUMNS.map((column) => row[column]));
+      const batch = encodeRows(rows);
       const dropTuple =
         drop === undefined ? undefined : [drop.time, drop.dropped, drop.first_time, drop.last_time];
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.ref(); // keep the process alive while a batch is in flight
-        worker.postMessage({ id, rows: tuples, drop: dropTuple });
+        worker.postMessage({ id, batch, drop: dropTuple }, [batch.cells.buffer, batch.numbers.buffer]);
       }).finally(() => {
         if (pending.size === 0) worker.unref();
       });

@@ -266,6 +266,59 @@ describe('DecisionLog', () => {
     expect(log.stats().written).toBe(20_000);
   });
 
+  it('the worker writes every column exactly as the store itself does: nulls, unicode, repeats', async () => {
+    const records: DecisionRecord[] = [
+      decision(1),
+      decision(2, { account: null, install: null, app: null, keyHint: null, route: null, status: 401 }),
+      decision(3, { livemode: true, path: '/v1/customers/cus_Zoë✓', latencyMs: 12.625 }),
+      decision(4, { outcome: 'denied', missing: [['charge_read', 'charge_write']], status: 403 }),
+      decision(5, {
+        outcome: 'shadow_denied',
+        requirement: [],
+        missing: [],
+        route: '/v1/customers/{customer}',
+      }),
+      decision(6, { status: null as unknown as number, latencyMs: Number.NaN }),
+      decision(7), // the same texts as the first again
+    ];
+    const dirs = [
+      mkdtempSync(join(tmpdir(), 'appscope-writer-')),
+      mkdtempSync(join(tmpdir(), 'appscope-writer-')),
+    ];
+    const stores = await Promise.all(dirs.map((dataDir) => openStore({ dataDir })));
+    try {
+      const viaWorker = new DecisionLog({
+        store: stores[0]!,
+        writer: openSqliteDecisionWriter(join(dirs[0]!, 'appscope.db')),
+      });
+      const viaStore = new DecisionLog({ store: stores[1]! });
+      for (const record of records) {
+        viaWorker.record(record);
+        viaStore.record(record);
+      }
+      await viaWorker.close();
+      await viaStore.close();
+      const [fromWorker, fromStore] = await Promise.all(
+        stores.map((store) => store.transaction((tx) => tx.listDecisions({}), { readOnly: true })),
+      );
+      expect(fromWorker).toHaveLength(records.length);
+      expect(fromWorker).toEqual(fromStore);
+      expect(fromWorker!.find((row) => row.request_id === 'req_000003')).toMatchObject({
+        livemode: 1,
+        path: '/v1/customers/cus_Zoë✓',
+        latency_ms: 12.625,
+      });
+      expect(fromWorker!.find((row) => row.request_id === 'req_000002')).toMatchObject({
+        account_id: null,
+        route: null,
+        status: 401,
+      });
+    } finally {
+      for (const store of stores) await store.close();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes from a worker thread to an embedded SQLite file, drops included', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
     const store = await openStore({ dataDir: dir });
