@@ -61,10 +61,18 @@ export const MAX_SECRET_LENGTH = 64;
 export function createPrincipalCache(domain: Domain, options: PrincipalCacheOptions = {}): PrincipalCache {
   const maxEntries = options.maxEntries ?? 10_000;
   const entries = new Map<string, Entry>();
+  /**
+   * Lookups under way, shared by the requests that miss on the same key meanwhile (after a
+   * change empties the cache, a busy client's concurrent requests make one store read, not one
+   * each). Emptied on every change, so a lookup that began before a change is never joined by
+   * a request that arrives after it.
+   */
+  const inflight = new Map<string, Promise<AuthResult>>();
   let generation = 0;
   const unsubscribe = domain.store.onChange(() => {
     generation++;
     entries.clear();
+    inflight.clear();
   });
 
   function lookup(key: string): Entry | undefined {
@@ -92,16 +100,25 @@ export function createPrincipalCache(domain: Domain, options: PrincipalCacheOpti
       const key = hash ?? hashSecret(secret);
       const hit = lookup(key);
       if (hit !== undefined) return hit.value as AuthResult;
+      const pending = inflight.get(key);
+      if (pending !== undefined) return pending;
       const startedAt = generation;
-      const result = await authenticateKey(domain, secret);
-      if (result.ok || result.reason !== 'malformed') {
-        const expiresAt = result.ok ? result.principal.expiresAt : null;
-        remember(key, startedAt, {
-          value: result,
-          validUntil: expiresAt === null ? Number.POSITIVE_INFINITY : expiresAt * 1000,
-        });
-      }
-      return result;
+      const lookingUp = authenticateKey(domain, secret).then((result) => {
+        if (result.ok || result.reason !== 'malformed') {
+          const expiresAt = result.ok ? result.principal.expiresAt : null;
+          remember(key, startedAt, {
+            value: result,
+            validUntil: expiresAt === null ? Number.POSITIVE_INFINITY : expiresAt * 1000,
+          });
+        }
+        return result;
+      });
+      inflight.set(key, lookingUp);
+      const forget = (): void => {
+        if (inflight.get(key) === lookingUp) inflight.delete(key);
+      };
+      lookingUp.then(forget, forget);
+      return lookingUp;
     },
     async platformInstall(secret, principal, account) {
       const key = `${hashSecret(secret)} ${account}`;
@@ -118,6 +135,7 @@ export function createPrincipalCache(domain: Domain, options: PrincipalCacheOpti
     close() {
       unsubscribe();
       entries.clear();
+      inflight.clear();
     },
   };
 }

@@ -29,6 +29,7 @@ export interface Database {
   events: Mutable<Omit<EventRow, 'seq'>> & { seq: Generated<number> };
   audit_log: Mutable<AuditRow>;
   audit_head: { id: number; seq: number; hash: string };
+  change_counter: { id: number; seq: number };
   idempotency_keys: Mutable<IdempotencyRow>;
   decisions: Mutable<Omit<DecisionRow, 'seq'>> & { seq: Generated<number> };
   decision_drops: Mutable<DecisionDropRow> & { seq: Generated<number> };

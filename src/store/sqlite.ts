@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { AppscopeError } from '../errors.js';
 import { type DialectAdapter, KyselyStore, type TransactionKind } from './kysely-store.js';
 import type { Database } from './schema.js';
@@ -15,8 +15,9 @@ export interface SqliteStoreOptions {
   /** How long a writer waits for another process's write transaction, in ms (default 5000). */
   readonly busyTimeoutMs?: number;
   /**
-   * How often, in ms, to check whether another process changed the file while change
-   * listeners are registered (default 500). Such a change is reported as `{kind: 'reset'}`.
+   * How often, in ms, to check whether a write transaction of another process (or connection)
+   * notified changes while change listeners are registered (default 500). Such changes are
+   * reported as one `{kind: 'reset'}`.
    */
   readonly pollIntervalMs?: number;
 }
@@ -80,16 +81,21 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     location: memory ? 'sqlite::memory:' : `sqlite:${options.path}`,
     db,
     begin,
-    async publish() {
-      // Same-process listeners are told after COMMIT by the store; other processes poll.
+    async publish(conn) {
+      // Same-process listeners are told after COMMIT by the store; other processes poll the
+      // counter this moves in the same transaction (and only for changes, never for decision
+      // batches or sessions, which would empty their caches for nothing).
+      await sql`update change_counter set seq = seq + 1 where id = 1`.execute(conn);
     },
     watch(emit: (change: StoreChange) => void): () => void {
       if (memory) return () => {};
-      let seen = dataVersion(raw);
+      const read = raw.prepare('select seq from change_counter where id = 1').pluck();
+      const changeCount = (): number => read.get() as number;
+      let seen = changeCount();
       const timer = setInterval(() => {
         let now: number;
         try {
-          now = dataVersion(raw);
+          now = changeCount();
         } catch {
           return; // closed or busy: the next tick tries again
         }
@@ -121,9 +127,4 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
-}
-
-/** Changes when another connection commits to the file (never for this connection's own commits). */
-function dataVersion(raw: BetterSqlite3.Database): number {
-  return raw.pragma('data_version', { simple: true }) as number;
 }

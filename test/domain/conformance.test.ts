@@ -659,6 +659,52 @@ for (const dialect of DIALECTS) {
       await expect.poll(() => heard, { timeout: 5000 }).toContainEqual(expected);
     });
 
+    it('writes that change nothing a gateway caches (decision batches) are not announced to other stores', async () => {
+      const db = await fresh();
+      const writer = await db.open();
+      const reader = await db.open({ pollIntervalMs: 20 });
+      const heard: StoreChange[] = [];
+      let listening!: () => void;
+      const ready = new Promise<void>((resolve) => {
+        listening = resolve;
+      });
+      reader.onChange((change) => {
+        heard.push(change);
+        listening();
+      });
+      if (dialect.name === 'postgres') await ready; // the LISTEN connection announces itself with a reset
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      heard.length = 0;
+      for (let batch = 0; batch < 5; batch++) {
+        await writer.transaction((tx) =>
+          tx.insertDecisions([
+            {
+              time: Date.now(),
+              request_id: `req_quiet${batch}`,
+              account_id: null,
+              install_id: null,
+              app_id: null,
+              key_hint: null,
+              livemode: 0,
+              method: 'GET',
+              route: '/v1/customers',
+              path: '/v1/customers',
+              requirement: '[]',
+              outcome: 'allowed',
+              missing: '[]',
+              status: 200,
+              latency_ms: 0.1,
+            },
+          ]),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200)); // ten polls
+      expect(heard).toEqual([]);
+      // …while a real change still is
+      await world(writer);
+      await expect.poll(() => heard.length, { timeout: 5000 }).toBeGreaterThan(0);
+    });
+
     it('concurrent uploads, releases, installs and reauthorizations from two stores stay consistent', async () => {
       const db = await fresh();
       const storeA = await db.open();

@@ -84,6 +84,46 @@ describe('the principal cache', () => {
     }
   });
 
+  it('makes one store read for concurrent misses, never shared across a change', async () => {
+    let transactions = 0;
+    let gate: Promise<void> | undefined;
+    const store: Store = {
+      dialect: w.store.dialect,
+      location: w.store.location,
+      async transaction(fn, options) {
+        transactions++;
+        if (gate !== undefined) await gate;
+        return w.store.transaction(fn, options);
+      },
+      onChange: (listener) => w.store.onChange(listener),
+      close: () => w.store.close(),
+    };
+    const cache = createPrincipalCache(createDomain({ store, catalog: defaultCatalog() }));
+    try {
+      const together = await Promise.all(Array.from({ length: 5 }, () => cache.authenticate(secret)));
+      expect(together.every((result) => result.ok)).toBe(true);
+      expect(transactions).toBe(1);
+
+      await revokeKey(w.domain, { actor: w.merchant.actor.test, key: keyId }); // empties the cache
+      let open!: () => void;
+      gate = new Promise<void>((resolve) => (open = resolve));
+      const before = cache.authenticate(secret); // held before its read
+      const joined = cache.authenticate(secret); // shares it
+      expect(transactions).toBe(2);
+      // a change while the read is held: later requests must not join a read from before it
+      await w.store.transaction(async (tx) => tx.notify({ kind: 'key', id: keyId }));
+      const after = cache.authenticate(secret);
+      expect(transactions).toBe(3);
+      open();
+      gate = undefined;
+      for (const result of await Promise.all([before, joined, after])) {
+        expect(result).toMatchObject({ ok: false, reason: 'revoked' });
+      }
+    } finally {
+      cache.close();
+    }
+  });
+
   it('does not cache malformed keys', async () => {
     const cache = createPrincipalCache(w.domain);
     try {

@@ -4,6 +4,7 @@ import { idempotencyKeys } from './0002-idempotency-keys.js';
 import { installShadowMode } from './0003-install-shadow-mode.js';
 import { decisions } from './0004-decisions.js';
 import { usersSessions } from './0005-users-sessions.js';
+import { changeCounter } from './0006-change-counter.js';
 
 /**
  * One versioned schema change. `up` returns the SQL statements for a dialect; the runner
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   installShadowMode,
   decisions,
   usersSessions,
+  changeCounter,
 ];
 
 /** The schema version this code expects. */
