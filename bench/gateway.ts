@@ -13,7 +13,7 @@
  * generator runs in this process; latency percentiles come from each response's own timing
  * (autocannon's histograms round to whole milliseconds).
  *
- * Options: --quick (1 s runs), --runs N (rounds, default 5, at least 3), --duration S (default 4),
+ * Options: --quick (1 s runs), --runs N (rounds, default 8, at least 3), --duration S (default 3),
  * --connections N (default 10), --only a,b,… (a subset; the goals need all five),
  * --profile DIR (each server writes a V8 CPU profile into DIR when it stops; open it in Chrome's
  * DevTools or summarize it with `npx tsx bench/profile-summary.ts DIR/file.cpuprofile`).
@@ -54,7 +54,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '8' },
     duration: { type: 'string' },
     connections: { type: 'string', default: '10' },
     only: { type: 'string' },
@@ -64,7 +64,7 @@ const { values: flags } = parseArgs({
   strict: true,
 });
 const RUNS = Math.max(3, Number(flags.runs));
-const DURATION = Number(flags.duration ?? (flags.quick ? 1 : 4));
+const DURATION = Number(flags.duration ?? (flags.quick ? 1 : 3));
 const WARMUP = flags.quick ? 1 : 2;
 const CONNECTIONS = Number(flags.connections);
 /** `--only a,b,e`: measure only these configurations (the goals need all five). */

@@ -326,6 +326,16 @@ export function registerGateway(
         if (denial.accepted !== undefined) out[ACCEPTED_PERMISSIONS_HEADER] = denial.accepted;
       }
       record(trace, outcome, response.status, missing);
+      if (response.body instanceof Buffer) {
+        // A whole answer (a small one from an HTTP upstream): its headers are already checked
+        // and lower-case, so it goes straight to the connection — one writeHead, one write —
+        // past fastify's reply pipeline (hooks on send, header normalization, stream handling).
+        // onResponse hooks and the request log still run when it finishes.
+        reply.hijack();
+        reply.raw.writeHead(response.status, out);
+        reply.raw.end(response.body);
+        return reply;
+      }
       reply.code(response.status).headers(out);
       if (typeof response.body === 'string') reply.type('application/json');
       return reply.send(response.body);

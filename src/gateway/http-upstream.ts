@@ -150,10 +150,8 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
             const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
             resolve({ status, headers: answerHeaders, body });
           });
+          // a body cut short (the upstream closed, or `stop`) ends in an `aborted` error
           incoming.once('error', fail);
-          incoming.once('close', () => {
-            if (!incoming.complete) fail(new UpstreamError('unavailable'));
-          });
         },
       );
       const abort = (): void => stop(new UpstreamError('unavailable'));

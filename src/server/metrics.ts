@@ -20,9 +20,13 @@ export const DECISION_LATENCY_BUCKETS: readonly number[] = Object.freeze([
   5,
 ]);
 
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-/** Past this many distinct label sets, new routes are counted as `other` (label cardinality stays bounded). */
-const MAX_SERIES = 5000;
+/** Methods counted under their own name; any other is `OTHER` (the last slot). */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'OTHER'] as const;
+const METHOD_SLOT = new Map<string, number>(METHODS.map((method, slot) => [method, slot]));
+const OUTCOMES: readonly DecisionRecord['outcome'][] = ['allowed', 'denied', 'shadow_denied'];
+const OUTCOME_SLOT = new Map<string, number>(OUTCOMES.map((outcome, slot) => [outcome, slot]));
+/** Past this many distinct routes, new ones are counted as `other` (label cardinality stays bounded). */
+const MAX_ROUTES = 1000;
 const REQUEST_LABELS = ['outcome', 'route', 'method'] as const;
 type RequestLabel = (typeof REQUEST_LABELS)[number];
 const LATENCY_NAME = 'appscope_gateway_decision_latency_seconds';
@@ -141,9 +145,21 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
   // The per-decision work is two plain counter bumps; prom-client sees the totals at scrape time.
-  const requestSeries = new Map<string, { labels: Record<RequestLabel, string>; count: number }>();
-  /** Each series once (past MAX_SERIES, many keys share the `other` series). */
-  const allSeries: { labels: Record<RequestLabel, string>; count: number }[] = [];
+  // Series are found by route (the route table's own strings), then by outcome and method slot:
+  // no label key is built per request.
+  interface Series {
+    readonly labels: Record<RequestLabel, string>;
+    count: number;
+  }
+  /** One route's series, by outcome and method slot; `label` is the route label (or `other`). */
+  interface RouteSeries {
+    readonly label: string;
+    readonly slots: (Series | undefined)[];
+  }
+  const byRoute = new Map<string | null, RouteSeries>();
+  let other: RouteSeries | undefined;
+  /** Each series once, in creation order. */
+  const allSeries: Series[] = [];
   new Counter({
     name: 'appscope_gateway_requests_total',
     help: 'API requests decided by the gateway, by outcome (allowed, denied, shadow_denied), route template and method',
@@ -185,19 +201,24 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   return {
     registry,
     observeDecision(entry) {
-      const method = KNOWN_METHODS.has(entry.method) ? entry.method : 'OTHER';
-      const key = `${entry.outcome} ${method} ${entry.route}`;
-      let series = requestSeries.get(key);
-      if (series === undefined) {
-        const route = requestSeries.size >= MAX_SERIES ? 'other' : (entry.route ?? 'unmatched');
-        const labels = { outcome: entry.outcome, route, method };
-        series = requestSeries.get(`${entry.outcome} ${method} ${route}`);
-        if (series === undefined) {
-          series = { labels, count: 0 };
-          allSeries.push(series);
-          requestSeries.set(`${entry.outcome} ${method} ${route}`, series);
+      let route = byRoute.get(entry.route);
+      if (route === undefined) {
+        if (byRoute.size >= MAX_ROUTES) route = other ??= { label: 'other', slots: [] };
+        else {
+          route = { label: entry.route ?? 'unmatched', slots: [] };
+          byRoute.set(entry.route, route);
         }
-        requestSeries.set(key, series);
+      }
+      const method = METHOD_SLOT.get(entry.method) ?? METHODS.length - 1;
+      const slot = (OUTCOME_SLOT.get(entry.outcome) ?? 0) * METHODS.length + method;
+      let series = route.slots[slot];
+      if (series === undefined) {
+        series = {
+          labels: { outcome: entry.outcome, route: route.label, method: METHODS[method]! },
+          count: 0,
+        };
+        route.slots[slot] = series;
+        allSeries.push(series);
       }
       series.count += 1;
       latency.record(entry.outcome, entry.latencyMs / 1000);
