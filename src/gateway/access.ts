@@ -31,15 +31,16 @@ const ACCOUNT_ID = /^acct_[0-9A-Za-z]{1,64}$/;
  * - a platform app's `sk_…`: `Stripe-Account` is required (400) and must name an account that
  *   installed the app in the key's mode (403 otherwise, the same whether or not the account exists);
  * - an install key (`rk_…`): its install's account (naming another account is a 403).
- * Store failures are thrown.
+ * Store failures are thrown (or reject, for a platform app's key: the one case that may need
+ * the store, answered with a promise; every other case is answered synchronously).
  */
-export async function resolveAccess(
+export function resolveAccess(
   cache: PrincipalCache,
   principal: Principal,
   secret: string,
   maskedKey: string,
   stripeAccount: string | undefined,
-): Promise<Access | ApiError> {
+): Access | ApiError | Promise<Access | ApiError> {
   if (stripeAccount !== undefined && !ACCOUNT_ID.test(stripeAccount)) {
     const shown = stripeAccount.length > 40 ? `${stripeAccount.slice(0, 40)}…` : stripeAccount;
     return malformed(
@@ -77,20 +78,22 @@ export async function resolveAccess(
           'stripe_account_required',
         );
       }
-      const install = await cache.platformInstall(secret, principal, stripeAccount);
-      if (install === undefined) {
-        return forbiddenAccount(
-          `This application is not installed on account '${stripeAccount}' in ${principal.livemode ? 'live' : 'test'} mode (or that account does not exist).`,
-          'app_not_installed',
-        );
-      }
-      return {
-        kind: 'install',
-        account: install.account,
-        livemode: install.livemode,
-        principal: install,
-        via: 'platform',
-      };
+      // the only case that may need the store: a promise (the others answer synchronously)
+      return cache.platformInstall(secret, principal, stripeAccount).then((install) => {
+        if (install === undefined) {
+          return forbiddenAccount(
+            `This application is not installed on account '${stripeAccount}' in ${principal.livemode ? 'live' : 'test'} mode (or that account does not exist).`,
+            'app_not_installed',
+          );
+        }
+        return {
+          kind: 'install',
+          account: install.account,
+          livemode: install.livemode,
+          principal: install,
+          via: 'platform',
+        };
+      });
     }
   }
 }

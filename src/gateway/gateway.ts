@@ -222,17 +222,18 @@ export function registerGateway(
     }
     let access: Access | ApiError;
     try {
-      const auth = await cache.authenticate(secret, caller.hash);
+      const auth = cache.cached(secret, caller.hash) ?? (await cache.authenticate(secret, caller.hash));
       if (!auth.ok) return refuse(reply, trace, authenticationError(capitalize(auth.message)));
       trace.livemode = auth.principal.livemode;
       if (auth.principal.type !== 'account') trace.app = auth.principal.app;
-      access = await resolveAccess(
+      const resolving = resolveAccess(
         cache,
         auth.principal,
         secret,
         maskedKey,
         single(headers['stripe-account']),
       );
+      access = resolving instanceof Promise ? await resolving : resolving;
     } catch (error) {
       return failClosed(reply, trace, error);
     }

@@ -25,6 +25,11 @@ export interface PrincipalCache {
    * the caller already has it (the gateway keeps it per connection).
    */
   authenticate(secret: string, hash?: string): Promise<AuthResult>;
+  /**
+   * The cached answer for a key, or undefined when it must be looked up (`authenticate`):
+   * lets a request on a warm cache go on without waiting a turn of the event loop.
+   */
+  cached(secret: string, hash?: string): AuthResult | undefined;
   /** {@link resolvePlatformInstall}, cached by the app key and account. */
   platformInstall(
     secret: string,
@@ -92,6 +97,10 @@ export function createPrincipalCache(domain: Domain, options: PrincipalCacheOpti
   return {
     get size() {
       return entries.size;
+    },
+    cached(secret, hash) {
+      if (typeof secret !== 'string' || secret.length > MAX_SECRET_LENGTH) return undefined;
+      return lookup(hash ?? hashSecret(secret))?.value as AuthResult | undefined;
     },
     async authenticate(secret, hash) {
       if (typeof secret !== 'string' || secret.length > MAX_SECRET_LENGTH) {
