@@ -103,61 +103,23 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
     if (multiAccount) headers['stripe-account'] = request.account;
     if (request.body !== undefined) headers['content-length'] = String(request.body.length);
     return new Promise((resolve, reject) => {
-      let settled = false;
-      /** Why the exchange was cut short by us (a time limit, the caller leaving), if it was. */
-      let cut: UpstreamError | undefined;
-      const done = (): void => {
-        settled = true;
-        downstream?.removeListener('close', abort);
-      };
-      const fail = (error: unknown): void => {
-        if (settled) return;
-        done();
-        reject(
-          cut ??
-            (error instanceof UpstreamError ? error : new UpstreamError('unavailable', { cause: error })),
-        );
-      };
-      const stop = (reason: UpstreamError): void => {
-        cut ??= reason;
-        outgoing.destroy(reason);
-      };
-      const outgoing = transport.request(
-        {
-          agent,
-          hostname,
-          ...(port === undefined ? {} : { port }),
-          method: request.method,
-          path: `${prefix}${request.path}${request.query === '' ? '' : `?${request.query}`}`,
-          headers,
-        },
-        (incoming) => {
-          const status = incoming.statusCode ?? 502;
-          const answerHeaders = passHeaders(incoming.headers);
-          const length = Number(incoming.headers['content-length'] ?? Number.NaN);
-          if (!(length <= BUFFERED_ANSWER_BYTES)) {
-            done();
-            resolve({ status, headers: answerHeaders, body: incoming });
-            return;
-          }
-          // A small answer of known length is read whole and sent in one write: cheaper than
-          // piping a stream (listeners, backpressure, end-of-stream bookkeeping) per request.
-          const chunks: Buffer[] = [];
-          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-          incoming.once('end', () => {
-            if (settled) return;
-            done();
-            const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-            resolve({ status, headers: answerHeaders, body });
-          });
-          // a body cut short (the upstream closed, or `stop`) ends in an `aborted` error
-          incoming.once('error', fail);
-        },
-      );
-      const abort = (): void => stop(new UpstreamError('unavailable'));
-      downstream?.once('close', abort);
-      outgoing.once('timeout', () => stop(new UpstreamError('timeout')));
-      outgoing.on('error', fail);
+      const outgoing = transport.request({
+        agent,
+        hostname,
+        ...(port === undefined ? {} : { port }),
+        method: request.method,
+        path: `${prefix}${request.path}${request.query === '' ? '' : `?${request.query}`}`,
+        headers,
+      }) as Tagged<http.ClientRequest>;
+      const exchange = new Exchange(resolve, reject, outgoing, downstream);
+      outgoing[EXCHANGE] = exchange;
+      outgoing.once('response', onResponse);
+      outgoing.once('timeout', onTimeout);
+      outgoing.on('error', onOutgoingError);
+      if (downstream !== undefined) {
+        (downstream as Tagged<Downstream>)[EXCHANGE] = exchange;
+        downstream.once('close', onDownstreamClose);
+      }
       outgoing.end(request.body);
     });
   }
@@ -185,6 +147,96 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
       agent.destroy();
     },
   };
+}
+
+/**
+ * One forwarded call in flight. The listeners below are shared functions that find their
+ * exchange on the emitter (`EXCHANGE`), not closures made for every request.
+ */
+class Exchange {
+  settled = false;
+  /** Why the exchange was cut short by us (a time limit, the caller leaving), if it was. */
+  cut: UpstreamError | undefined;
+  status = 0;
+  headers: Record<string, string | string[]> = {};
+  readonly chunks: Buffer[] = [];
+
+  constructor(
+    readonly resolve: (response: UpstreamResponse) => void,
+    readonly reject: (error: UpstreamError) => void,
+    readonly outgoing: http.ClientRequest,
+    readonly downstream: Downstream | undefined,
+  ) {}
+
+  done(): void {
+    this.settled = true;
+    this.downstream?.removeListener('close', onDownstreamClose);
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.done();
+    this.reject(
+      this.cut ??
+        (error instanceof UpstreamError ? error : new UpstreamError('unavailable', { cause: error })),
+    );
+  }
+
+  stop(reason: UpstreamError): void {
+    this.cut ??= reason;
+    this.outgoing.destroy(reason);
+  }
+}
+
+const EXCHANGE = Symbol('appscope.exchange');
+type Tagged<T> = T & { [EXCHANGE]?: Exchange };
+
+function onResponse(this: Tagged<http.ClientRequest>, incoming: IncomingMessage): void {
+  const exchange = this[EXCHANGE]!;
+  exchange.status = incoming.statusCode ?? 502;
+  exchange.headers = passHeaders(incoming.headers);
+  const length = Number(incoming.headers['content-length'] ?? Number.NaN);
+  if (!(length <= BUFFERED_ANSWER_BYTES)) {
+    exchange.done();
+    exchange.resolve({ status: exchange.status, headers: exchange.headers, body: incoming });
+    return;
+  }
+  // A small answer of known length is read whole and sent in one write: cheaper than piping a
+  // stream (listeners, backpressure, end-of-stream bookkeeping) per request.
+  (incoming as Tagged<IncomingMessage>)[EXCHANGE] = exchange;
+  incoming.on('data', onData);
+  incoming.once('end', onEnd);
+  // a body cut short (the upstream closed, or `stop`) ends in an `aborted` error
+  incoming.once('error', onIncomingError);
+}
+
+function onData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
+  this[EXCHANGE]!.chunks.push(chunk);
+}
+
+function onEnd(this: Tagged<IncomingMessage>): void {
+  const exchange = this[EXCHANGE]!;
+  if (exchange.settled) return;
+  exchange.done();
+  const chunks = exchange.chunks;
+  const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  exchange.resolve({ status: exchange.status, headers: exchange.headers, body });
+}
+
+function onIncomingError(this: Tagged<IncomingMessage>, error: Error): void {
+  this[EXCHANGE]!.fail(error);
+}
+
+function onOutgoingError(this: Tagged<http.ClientRequest>, error: Error): void {
+  this[EXCHANGE]!.fail(error);
+}
+
+function onTimeout(this: Tagged<http.ClientRequest>): void {
+  this[EXCHANGE]!.stop(new UpstreamError('timeout'));
+}
+
+function onDownstreamClose(this: Tagged<Downstream>): void {
+  this[EXCHANGE]?.stop(new UpstreamError('unavailable'));
 }
 
 function passHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
