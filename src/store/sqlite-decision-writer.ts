@@ -99,6 +99,13 @@ function encodeRows(rows: readonly NewDecisionRow[]): EncodedBatch {
 // `EncodedBatch`) and writes it in one transaction on its own connection.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+try {
+  // Linux: nice applies to this thread only. Writing the log is background work: under load,
+  // the thread answering requests gets the CPU first (the queue in front absorbs bursts).
+  require('node:os').setPriority(workerData.nice);
+} catch {
+  // not permitted or not supported: run at normal priority
+}
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
 db.pragma('synchronous = NORMAL');
@@ -138,6 +145,9 @@ parentPort.on('message', (message) => {
 });
 `;
 
+/** The writer thread's nice value (0 normal, 19 lowest); see the worker source. */
+const WRITER_NICE = 10;
+
 interface Pending {
   resolve(): void;
   reject(error: Error): void;
@@ -165,6 +175,7 @@ export function openSqliteDecisionWriter(
       driver,
       path,
       busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      nice: WRITER_NICE,
       insertSql: `insert into decisions (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map((column) => `"${column}"`).join(', ')}) values (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map(() => '?').join(', ')})`,
       textColumns: TEXT_COLUMNS.length,
       numberColumns: NUMBER_COLUMNS.length,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -318,6 +318,30 @@ describe('DecisionLog', () => {
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it.runIf(process.platform === 'linux')(
+    'runs its writer thread at a lower priority (nice 10) than requests',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
+      const store = await openStore({ dataDir: dir });
+      const niceOfThreads = (): number[] =>
+        readdirSync('/proc/self/task').map((task) => {
+          const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19: nice
+        });
+      try {
+        expect(niceOfThreads()).not.toContain(10);
+        const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
+        await writer.write([]); // the worker has started and answered
+        expect(niceOfThreads()).toContain(10);
+        expect(niceOfThreads()).toContain(0); // and only that thread
+        await writer.close();
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('writes from a worker thread to an embedded SQLite file, drops included', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
