@@ -346,7 +346,10 @@ async function main(): Promise<void> {
     `machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM (${fmt(freemem() / 2 ** 30, 1)} free), ${osType()} ${release()}, Node ${process.version}`,
   );
   console.log(
-    `load: autocannon in this process (main thread), ${CONNECTIONS} connections; warm-up ${WARMUP} s each, then ${RUNS} rounds × ${DURATION} s round-robin, median per configuration;`,
+    `load: autocannon in this process (main thread), ${CONNECTIONS} connections; warm-up ${WARMUP} s each, then ${RUNS} rounds × ${DURATION} s round-robin`,
+  );
+  console.log(
+    `      (each round starting one configuration later, ${SETTLE_MS / 1000} s pause before every run), median per configuration;`,
   );
   console.log(
     '      every server in its own process (compiled dist/), default settings; latency from per-response timings',
@@ -470,7 +473,12 @@ async function main(): Promise<void> {
     const runs = new Map<Config, Run[]>(targets.map((t) => [t.key, []]));
     for (let round = 1; round <= RUNS; round++) {
       process.stdout.write(` round ${round}/${RUNS}…`);
-      for (const target of targets) {
+      // Each round starts with the next configuration (so none always follows the same one),
+      // and each run starts on a settled machine: a gateway keeps writing its decision log for
+      // a moment after its load stops, which would otherwise fall on the next run.
+      const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
+      for (const target of order) {
+        await settle();
         runs
           .get(target.key)!
           .push(await load(target.url, target.headers, DURATION, target.expected, target.processes));
@@ -536,6 +544,12 @@ async function main(): Promise<void> {
     for (const dir of cleanupDirs) rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A pause between runs: long enough for the decision log's timer (500 ms) to flush. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
+const SETTLE_MS = 1000;
 
 function pct(ratio: number): string {
   return `${(ratio * 100).toFixed(1)}%`;
