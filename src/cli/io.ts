@@ -6,9 +6,31 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/** Standard streams whose reader went away (`appscope … | head`): later writes are skipped. */
+const closed = new Set<NodeJS.WriteStream>();
+/** Streams with our `error` listener (others may listen too: worker threads pipe into them). */
+const guarded = new Set<NodeJS.WriteStream>();
+
+/**
+ * Writes to a standard stream, tolerating a reader that has gone: `EPIPE` ends the output
+ * instead of killing the process — `appscope permissions list | head` stops quietly, and a
+ * server whose banner went to a closed pipe keeps serving (its logs are on standard error).
+ */
+function writeTo(stream: NodeJS.WriteStream, text: string): void {
+  if (closed.has(stream)) return;
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      closed.add(stream);
+    });
+  }
+  stream.write(text);
+}
+
 export const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => writeTo(process.stdout, text),
+  stderr: (text) => writeTo(process.stderr, text),
   cwd: process.cwd(),
   env: process.env,
 };
