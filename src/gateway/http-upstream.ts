@@ -93,20 +93,23 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
   const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   const prefix = base.pathname.endsWith('/') ? base.pathname.slice(0, -1) : base.pathname;
   const hostname = base.hostname.startsWith('[') ? base.hostname.slice(1, -1) : base.hostname;
-  const port = base.port === '' ? undefined : Number(base.port);
+  const port = base.port === '' ? (secure ? 443 : 80) : Number(base.port);
   const host = base.host;
 
   function send(request: UpstreamRequest, downstream?: Downstream): Promise<UpstreamResponse> {
     const key = request.livemode ? keys.live : keys.test;
     if (key === undefined) return Promise.reject(new UpstreamError('unavailable'));
-    const headers: Record<string, string> = { ...request.headers, host, authorization: `Bearer ${key}` };
-    if (multiAccount) headers['stripe-account'] = request.account;
-    if (request.body !== undefined) headers['content-length'] = String(request.body.length);
+    // Headers as a flat list (the `rawHeaders` form): node:http writes them as they are, after
+    // checking each once, without building its own header map for every request.
+    const headers: string[] = ['host', host, 'authorization', `Bearer ${key}`];
+    if (multiAccount) headers.push('stripe-account', request.account);
+    if (request.body !== undefined) headers.push('content-length', String(request.body.length));
+    for (const name in request.headers) headers.push(name, request.headers[name]!);
     return new Promise((resolve, reject) => {
       const outgoing = transport.request({
         agent,
         hostname,
-        ...(port === undefined ? {} : { port }),
+        port,
         method: request.method,
         path: `${prefix}${request.path}${request.query === '' ? '' : `?${request.query}`}`,
         headers,
