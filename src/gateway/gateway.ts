@@ -321,21 +321,27 @@ export function registerGateway(
           .send(JSON.stringify(answer.body));
       }
       const response = await upstream.send(forward, reply.raw);
-      const out: Record<string, string | string[]> = { ...response.headers, 'request-id': trace.requestId };
-      if (denial !== undefined) {
-        out[SHADOW_DECISION_HEADER] = denial.code;
-        if (denial.accepted !== undefined) out[ACCEPTED_PERMISSIONS_HEADER] = denial.accepted;
-      }
       record(trace, outcome, response.status, missing);
-      if (response.body instanceof Buffer) {
+      const list = response.headerList;
+      if (list !== undefined && response.body instanceof Buffer) {
         // A whole answer (a small one from an HTTP upstream): its headers are already checked
         // and lower-case, so it goes straight to the connection — one writeHead, one write —
         // past fastify's reply pipeline (hooks on send, header normalization, stream handling).
         // onResponse hooks and the request log still run when it finishes.
+        list.push('request-id', trace.requestId);
+        if (denial !== undefined) {
+          list.push(SHADOW_DECISION_HEADER, denial.code);
+          if (denial.accepted !== undefined) list.push(ACCEPTED_PERMISSIONS_HEADER, denial.accepted);
+        }
         reply.hijack();
-        reply.raw.writeHead(response.status, out);
+        reply.raw.writeHead(response.status, list);
         reply.raw.end(response.body);
         return reply;
+      }
+      const out: Record<string, string | string[]> = { ...response.headers, 'request-id': trace.requestId };
+      if (denial !== undefined) {
+        out[SHADOW_DECISION_HEADER] = denial.code;
+        if (denial.accepted !== undefined) out[ACCEPTED_PERMISSIONS_HEADER] = denial.accepted;
       }
       reply.code(response.status).headers(out);
       if (typeof response.body === 'string') reply.type('application/json');

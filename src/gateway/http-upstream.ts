@@ -161,7 +161,8 @@ class Exchange {
   /** Why the exchange was cut short by us (a time limit, the caller leaving), if it was. */
   cut: UpstreamError | undefined;
   status = 0;
-  headers: Record<string, string | string[]> = {};
+  /** The answer's headers to pass on, as a flat `[name, value, …]` list (a whole answer). */
+  headerList: string[] = [];
   readonly chunks: Buffer[] = [];
 
   constructor(
@@ -197,15 +198,20 @@ type Tagged<T> = T & { [EXCHANGE]?: Exchange };
 function onResponse(this: Tagged<http.ClientRequest>, incoming: IncomingMessage): void {
   const exchange = this[EXCHANGE]!;
   exchange.status = incoming.statusCode ?? 502;
-  exchange.headers = passHeaders(incoming.headers);
-  const length = Number(incoming.headers['content-length'] ?? Number.NaN);
+  const raw = incoming.rawHeaders;
+  let length = Number.NaN;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 14 && raw[i]!.toLowerCase() === 'content-length') length = Number(raw[i + 1]);
+  }
   if (!(length <= BUFFERED_ANSWER_BYTES)) {
     exchange.done();
-    exchange.resolve({ status: exchange.status, headers: exchange.headers, body: incoming });
+    exchange.resolve({ status: exchange.status, headers: passHeaders(incoming.headers), body: incoming });
     return;
   }
   // A small answer of known length is read whole and sent in one write: cheaper than piping a
-  // stream (listeners, backpressure, end-of-stream bookkeeping) per request.
+  // stream (listeners, backpressure, end-of-stream bookkeeping) per request. Its headers go on
+  // as a list straight from the raw ones: node:http never builds a header object for it.
+  exchange.headerList = passRawHeaders(raw);
   (incoming as Tagged<IncomingMessage>)[EXCHANGE] = exchange;
   incoming.on('data', onData);
   incoming.once('end', onEnd);
@@ -223,7 +229,33 @@ function onEnd(this: Tagged<IncomingMessage>): void {
   exchange.done();
   const chunks = exchange.chunks;
   const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  exchange.resolve({ status: exchange.status, headers: exchange.headers, body });
+  exchange.resolve(new WholeAnswer(exchange.status, exchange.headerList, body));
+}
+
+/** A whole (small) answer: its headers as a list, and as an object only when someone asks. */
+class WholeAnswer implements UpstreamResponse {
+  #headers: Record<string, string | string[]> | undefined;
+
+  constructor(
+    readonly status: number,
+    readonly headerList: string[],
+    readonly body: Buffer,
+  ) {}
+
+  get headers(): Readonly<Record<string, string | string[]>> {
+    if (this.#headers === undefined) {
+      const out: Record<string, string | string[]> = {};
+      for (let i = 0; i < this.headerList.length; i += 2) {
+        const name = this.headerList[i]!;
+        const value = this.headerList[i + 1]!;
+        const known = out[name];
+        if (known === undefined) out[name] = value;
+        else out[name] = Array.isArray(known) ? [...known, value] : [known, value];
+      }
+      this.#headers = out;
+    }
+    return this.#headers;
+  }
 }
 
 function onIncomingError(this: Tagged<IncomingMessage>, error: Error): void {
@@ -240,6 +272,25 @@ function onTimeout(this: Tagged<http.ClientRequest>): void {
 
 function onDownstreamClose(this: Tagged<Downstream>): void {
   this[EXCHANGE]?.stop(new UpstreamError('unavailable'));
+}
+
+/** {@link passHeaders} on raw headers: a flat list with lower-case names. */
+function passRawHeaders(raw: readonly string[]): string[] {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length !== 10 || raw[i]!.toLowerCase() !== 'connection') continue;
+    const connection = raw[i + 1]!.toLowerCase();
+    if (connection === 'keep-alive' || connection === 'close') continue;
+    named ??= new Set();
+    for (const token of connection.split(',')) named.add(token.trim());
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || named?.has(name) === true) continue;
+    out.push(name === 'request-id' ? 'upstream-request-id' : name, raw[i + 1]!);
+  }
+  return out;
 }
 
 function passHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {

@@ -26,6 +26,11 @@ export interface UpstreamResponse {
   readonly headers: Readonly<Record<string, string | string[]>>;
   /** JSON text (in process), the whole answer (a small HTTP one), or the response stream. */
   readonly body: string | Buffer | Readable;
+  /**
+   * With a whole answer from an HTTP upstream: the same headers as a flat `[name, value, …]`
+   * list, which can be written as it is (and is the caller's to extend).
+   */
+  readonly headerList?: string[];
 }
 
 /** An upstream answer read as JSON (for event filtering). */

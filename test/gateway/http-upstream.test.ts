@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInstallKey } from '../../src/domain/keys.js';
+import { setShadowMode } from '../../src/domain/shadow-mode.js';
 import { type EmulatorServer, startEmulatorServer } from '../../src/emulator/server.js';
 import { type RecordingUpstream, startRecordingUpstream } from './recording-upstream.js';
 import { type GatewayWorld, rejection, startGateway } from './support.js';
@@ -108,6 +109,27 @@ describe('HTTP upstream: what is forwarded and what is stripped', () => {
         upstream.answer = defaultAnswer;
       }
     }
+  });
+
+  it('says so in headers when an install in shadow mode makes a would-be denial', async () => {
+    await w.publish('com.example.http-shadow', '1.0.0', ['customer_read']);
+    const { install, key: shadowKey } = await w.install('com.example.http-shadow');
+    await setShadowMode(w.domain, { actor: w.merchant.actor.test, install: install.id, enabled: true });
+    const response = await fetch(`${w.url}/v1/customers`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${shadowKey!.secret}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'email=a%40example.com',
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('appscope-shadow-decision')).toBe('more_permissions_required');
+    expect(response.headers.get('appscope-accepted-permissions')).toBe('customer_write');
+    expect(response.headers.get('request-id')).toMatch(/^req_/);
+    expect(response.headers.get('upstream-request-id')).toBe('req_upstream123');
+    expect(upstream.seen.at(-1)).toMatchObject({ method: 'POST', url: '/v1/customers' });
+    expect(w.decisions.at(-1)).toMatchObject({ outcome: 'shadow_denied', status: 200, install: install.id });
   });
 
   it('forwards HEAD as GET and sends no body on GET or DELETE', async () => {
