@@ -21,3 +21,17 @@ export const DECISION_COLUMNS = [
 
 /** `"time", "request_id", …` for an INSERT. */
 export const DECISION_COLUMN_LIST: string = DECISION_COLUMNS.map((column) => `"${column}"`).join(', ');
+
+/** The numeric columns of a decision row (the rest hold text or null). */
+export const DECISION_NUMBER_COLUMNS = [
+  'time',
+  'livemode',
+  'status',
+  'latency_ms',
+] as const satisfies readonly (typeof DECISION_COLUMNS)[number][];
+
+/** The text columns, in `DECISION_COLUMNS` order (`request_id` first). */
+export const DECISION_TEXT_COLUMNS = DECISION_COLUMNS.filter(
+  (column): column is Exclude<(typeof DECISION_COLUMNS)[number], (typeof DECISION_NUMBER_COLUMNS)[number]> =>
+    !(DECISION_NUMBER_COLUMNS as readonly string[]).includes(column),
+);

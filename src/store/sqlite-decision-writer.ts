@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { AppscopeError } from '../errors.js';
+import { DECISION_NUMBER_COLUMNS, DECISION_TEXT_COLUMNS } from './decision-columns.js';
 import type { DecisionDropRow, NewDecisionRow, Store } from './store.js';
 
 /** Where the decision log writes its batches: one call per batch, all or nothing. */
@@ -28,27 +29,9 @@ export function storeDecisionWriter(store: Store): DecisionWriter {
   };
 }
 
-/** The text columns of a decision row, in the order a batch carries them. */
-const TEXT_COLUMNS = [
-  'request_id',
-  'account_id',
-  'install_id',
-  'app_id',
-  'key_hint',
-  'method',
-  'route',
-  'path',
-  'requirement',
-  'outcome',
-  'missing',
-] as const satisfies readonly (keyof NewDecisionRow)[];
-/** The numeric columns (`null` travels as NaN). */
-const NUMBER_COLUMNS = [
-  'time',
-  'livemode',
-  'status',
-  'latency_ms',
-] as const satisfies readonly (keyof NewDecisionRow)[];
+/** The columns a batch carries: texts (`request_id` first), then numbers (`null` travels as NaN). */
+const TEXT_COLUMNS = DECISION_TEXT_COLUMNS;
+const NUMBER_COLUMNS = DECISION_NUMBER_COLUMNS;
 
 /**
  * A batch as it crosses to the worker: each distinct text once (`texts`), every row's texts as

@@ -10,6 +10,27 @@ import { type GatewayWorld, rejection, startGateway } from './support.js';
 
 const UPSTREAM_KEY = 'sk_test_upstream_secret_never_shown_0001';
 
+/** A gateway in front of a plain node:http upstream that answers with `handler`. */
+async function withUpstream(
+  handler: http.RequestListener,
+  timeoutMs: number,
+  check: (w: GatewayWorld) => Promise<void>,
+): Promise<void> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const w = await startGateway({
+    gateway: { kind: 'http', url: `http://127.0.0.1:${port}`, secretKey: UPSTREAM_KEY, timeoutMs },
+  });
+  try {
+    await check(w);
+  } finally {
+    await w.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
 describe('HTTP upstream: what is forwarded and what is stripped', () => {
   let upstream: RecordingUpstream;
   let w: GatewayWorld;
@@ -253,51 +274,25 @@ describe('HTTP upstream: down or slow', () => {
   });
 
   it('answers 504 within the time limit when the upstream is silent', async () => {
-    const silent = http.createServer(() => {
-      // never answers
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const port = (silent.address() as AddressInfo).port;
-    const w = await startGateway({
-      gateway: { kind: 'http', url: `http://127.0.0.1:${port}`, secretKey: UPSTREAM_KEY, timeoutMs: 200 },
-    });
-    try {
-      const started = Date.now();
-      const error = await rejection<InstanceType<typeof Stripe.errors.StripeAPIError>>(
-        w.stripe(w.merchant.sk.test).customers.list(),
-      );
-      expect(error.statusCode).toBe(504);
-      expect(error.code).toBe('upstream_timeout');
-      expect(Date.now() - started).toBeLessThan(2000);
-    } finally {
-      await w.close();
-      silent.closeAllConnections();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    }
+    await withUpstream(
+      () => {
+        // never answers
+      },
+      200,
+      async (w) => {
+        const started = Date.now();
+        const error = await rejection<InstanceType<typeof Stripe.errors.StripeAPIError>>(
+          w.stripe(w.merchant.sk.test).customers.list(),
+        );
+        expect(error.statusCode).toBe(504);
+        expect(error.code).toBe('upstream_timeout');
+        expect(Date.now() - started).toBeLessThan(2000);
+      },
+    );
   });
 });
 
 describe('HTTP upstream: an answer cut short', () => {
-  async function withUpstream(
-    handler: http.RequestListener,
-    timeoutMs: number,
-    check: (w: GatewayWorld) => Promise<void>,
-  ): Promise<void> {
-    const server = http.createServer(handler);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
-    const w = await startGateway({
-      gateway: { kind: 'http', url: `http://127.0.0.1:${port}`, secretKey: UPSTREAM_KEY, timeoutMs },
-    });
-    try {
-      await check(w);
-    } finally {
-      await w.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-  }
-
   it('answers 502 when the upstream closes before the body it announced', async () => {
     await withUpstream(
       (_request, response) => {
@@ -343,16 +338,11 @@ describe('HTTP upstream: a caller that hangs up', () => {
     const closedUpstream = new Promise<void>((resolve) => (upstreamClosed = resolve));
     let arrived!: () => void;
     const arrivedUpstream = new Promise<void>((resolve) => (arrived = resolve));
-    const silent = http.createServer((request) => {
+    const silent: http.RequestListener = (request) => {
       request.socket.once('close', upstreamClosed);
       arrived();
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const port = (silent.address() as AddressInfo).port;
-    const w = await startGateway({
-      gateway: { kind: 'http', url: `http://127.0.0.1:${port}`, secretKey: UPSTREAM_KEY, timeoutMs: 60_000 },
-    });
-    try {
+    };
+    await withUpstream(silent, 60_000, async (w) => {
       // node:http, not fetch: destroying the request closes its socket at once
       const call = http.get(`${w.url}/v1/customers`, {
         headers: { authorization: `Bearer ${w.merchant.sk.test}` },
@@ -366,11 +356,7 @@ describe('HTTP upstream: a caller that hangs up', () => {
       // far inside the 60 s limit: the gateway closed its upstream connection when the caller left
       expect(Date.now() - hungUp).toBeLessThan(5000);
       await expect.poll(() => w.decisions.at(-1)).toMatchObject({ outcome: 'allowed', status: 502 });
-    } finally {
-      await w.close();
-      silent.closeAllConnections();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    }
+    });
   });
 });
 
