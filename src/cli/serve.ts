@@ -156,10 +156,17 @@ export async function startServe(
     const metrics = createMetrics();
     // An embedded SQLite file is written from a worker thread: its writes are synchronous.
     const resolvedTarget = resolveStoreTarget(storeTarget);
+    // One log line per request (`info`), with its decision when the gateway made one. With an
+    // embedded SQLite file, the writer thread writes the lines of the decisions it stores (off
+    // the request thread); every other request's line is written here.
+    const logRequests = logger.isLevelEnabled('info');
     const writer =
       resolvedTarget.dialect === 'sqlite' && resolvedTarget.path !== ':memory:'
-        ? openSqliteDecisionWriter(resolvedTarget.path)
+        ? openSqliteDecisionWriter(resolvedTarget.path, {
+            ...(logRequests ? { requestLines: { fd: 2, service: 'appscope', pid: process.pid } } : {}),
+          })
         : undefined;
+    const writerLogs = writer?.writesRequestLines === true;
     decisionLog = new DecisionLog({
       store,
       ...(writer === undefined ? {} : { writer }),
@@ -170,15 +177,14 @@ export async function startServe(
     });
     const log = decisionLog;
 
-    // One log line per request (`info`), with its decision when the gateway made one.
-    const logRequests = logger.isLevelEnabled('info');
-    const decided = new Map<string, DecisionRecord>();
+    const decided = new Map<string, DecisionRecord | typeof LOGGED_BY_WRITER>();
     const sink: DecisionSink = logRequests
       ? {
           record(entry) {
-            log.record(entry);
+            const queued = log.record(entry);
             if (decided.size >= 10_000) decided.clear(); // only aborted requests leave entries behind
-            decided.set(entry.requestId, entry);
+            // a dropped decision never reaches the writer: its line is written here
+            decided.set(entry.requestId, writerLogs && queued ? LOGGED_BY_WRITER : entry);
           },
         }
       : log;
@@ -228,7 +234,9 @@ export async function startServe(
       };
       server.addHook('onResponse', (request, reply, done) => {
         const decision = decided.get(request.id);
-        if (decision !== undefined) {
+        if (decision === LOGGED_BY_WRITER) {
+          decided.delete(request.id);
+        } else if (decision !== undefined) {
           decided.delete(request.id);
           writeLine(request, reply.statusCode, reply.elapsedTime, decision);
         } else {
@@ -238,7 +246,7 @@ export async function startServe(
           setImmediate(() => {
             const late = decided.get(request.id);
             if (late !== undefined) decided.delete(request.id);
-            writeLine(request, status, elapsed, late);
+            if (late !== LOGGED_BY_WRITER) writeLine(request, status, elapsed, late);
           });
         }
         done();
@@ -350,6 +358,9 @@ export async function startServe(
     throw error;
   }
 }
+
+/** Marks a request whose log line the decision writer thread writes. */
+const LOGGED_BY_WRITER = Symbol('logged by the decision writer');
 
 /** A JSON string, or `null`. */
 function jsonOrNull(value: string | null): string {

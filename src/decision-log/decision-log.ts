@@ -108,12 +108,15 @@ export class DecisionLog implements DecisionSink {
     this.#metrics?.trackQueueDepth(() => this.#queue.length + this.#retry.length);
   }
 
-  /** Counts the decision and queues it; returns at once and never throws. */
-  record(entry: DecisionRecord): void {
+  /**
+   * Counts the decision and queues it; returns at once and never throws. True when it was
+   * queued, false when it was dropped (the queue was full, or the log is closed).
+   */
+  record(entry: DecisionRecord): boolean {
     this.#metrics?.observeDecision(entry);
     if (this.#closed || this.#queue.length + this.#retry.length >= this.#maxQueue) {
       this.#drop(1, entry.time, entry.time);
-      return;
+      return false;
     }
     this.#queue.push(entry);
     if (this.#queue.length >= this.#batchSize && !this.#flushScheduled) {
@@ -123,6 +126,7 @@ export class DecisionLog implements DecisionSink {
         this.#kick(false);
       });
     }
+    return true;
   }
 
   /**

@@ -8,7 +8,21 @@ import type { DecisionDropRow, NewDecisionRow, Store } from './store.js';
 export interface DecisionWriter {
   /** Writes a batch of decisions and, when given, a drop record, in one transaction. */
   write(rows: readonly NewDecisionRow[], drop?: DecisionDropRow): Promise<void>;
+  /** True when this writer also writes each written decision's request log line. */
+  readonly writesRequestLines?: boolean;
   close(): Promise<void>;
+}
+
+/** Options of {@link openSqliteDecisionWriter}. */
+export interface SqliteDecisionWriterOptions {
+  /** How long a write waits for another writer, in ms (default 5000). */
+  readonly busyTimeoutMs?: number;
+  /**
+   * Also write serve's request log line for every decision of each committed batch, to this
+   * file descriptor (standard error: 2), off the request thread. `service` and `pid` are the
+   * log's bindings.
+   */
+  readonly requestLines?: { readonly fd: number; readonly service: string; readonly pid: number };
 }
 
 /**
@@ -113,6 +127,59 @@ const write = db.transaction((batch, dropRow) => {
   }
   if (dropRow) drop.run(dropRow);
 });
+// Request log lines (serve at --log-level info): one per decision of a committed batch, in the
+// shape serve writes for every other request, in line-aligned writes of at most 4096 bytes
+// (PIPE_BUF: a write that size to a pipe is never interleaved with another thread's).
+const lines = workerData.requestLines;
+const fs = require('node:fs');
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
+let linesClosed = false;
+const T = workerData.textIndex;
+const N = workerData.numberIndex;
+const str = (value) => (value === null ? 'null' : JSON.stringify(value));
+function writeOut(text) {
+  const bytes = Buffer.from(text, 'utf8');
+  let offset = 0;
+  while (offset < bytes.length && !linesClosed) {
+    try {
+      offset += fs.writeSync(lines.fd, bytes, offset);
+    } catch (error) {
+      if (error && error.code === 'EAGAIN') Atomics.wait(SLEEP, 0, 0, 1);
+      else linesClosed = true;
+    }
+  }
+}
+function writeLines(batch) {
+  const { texts, cells, numbers } = batch;
+  const rows = cells.length / TEXTS;
+  const text = (r, c) => {
+    const at = cells[r * TEXTS + c];
+    return at < 0 ? null : texts[at];
+  };
+  const number = (r, c) => {
+    const value = numbers[r * NUMBERS + c];
+    return Number.isNaN(value) ? null : value;
+  };
+  let chunk = '';
+  for (let r = 0; r < rows && !linesClosed; r++) {
+    const missing = text(r, T.missing);
+    const groups = missing === null || missing === '[]' ? [] : JSON.parse(missing);
+    const latency = number(r, N.latency_ms);
+    let line = '{"level":"info","time":' + number(r, N.time) + lines.bindings + '"reqId":' + str(text(r, T.request_id))
+      + ',"method":' + str(text(r, T.method)) + ',"path":' + str(text(r, T.path)) + ',"route":' + str(text(r, T.route))
+      + ',"status":' + number(r, N.status) + ',"ms":' + (latency === null ? 0 : Math.round(latency * 1000) / 1000)
+      + ',"decision":' + str(text(r, T.outcome)) + ',"account":' + str(text(r, T.account_id))
+      + ',"install":' + str(text(r, T.install_id)) + ',"key":' + str(text(r, T.key_hint));
+    if (groups.length > 0) line += ',"missing":' + JSON.stringify(groups.map((group) => group.join(',')).join(';'));
+    line += ',"msg":"request"}\\n';
+    if (chunk.length > 0 && Buffer.byteLength(chunk) + Buffer.byteLength(line) > 4096) {
+      writeOut(chunk);
+      chunk = '';
+    }
+    chunk += line;
+  }
+  if (chunk.length > 0) writeOut(chunk);
+}
 parentPort.on('message', (message) => {
   if (message.close) {
     db.close();
@@ -121,10 +188,12 @@ parentPort.on('message', (message) => {
   }
   try {
     write.immediate(message.batch, message.drop);
-    parentPort.postMessage({ id: message.id });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String(error && error.message), code: error && error.code });
+    return;
   }
+  if (lines) writeLines(message.batch);
+  parentPort.postMessage({ id: message.id });
 });
 `;
 
@@ -149,7 +218,7 @@ interface Pending {
  */
 export function openSqliteDecisionWriter(
   path: string,
-  options: { busyTimeoutMs?: number } = {},
+  options: SqliteDecisionWriterOptions = {},
 ): DecisionWriter {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
@@ -159,6 +228,15 @@ export function openSqliteDecisionWriter(
       path,
       busyTimeoutMs: options.busyTimeoutMs ?? 5000,
       nice: WRITER_NICE,
+      requestLines:
+        options.requestLines === undefined
+          ? undefined
+          : {
+              fd: options.requestLines.fd,
+              bindings: `,"service":${JSON.stringify(options.requestLines.service)},"pid":${options.requestLines.pid},`,
+            },
+      textIndex: Object.fromEntries(TEXT_COLUMNS.map((column, i) => [column, i])),
+      numberIndex: Object.fromEntries(NUMBER_COLUMNS.map((column, i) => [column, i])),
       insertSql: `insert into decisions (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map((column) => `"${column}"`).join(', ')}) values (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map(() => '?').join(', ')})`,
       textColumns: TEXT_COLUMNS.length,
       numberColumns: NUMBER_COLUMNS.length,
@@ -198,6 +276,7 @@ export function openSqliteDecisionWriter(
   });
 
   return {
+    writesRequestLines: options.requestLines !== undefined,
     write(rows, drop) {
       if (closed) return Promise.reject(new AppscopeError('ERR_STORE', 'the decision writer is closed'));
       if (failure !== undefined) return Promise.reject(failure);

@@ -64,6 +64,18 @@ describe('the log destination', () => {
     expect(fake.text()).toBe('{"name":"Zoë ✓"}\n');
   });
 
+  it('writes whole lines, at most 4096 bytes a write (atomic on a pipe)', () => {
+    const fake = recorder();
+    const destination = createLogDestination(7, { bufferSize: 1 << 20, writeSync: fake.writeSync });
+    open.push(destination);
+    const lines = [1500, 1500, 1500, 3000, 200].map((size, i) => `${String(i).repeat(size)}\n`);
+    for (const line of lines) destination.write(line);
+    destination.flush();
+    expect(fake.text()).toBe(lines.join(''));
+    expect(fake.written.map((chunk) => chunk.length)).toEqual([3002, 1501, 3202]);
+    for (const chunk of fake.written) expect(chunk.at(-1)).toBe(10);
+  });
+
   it('gives up quietly on a closed descriptor, and writes at once after end', () => {
     const fake = recorder();
     const destination = createLogDestination(7, { writeSync: fake.writeSync });

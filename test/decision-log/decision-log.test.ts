@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -342,6 +342,70 @@ describe('DecisionLog', () => {
       }
     },
   );
+
+  it('can also write each stored decision’s request log line, off the request thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
+    const store = await openStore({ dataDir: dir });
+    const logFile = join(dir, 'requests.log');
+    const fd = openSync(logFile, 'w');
+    try {
+      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'), {
+        requestLines: { fd, service: 'appscope', pid: 4242 },
+      });
+      expect(writer.writesRequestLines).toBe(true);
+      const log = new DecisionLog({ store, writer, flushIntervalMs: 60_000 });
+      log.record(decision(1));
+      log.record(
+        decision(2, {
+          outcome: 'denied',
+          status: 403,
+          route: '/v1/charges',
+          path: '/v1/cha"rges\\x',
+          missing: [['charge_read', 'charge_write'], ['customer_read']],
+          latencyMs: 1.23456,
+        }),
+      );
+      log.record(decision(3, { account: null, install: null, keyHint: null, route: null, status: 401 }));
+      await log.close();
+      const lines = readFileSync(logFile, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toEqual([
+        {
+          level: 'info',
+          time: T0 + 1,
+          service: 'appscope',
+          pid: 4242,
+          reqId: 'req_000001',
+          method: 'GET',
+          path: '/v1/customers',
+          route: '/v1/customers',
+          status: 200,
+          ms: 0.2,
+          decision: 'allowed',
+          account: 'acct_a',
+          install: 'appinst_1',
+          key: 'rk_test_***…abcd',
+          msg: 'request',
+        },
+        expect.objectContaining({
+          reqId: 'req_000002',
+          path: '/v1/cha"rges\\x',
+          status: 403,
+          ms: 1.235,
+          decision: 'denied',
+          missing: 'charge_read,charge_write;customer_read',
+        }),
+        expect.objectContaining({ reqId: 'req_000003', route: null, status: 401, account: null, key: null }),
+      ]);
+      expect(lines[2]).not.toHaveProperty('missing');
+    } finally {
+      closeSync(fd);
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('writes from a worker thread to an embedded SQLite file, drops included', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
