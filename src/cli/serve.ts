@@ -169,7 +169,10 @@ export async function startServe(
     const writerLogs = writer?.writesRequestLines === true;
     decisionLog = new DecisionLog({
       store,
-      ...(writer === undefined ? {} : { writer }),
+      // The SQLite writer thread gets batches of 50, not 200: its bursts of work are shorter, so
+      // on a busy machine they cost the request thread less tail latency (about 0.6 ms of p99 in
+      // `npm run bench:gateway` (c)) for the same total work.
+      ...(writer === undefined ? {} : { writer, batchSize: SQLITE_WRITER_BATCH }),
       metrics,
       ...(jsonl === undefined ? {} : { jsonl }),
       onError: (error) =>
@@ -358,6 +361,9 @@ export async function startServe(
     throw error;
   }
 }
+
+/** Decisions per batch for the embedded SQLite writer thread (see where it is used). */
+const SQLITE_WRITER_BATCH = 50;
 
 /** Marks a request whose log line the decision writer thread writes. */
 const LOGGED_BY_WRITER = Symbol('logged by the decision writer');
