@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { formatRequestLine } from '../decision-log/request-line.js';
 import { AppscopeError } from '../errors.js';
 import { DECISION_NUMBER_COLUMNS, DECISION_TEXT_COLUMNS } from './decision-columns.js';
 import type { DecisionDropRow, NewDecisionRow, Store } from './store.js';
@@ -136,7 +137,6 @@ const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 let linesClosed = false;
 const T = workerData.textIndex;
 const N = workerData.numberIndex;
-const str = (value) => (value === null ? 'null' : JSON.stringify(value));
 function writeOut(text) {
   const bytes = Buffer.from(text, 'utf8');
   let offset = 0;
@@ -163,15 +163,14 @@ function writeLines(batch) {
   let chunk = '';
   for (let r = 0; r < rows && !linesClosed; r++) {
     const missing = text(r, T.missing);
-    const groups = missing === null || missing === '[]' ? [] : JSON.parse(missing);
-    const latency = number(r, N.latency_ms);
-    let line = '{"level":"info","time":' + number(r, N.time) + lines.bindings + '"reqId":' + str(text(r, T.request_id))
-      + ',"method":' + str(text(r, T.method)) + ',"path":' + str(text(r, T.path)) + ',"route":' + str(text(r, T.route))
-      + ',"status":' + number(r, N.status) + ',"ms":' + (latency === null ? 0 : Math.round(latency * 1000) / 1000)
-      + ',"decision":' + str(text(r, T.outcome)) + ',"account":' + str(text(r, T.account_id))
-      + ',"install":' + str(text(r, T.install_id)) + ',"key":' + str(text(r, T.key_hint));
-    if (groups.length > 0) line += ',"missing":' + JSON.stringify(groups.map((group) => group.join(',')).join(';'));
-    line += ',"msg":"request"}\\n';
+    const line = formatRequestLine(lines.bindings, number(r, N.time), text(r, T.request_id), text(r, T.method),
+      text(r, T.path), text(r, T.route), number(r, N.status), number(r, N.latency_ms) ?? 0, {
+        outcome: text(r, T.outcome),
+        account: text(r, T.account_id),
+        install: text(r, T.install_id),
+        key: text(r, T.key_hint),
+        missing: missing === null || missing === '[]' ? [] : JSON.parse(missing),
+      });
     if (chunk.length > 0 && Buffer.byteLength(chunk) + Buffer.byteLength(line) > 4096) {
       writeOut(chunk);
       chunk = '';
@@ -195,6 +194,7 @@ parentPort.on('message', (message) => {
   if (lines) writeLines(message.batch);
   parentPort.postMessage({ id: message.id });
 });
+${formatRequestLine.toString()}
 `;
 
 /** The writer thread's nice value (0 normal, 19 lowest); see the worker source. */
