@@ -10,19 +10,10 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
+import { HOP_BY_HOP as GATEWAY_HOP_BY_HOP } from '../src/gateway/http-upstream.js';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
+/** appscope's own list of hop-by-hop headers, and `host` (the agent sets the upstream's). */
+const HOP_BY_HOP = new Set([...GATEWAY_HOP_BY_HOP, 'host']);
 
 function pass(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};

@@ -1,4 +1,4 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { AppscopeError } from '../errors.js';
 import { UpstreamError } from './errors.js';
@@ -6,7 +6,7 @@ import type { HttpUpstreamOptions } from './options.js';
 import type { Downstream, Upstream, UpstreamJson, UpstreamRequest, UpstreamResponse } from './upstream.js';
 
 /** Response headers that belong to one connection, never passed on (RFC 9110 §7.6.1). */
-const HOP_BY_HOP: ReadonlySet<string> = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-authenticate',
@@ -205,7 +205,11 @@ function onResponse(this: Tagged<http.ClientRequest>, incoming: IncomingMessage)
   }
   if (!(length <= BUFFERED_ANSWER_BYTES)) {
     exchange.done();
-    exchange.resolve({ status: exchange.status, headers: passHeaders(incoming.headers), body: incoming });
+    exchange.resolve({
+      status: exchange.status,
+      headers: headersObject(passRawHeaders(raw)),
+      body: incoming,
+    });
     return;
   }
   // A small answer of known length is read whole and sent in one write: cheaper than piping a
@@ -243,17 +247,7 @@ class WholeAnswer implements UpstreamResponse {
   ) {}
 
   get headers(): Readonly<Record<string, string | string[]>> {
-    if (this.#headers === undefined) {
-      const out: Record<string, string | string[]> = {};
-      for (let i = 0; i < this.headerList.length; i += 2) {
-        const name = this.headerList[i]!;
-        const value = this.headerList[i + 1]!;
-        const known = out[name];
-        if (known === undefined) out[name] = value;
-        else out[name] = Array.isArray(known) ? [...known, value] : [known, value];
-      }
-      this.#headers = out;
-    }
+    this.#headers ??= headersObject(this.headerList);
     return this.#headers;
   }
 }
@@ -274,7 +268,25 @@ function onDownstreamClose(this: Tagged<Downstream>): void {
   this[EXCHANGE]?.stop(new UpstreamError('unavailable'));
 }
 
-/** {@link passHeaders} on raw headers: a flat list with lower-case names. */
+/** A `[name, value, …]` list as an object; a repeated name gets an array of its values. */
+function headersObject(list: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    const value = list[i + 1]!;
+    const known = out[name];
+    if (known === undefined) out[name] = value;
+    else out[name] = Array.isArray(known) ? [...known, value] : [known, value];
+  }
+  return out;
+}
+
+/**
+ * The answer headers to pass on, from the raw ones, as a flat `[name, value, …]` list with
+ * lower-case names: hop-by-hop headers and those a `Connection` header names are dropped (RFC
+ * 9110 §7.6.1; `keep-alive` and `close` name none but themselves), and the upstream's
+ * `Request-Id` becomes `Upstream-Request-Id`.
+ */
 function passRawHeaders(raw: readonly string[]): string[] {
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
@@ -289,24 +301,6 @@ function passRawHeaders(raw: readonly string[]): string[] {
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || named?.has(name) === true) continue;
     out.push(name === 'request-id' ? 'upstream-request-id' : name, raw[i + 1]!);
-  }
-  return out;
-}
-
-function passHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  // headers a `Connection` header names are hop-by-hop too (`keep-alive` and `close` name none
-  // but themselves, already dropped)
-  const connection = typeof headers.connection === 'string' ? headers.connection.toLowerCase() : '';
-  const named =
-    connection === '' || connection === 'keep-alive' || connection === 'close'
-      ? undefined
-      : new Set(connection.split(',').map((token) => token.trim()));
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name) === true) continue;
-    if (name === 'request-id') out['upstream-request-id'] = value;
-    else out[name] = value;
   }
   return out;
 }
