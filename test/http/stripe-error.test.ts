@@ -3,12 +3,18 @@ import { ApiError, authenticationError, invalidRequest } from '../../src/http/st
 
 describe('ApiError', () => {
   it('is an answer: it carries its status, body and headers and no stack frames', () => {
-    const error = new ApiError(403, { type: 'invalid_request_error', code: 'x', message: 'denied' }, { a: 'b' });
+    const error = new ApiError(
+      403,
+      { type: 'invalid_request_error', code: 'x', message: 'denied' },
+      { a: 'b' },
+    );
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toBe('denied');
     expect(error.status).toBe(403);
     expect(error.headers).toEqual({ a: 'b' });
-    expect(error.toJSON()).toEqual({ error: { type: 'invalid_request_error', code: 'x', message: 'denied' } });
+    expect(error.toJSON()).toEqual({
+      error: { type: 'invalid_request_error', code: 'x', message: 'denied' },
+    });
     expect(error.stack).not.toMatch(/\n\s+at /);
   });
 
