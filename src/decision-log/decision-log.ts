@@ -22,6 +22,12 @@ export interface DecisionLogOptions {
   readonly maxQueue?: number;
   /** Decisions per write; a full batch is written at once (default 200). */
   readonly batchSize?: number;
+  /**
+   * Most decisions per write when the writer has fallen behind (default 4 × `batchSize`): what
+   * queued up during the previous write goes in one write (group commit), so the cost of a
+   * write (a transaction, a round trip to the writer thread) is paid once for all of it.
+   */
+  readonly maxBatchSize?: number;
   /** Longest a decision waits before it is written, in ms (default 500). */
   readonly flushIntervalMs?: number;
   /** Milliseconds since the epoch (default `Date.now`), for drop records. */
@@ -69,6 +75,7 @@ export class DecisionLog implements DecisionSink {
   readonly #metrics: GatewayMetrics | undefined;
   readonly #maxQueue: number;
   readonly #batchSize: number;
+  readonly #maxBatchSize: number;
   readonly #clock: () => number;
   readonly #onError: (error: unknown) => void;
   readonly #timer: NodeJS.Timeout;
@@ -98,6 +105,12 @@ export class DecisionLog implements DecisionSink {
     this.#metrics = options.metrics;
     this.#maxQueue = positive(options.maxQueue, 10_000, 'maxQueue');
     this.#batchSize = positive(options.batchSize, 200, 'batchSize');
+    this.#maxBatchSize = positive(options.maxBatchSize, 4 * this.#batchSize, 'maxBatchSize');
+    if (this.#maxBatchSize < this.#batchSize) {
+      throw new RangeError(
+        `maxBatchSize (${this.#maxBatchSize}) must be at least batchSize (${this.#batchSize})`,
+      );
+    }
     this.#clock = options.clock ?? Date.now;
     this.#onError = options.onError ?? (() => {});
     const interval = positive(options.flushIntervalMs, 500, 'flushIntervalMs');
@@ -216,12 +229,12 @@ export class DecisionLog implements DecisionSink {
     // get the event loop between batches (an embedded SQLite write does not yield by itself).
     try {
       while (this.#retry.length > 0) {
-        const batch = this.#retry.splice(0, this.#batchSize);
+        const batch = this.#retry.splice(0, this.#maxBatchSize);
         if (!(await this.#writeStore(batch))) return;
         await yieldToRequests();
       }
       while (this.#queue.length >= (this.#drainAll ? 1 : this.#batchSize)) {
-        const batch = this.#queue.splice(0, this.#batchSize);
+        const batch = this.#queue.splice(0, this.#maxBatchSize);
         await this.#writeJsonLines(batch);
         if (!(await this.#writeStore(batch))) return;
         await yieldToRequests();

@@ -107,24 +107,42 @@ try {
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
 db.pragma('synchronous = NORMAL');
-const insert = db.prepare(workerData.insertSql);
-const drop = db.prepare(workerData.dropSql);
 const TEXTS = workerData.textColumns;
 const NUMBERS = workerData.numberColumns;
+const WIDTH = TEXTS + NUMBERS;
+// Rows go in INSERTs of up to ROWS_PER_INSERT rows each: one statement run (binding, VDBE
+// start-up, the call into the driver) per chunk instead of per row.
+const ROWS_PER_INSERT = workerData.rowsPerInsert;
+const insertSql = (rows) =>
+  workerData.insertSql + new Array(rows).fill('(' + new Array(WIDTH).fill('?').join(', ') + ')').join(', ');
+const inserts = new Map();
+const insertOf = (rows) => {
+  let statement = inserts.get(rows);
+  if (statement === undefined) {
+    statement = db.prepare(insertSql(rows));
+    inserts.set(rows, statement);
+  }
+  return statement;
+};
+const drop = db.prepare(workerData.dropSql);
 const write = db.transaction((batch, dropRow) => {
   const { texts, cells, numbers } = batch;
   const rows = cells.length / TEXTS;
-  const row = new Array(TEXTS + NUMBERS);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < TEXTS; c++) {
-      const at = cells[r * TEXTS + c];
-      row[c] = at < 0 ? null : texts[at];
+  for (let first = 0; first < rows; first += ROWS_PER_INSERT) {
+    const count = Math.min(ROWS_PER_INSERT, rows - first);
+    const values = new Array(count * WIDTH);
+    let v = 0;
+    for (let r = first; r < first + count; r++) {
+      for (let c = 0; c < TEXTS; c++) {
+        const at = cells[r * TEXTS + c];
+        values[v++] = at < 0 ? null : texts[at];
+      }
+      for (let c = 0; c < NUMBERS; c++) {
+        const value = numbers[r * NUMBERS + c];
+        values[v++] = Number.isNaN(value) ? null : value;
+      }
     }
-    for (let c = 0; c < NUMBERS; c++) {
-      const value = numbers[r * NUMBERS + c];
-      row[TEXTS + c] = Number.isNaN(value) ? null : value;
-    }
-    insert.run(row);
+    insertOf(count).run(values);
   }
   if (dropRow) drop.run(dropRow);
 });
@@ -137,18 +155,20 @@ const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 let linesClosed = false;
 const T = workerData.textIndex;
 const N = workerData.numberIndex;
-function writeOut(text) {
-  const bytes = Buffer.from(text, 'utf8');
+function writeOut(bytes, length) {
   let offset = 0;
-  while (offset < bytes.length && !linesClosed) {
+  while (offset < length && !linesClosed) {
     try {
-      offset += fs.writeSync(lines.fd, bytes, offset);
+      offset += fs.writeSync(lines.fd, bytes, offset, length - offset);
     } catch (error) {
       if (error && error.code === 'EAGAIN') Atomics.wait(SLEEP, 0, 0, 1);
       else linesClosed = true;
     }
   }
 }
+// Lines are encoded straight into one reused buffer, written out whenever the next line
+// would not fit (a line longer than the buffer is written on its own).
+const CHUNK = Buffer.allocUnsafe(4096);
 function writeLines(batch) {
   const { texts, cells, numbers } = batch;
   const rows = cells.length / TEXTS;
@@ -160,7 +180,7 @@ function writeLines(batch) {
     const value = numbers[r * NUMBERS + c];
     return Number.isNaN(value) ? null : value;
   };
-  let chunk = '';
+  let used = 0;
   for (let r = 0; r < rows && !linesClosed; r++) {
     const missing = text(r, T.missing);
     const line = formatRequestLine(lines.bindings, number(r, N.time), text(r, T.request_id), text(r, T.method),
@@ -171,13 +191,18 @@ function writeLines(batch) {
         key: text(r, T.key_hint),
         missing: missing === null || missing === '[]' ? [] : JSON.parse(missing),
       });
-    if (chunk.length > 0 && Buffer.byteLength(chunk) + Buffer.byteLength(line) > 4096) {
-      writeOut(chunk);
-      chunk = '';
+    const bytes = Buffer.byteLength(line);
+    if (used + bytes > CHUNK.length && used > 0) {
+      writeOut(CHUNK, used);
+      used = 0;
     }
-    chunk += line;
+    if (bytes > CHUNK.length) {
+      writeOut(Buffer.from(line, 'utf8'), bytes);
+      continue;
+    }
+    used += CHUNK.write(line, used);
   }
-  if (chunk.length > 0) writeOut(chunk);
+  if (used > 0) writeOut(CHUNK, used);
 }
 parentPort.on('message', (message) => {
   if (message.close) {
@@ -194,8 +219,17 @@ parentPort.on('message', (message) => {
   if (lines) writeLines(message.batch);
   parentPort.postMessage({ id: message.id });
 });
+// Run from the TypeScript sources through esbuild (tsx), the embedded function calls esbuild's
+// \`__name\` helper, which only exists in the module it came from.
+var __name = (target) => target;
 ${formatRequestLine.toString()}
 `;
+
+/**
+ * Rows per INSERT statement in the writer thread (15 parameters each: 750 in all, far below
+ * SQLite's limit of 32766).
+ */
+const ROWS_PER_INSERT = 50;
 
 /** The writer thread's nice value (0 normal, 19 lowest); see the worker source. */
 const WRITER_NICE = 10;
@@ -237,7 +271,8 @@ export function openSqliteDecisionWriter(
             },
       textIndex: Object.fromEntries(TEXT_COLUMNS.map((column, i) => [column, i])),
       numberIndex: Object.fromEntries(NUMBER_COLUMNS.map((column, i) => [column, i])),
-      insertSql: `insert into decisions (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map((column) => `"${column}"`).join(', ')}) values (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map(() => '?').join(', ')})`,
+      insertSql: `insert into decisions (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map((column) => `"${column}"`).join(', ')}) values `,
+      rowsPerInsert: ROWS_PER_INSERT,
       textColumns: TEXT_COLUMNS.length,
       numberColumns: NUMBER_COLUMNS.length,
       dropSql: 'insert into decision_drops ("time", dropped, first_time, last_time) values (?, ?, ?, ?)',

@@ -161,6 +161,27 @@ describe('DecisionLog', () => {
     expect(await stored()).toHaveLength(7);
   });
 
+  it('when the writer falls behind, writes what queued up in one write, up to maxBatchSize', async () => {
+    const { log, control, stored } = await setup({ batchSize: 3, maxBatchSize: 6, flushIntervalMs: 60_000 });
+    control.hold();
+    for (let i = 1; i <= 3; i++) log.record(decision(i));
+    await sleep(10);
+    expect(control.writes()).toBe(1); // the first full batch waits for the store
+    for (let i = 4; i <= 11; i++) log.record(decision(i)); // 8 queue up meanwhile
+    control.release();
+    await sleep(20);
+    // one write of 6 (not two of 3); the 2 left are less than a batch and wait for the timer
+    expect(control.writes()).toBe(2);
+    expect(await stored()).toHaveLength(9);
+    expect(log.stats()).toMatchObject({ queued: 2, written: 9 });
+  });
+
+  it('refuses a maxBatchSize below batchSize', () => {
+    expect(() => new DecisionLog({ batchSize: 10, maxBatchSize: 5 })).toThrow(
+      'maxBatchSize (5) must be at least batchSize (10)',
+    );
+  });
+
   it('counts drops when the queue is full, and records them with the next batch', async () => {
     const { log, control, metrics, stored, counts } = await setup({
       maxQueue: 5,
@@ -400,6 +421,33 @@ describe('DecisionLog', () => {
         expect.objectContaining({ reqId: 'req_000003', route: null, status: 401, account: null, key: null }),
       ]);
       expect(lines[2]).not.toHaveProperty('missing');
+    } finally {
+      closeSync(fd);
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes many request lines whole and in order, multi-byte and over-long ones included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
+    const store = await openStore({ dataDir: dir });
+    const logFile = join(dir, 'requests.log');
+    const fd = openSync(logFile, 'w');
+    // a 5000-byte path makes a line longer than one write's buffer; é and 😀 are 2 and 4 bytes
+    const pathOf = (i: number): string =>
+      i === 77 ? `/v1/${'x'.repeat(5000)}` : `/v1/customers/${i % 3 === 0 ? 'é😀'.repeat(i) : 'c'}`;
+    try {
+      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'), {
+        requestLines: { fd, service: 'appscope', pid: 4242 },
+      });
+      const log = new DecisionLog({ store, writer, batchSize: 500, flushIntervalMs: 60_000 });
+      for (let i = 1; i <= 300; i++) log.record(decision(i, { path: pathOf(i) }));
+      await log.close();
+      const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n');
+      expect(lines).toHaveLength(300);
+      const parsed = lines.map((line) => JSON.parse(line) as { reqId: string; path: string });
+      expect(parsed.map((line) => line.path)).toEqual(Array.from({ length: 300 }, (_, i) => pathOf(i + 1)));
+      expect(parsed[76]!.reqId).toBe('req_000077');
     } finally {
       closeSync(fd);
       await store.close();
