@@ -511,6 +511,18 @@ async function main(): Promise<void> {
       console.log(`  ${result.label.padEnd(46)}${parts.join(', ')}; total ${fmt(total, 1)} µs`);
     }
 
+    console.log('\nfront server, main thread: CPU µs per request in each round (in the order run)');
+    for (const target of targets) {
+      const front = target.processes.find((process) => process.front === true);
+      if (front === undefined) continue;
+      const perRound = results
+        .get(target.key)!
+        .runs.map((run) => run.cpu.get(`${front.name} main thread`))
+        .filter((us): us is number => us !== undefined);
+      if (perRound.length > 0)
+        console.log(`  ${target.label.padEnd(46)}${perRound.map((us) => fmt(us, 1)).join(', ')}`);
+    }
+
     const { a, b, c, d, e } = Object.fromEntries(results) as Partial<
       Record<'a' | 'b' | 'c' | 'd' | 'e', Measured>
     >;

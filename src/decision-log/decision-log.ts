@@ -267,6 +267,7 @@ export class DecisionLog implements DecisionSink {
     }
     const drop = this.#pendingDrop;
     this.#pendingDrop = undefined;
+    const started = performance.now();
     try {
       await writer.write(
         batch.map(toDecisionRow),
@@ -280,7 +281,7 @@ export class DecisionLog implements DecisionSink {
             },
       );
       this.#written += batch.length;
-      this.#metrics?.decisionsWritten(batch.length);
+      this.#metrics?.decisionsWritten(batch.length, (performance.now() - started) / 1000);
       return true;
     } catch (error) {
       this.#writeErrors += 1;

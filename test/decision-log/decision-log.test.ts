@@ -162,7 +162,11 @@ describe('DecisionLog', () => {
   });
 
   it('when the writer falls behind, writes what queued up in one write, up to maxBatchSize', async () => {
-    const { log, control, stored } = await setup({ batchSize: 3, maxBatchSize: 6, flushIntervalMs: 60_000 });
+    const { log, control, stored, metrics } = await setup({
+      batchSize: 3,
+      maxBatchSize: 6,
+      flushIntervalMs: 60_000,
+    });
     control.hold();
     for (let i = 1; i <= 3; i++) log.record(decision(i));
     await sleep(10);
@@ -174,6 +178,13 @@ describe('DecisionLog', () => {
     expect(control.writes()).toBe(2);
     expect(await stored()).toHaveLength(9);
     expect(log.stats()).toMatchObject({ queued: 2, written: 9 });
+    // the batch-size histogram saw the two writes: 3 and 6 decisions
+    const sizes = await metrics.registry.getSingleMetricAsString('appscope_decision_log_batch_size');
+    expect(sizes).toContain('appscope_decision_log_batch_size_count 2');
+    expect(sizes).toContain('appscope_decision_log_batch_size_sum 9');
+    expect(sizes).toContain('appscope_decision_log_batch_size_bucket{le="1"} 0');
+    expect(sizes).toContain('appscope_decision_log_batch_size_bucket{le="10"} 2');
+    expect(await metricValue(metrics, 'appscope_decision_log_write_duration_seconds')).toBeGreaterThan(0);
   });
 
   it('refuses a maxBatchSize below batchSize', () => {
