@@ -87,11 +87,13 @@ export class DecisionLog implements DecisionSink {
   #pendingDrop: PendingDrop | undefined;
   #flushScheduled = false;
   /**
-   * Whether the drain under way writes everything (the timer, `flush()`, `close()`) or only
-   * full batches (a full queue): between timer ticks, a busy gateway sends one write per
-   * `batchSize` decisions, not one per handful that arrived during the previous write.
+   * How many decisions at the head of the queue must be written even in a partial batch: those
+   * that were queued when the timer ticked or `flush()`/`close()` was called. Past them, only
+   * full batches are written, so a busy gateway sends one write per `batchSize` decisions, not
+   * one per handful that arrived during the previous write — also while a drain that a tick
+   * started keeps finding new decisions under sustained load.
    */
-  #drainAll = false;
+  #owed = 0;
   #flushing: Promise<void> | undefined;
   #closed = false;
   #written = 0;
@@ -154,7 +156,7 @@ export class DecisionLog implements DecisionSink {
   #start(all: boolean): Promise<void> {
     const previous = this.#flushing ?? Promise.resolve();
     const next = previous.then(() => {
-      if (all) this.#drainAll = true;
+      if (all) this.#owe();
       return this.#drain();
     });
     this.#flushing = next.finally(() => {
@@ -203,8 +205,13 @@ export class DecisionLog implements DecisionSink {
 
   /** Starts a drain unless one is under way; `all` also makes a running one write everything. */
   #kick(all: boolean): void {
-    if (all) this.#drainAll = true;
+    if (all) this.#owe();
     if (this.#flushing === undefined) void this.#start(all);
+  }
+
+  /** Everything queued now goes out with the drain under way (or the next one). */
+  #owe(): void {
+    this.#owed = this.#queue.length;
   }
 
   /** Counts dropped decisions and remembers them for the next `decision_drops` row. */
@@ -227,22 +234,19 @@ export class DecisionLog implements DecisionSink {
   async #drain(): Promise<void> {
     // Retries first (already sent as JSON lines), then new decisions, batch by batch; requests
     // get the event loop between batches (an embedded SQLite write does not yield by itself).
-    try {
-      while (this.#retry.length > 0) {
-        const batch = this.#retry.splice(0, this.#maxBatchSize);
-        if (!(await this.#writeStore(batch))) return;
-        await yieldToRequests();
-      }
-      while (this.#queue.length >= (this.#drainAll ? 1 : this.#batchSize)) {
-        const batch = this.#queue.splice(0, this.#maxBatchSize);
-        await this.#writeJsonLines(batch);
-        if (!(await this.#writeStore(batch))) return;
-        await yieldToRequests();
-      }
-      if (this.#pendingDrop !== undefined) await this.#writeStore([]);
-    } finally {
-      this.#drainAll = false;
+    while (this.#retry.length > 0) {
+      const batch = this.#retry.splice(0, this.#maxBatchSize);
+      if (!(await this.#writeStore(batch))) return;
+      await yieldToRequests();
     }
+    while (this.#queue.length >= this.#batchSize || (this.#owed > 0 && this.#queue.length > 0)) {
+      const batch = this.#queue.splice(0, this.#maxBatchSize);
+      this.#owed = Math.max(0, this.#owed - batch.length);
+      await this.#writeJsonLines(batch);
+      if (!(await this.#writeStore(batch))) return;
+      await yieldToRequests();
+    }
+    if (this.#pendingDrop !== undefined) await this.#writeStore([]);
   }
 
   async #writeJsonLines(batch: readonly DecisionRecord[]): Promise<void> {

@@ -8,7 +8,7 @@ import type { JsonLinesOutput } from '../../src/decision-log/json-lines.js';
 import type { DecisionRecord } from '../../src/server/decisions.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { openStore } from '../../src/store/open.js';
-import { openSqliteDecisionWriter } from '../../src/store/sqlite-decision-writer.js';
+import { type DecisionWriter, openSqliteDecisionWriter } from '../../src/store/sqlite-decision-writer.js';
 import type { Store, StoreTransaction } from '../../src/store/store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -159,6 +159,33 @@ describe('DecisionLog', () => {
     log.record(decision(7));
     await log.flush(); // flush (the timer, shutdown) writes partial batches too
     expect(await stored()).toHaveLength(7);
+  });
+
+  it('under sustained load, a timer tick writes what was queued, then only full batches again', async () => {
+    // A writer that takes 3 ms a write while a decision arrives every millisecond: the drain a
+    // tick starts always finds new decisions when its write returns.
+    const sizes: number[] = [];
+    const writer: DecisionWriter = {
+      async write(rows) {
+        sizes.push(rows.length);
+        await sleep(3);
+      },
+      async close() {},
+    };
+    const log = new DecisionLog({ writer, batchSize: 10, maxBatchSize: 10, flushIntervalMs: 25 });
+    open.push(log);
+    const started = performance.now();
+    for (let i = 1; i <= 300; i++) {
+      log.record(decision(i));
+      await sleep(1);
+    }
+    const ticks = Math.ceil((performance.now() - started) / 25);
+    await log.flush();
+    expect(sizes.reduce((sum, n) => sum + n, 0)).toBe(300);
+    // partial batches come from ticks (and the final flush) only, not from every write
+    const partial = sizes.filter((n) => n < 10).length;
+    expect(partial).toBeLessThanOrEqual(ticks + 1);
+    expect(sizes.filter((n) => n === 10).length).toBeGreaterThan(partial);
   });
 
   it('when the writer falls behind, writes what queued up in one write, up to maxBatchSize', async () => {
