@@ -376,6 +376,8 @@ async function main(): Promise<void> {
   const tsxLoader = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
   const dataDir = mkdtempSync(join(tmpdir(), 'appscope-bench-'));
   const cleanupDirs: string[] = [dataDir];
+  /** Each gateway's /metrics, to report what its decision log wrote and dropped. */
+  const gateways: { label: string; url: string }[] = [];
   const cpu = cpus();
   console.log('npm run bench:gateway');
   console.log(
@@ -451,6 +453,7 @@ async function main(): Promise<void> {
         ...SERVE_ARGS,
       ]);
       await seedCustomers(inProcess.url, { authorization: `Bearer ${seeded.accountKey}` });
+      gateways.push({ label: '(b)/(e) gateway', url: inProcess.url });
       if (ONLY.has('b')) {
         targets.push({
           key: 'b',
@@ -489,6 +492,7 @@ async function main(): Promise<void> {
         ],
         { APPSCOPE_UPSTREAM_KEY: UPSTREAM_KEY },
       );
+      gateways.push({ label: '(c) gateway', url: forwarding.url });
       targets.push({
         key: 'c',
         label: '(c) gateway → emulator process',
@@ -608,6 +612,12 @@ async function main(): Promise<void> {
     if (c && d) p50s.push(`added p50 c − d = ${ms(c.p50 - d.p50)}`);
     if (a && c) p50s.push(`(c) vs (a): ${pct(c.rps / a.rps)}`);
     if (p50s.length > 0) console.log(`  ${p50s.join('; ')}`);
+    for (const gateway of gateways) {
+      const log = await decisionLogCounts(gateway.url);
+      console.log(
+        `  ${gateway.label} decision log: ${fmt(log.written, 0)} decisions written, ${fmt(log.dropped, 0)} dropped, ${fmt(log.writes, 0)} writes (${fmt(log.written / Math.max(1, log.writes), 1)} per write)`,
+      );
+    }
     console.log(
       `\nload average now: ${loadavg()
         .map((n) => n.toFixed(2))
@@ -617,6 +627,20 @@ async function main(): Promise<void> {
     for (const child of children) await stop(child);
     for (const dir of cleanupDirs) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What a gateway's decision log has written and dropped so far, from its /metrics. */
+async function decisionLogCounts(url: string): Promise<{ written: number; dropped: number; writes: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
+  };
+  return {
+    written: value('appscope_decision_log_written_total'),
+    dropped: value('appscope_decision_log_dropped_total'),
+    writes: value('appscope_decision_log_batch_size_count'),
+  };
 }
 
 /** A pause between runs: long enough for the decision log's timer (500 ms) to flush. */
