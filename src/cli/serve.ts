@@ -170,10 +170,10 @@ export async function startServe(
     const writerLogs = writer?.writesRequestLines === true;
     decisionLog = new DecisionLog({
       store,
-      // The SQLite writer thread gets batches of 50, not 200: its bursts of work are shorter, so
-      // on a busy machine they cost the request thread less tail latency (about 0.6 ms of p99 in
-      // `npm run bench:gateway` (c)) for the same total work. When it falls behind, one write
-      // takes up to 200 (the default maxBatchSize, 4 × batchSize): a commit for all of them.
+      // The SQLite writer thread gets batches of 50, not 200, so that its bursts of work are
+      // short; when it has fallen behind, one write takes up to 200 (the default maxBatchSize,
+      // 4 × batchSize), one commit for all of them. (A bug kept most writes at about 20 until
+      // the `appscope_decision_log_batch_size` metric showed it: see docs/benchmarks.md.)
       ...(writer === undefined ? {} : { writer, batchSize: SQLITE_WRITER_BATCH }),
       metrics,
       ...(jsonl === undefined ? {} : { jsonl }),

@@ -99,7 +99,8 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 try {
   // Linux: nice applies to this thread only. Writing the log is background work: under load,
-  // the thread answering requests gets the CPU first (the queue in front absorbs bursts).
+  // the threads answering requests get the CPU first; the queue in front absorbs the wait, and
+  // a writer that fell behind catches up in larger writes (see DecisionLog's maxBatchSize).
   require('node:os').setPriority(workerData.nice);
 } catch {
   // not permitted or not supported: run at normal priority
@@ -231,8 +232,13 @@ ${formatRequestLine.toString()}
  */
 const ROWS_PER_INSERT = 50;
 
-/** The writer thread's nice value (0 normal, 19 lowest); see the worker source. */
-const WRITER_NICE = 10;
+/**
+ * The writer thread's nice value (0 normal, 19 lowest); see the worker source. 19 rather than
+ * 10: in `npm run bench:gateway`, where three processes share two cores, two full runs at each
+ * value gave (c)/(d) 91.6% and 97.1% at 19 against 86.2% and 76.4% at 10, with no decision
+ * dropped at either (docs/benchmarks.md).
+ */
+const WRITER_NICE = 19;
 
 interface Pending {
   resolve(): void;
