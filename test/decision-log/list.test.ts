@@ -6,6 +6,7 @@ import { installApp } from '../../src/domain/installs.js';
 import { openStore } from '../../src/store/open.js';
 import type { NewDecisionRow, Store } from '../../src/store/store.js';
 import { expectError, manifest, type World, world } from '../domain/helpers.js';
+import { decisionRow } from '../support/decision-rows.js';
 
 const stores: Store[] = [];
 afterEach(async () => {
@@ -23,24 +24,17 @@ async function setup(): Promise<World & { install: string; strangerInstall: stri
   const { install } = await installApp(w.domain, { actor: w.merchant, app: 'com.example.crm' });
   const other = await installApp(w.domain, { actor: w.stranger, app: 'com.example.crm' });
   const t0 = w.clock();
-  const row = (n: number, overrides: Partial<NewDecisionRow>): NewDecisionRow => ({
-    time: t0 + n * 1000,
-    request_id: `req_${n}`,
-    account_id: w.merchantAccount,
-    install_id: install.id,
-    app_id: 'com.example.crm',
-    key_hint: 'rk_test_***…abcd',
-    livemode: 0,
-    method: 'GET',
-    route: '/v1/customers',
-    path: '/v1/customers',
-    requirement: '[["customer_read","customer_write"]]',
-    outcome: 'allowed',
-    missing: '[]',
-    status: 200,
-    latency_ms: 0.3,
-    ...overrides,
-  });
+  const row = (n: number, overrides: Partial<NewDecisionRow>): NewDecisionRow =>
+    decisionRow(n, {
+      time: t0 + n * 1000,
+      request_id: `req_${n}`,
+      account_id: w.merchantAccount,
+      install_id: install.id,
+      app_id: 'com.example.crm',
+      requirement: '[["customer_read","customer_write"]]',
+      latency_ms: 0.3,
+      ...overrides,
+    });
   await store.transaction(async (tx) => {
     await tx.insertDecisions([
       row(1, {}),

@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { DecisionFilter, NewDecisionRow } from '../../src/store/store.js';
+import type { DecisionFilter } from '../../src/store/store.js';
 import { DIALECTS, freshDatabases, suiteTitle } from '../store/dialects.js';
+import { DECISION_T0, decisionRow } from '../support/decision-rows.js';
 
-const T0 = Date.UTC(2026, 0, 1);
-
-function row(n: number, overrides: Partial<NewDecisionRow> = {}): NewDecisionRow {
-  return {
-    time: T0 + n * 1000,
-    request_id: `req_${String(n).padStart(4, '0')}`,
-    account_id: 'acct_a',
-    install_id: 'appinst_1',
-    app_id: 'com.example.app',
-    key_hint: 'rk_test_***…abcd',
-    livemode: 0,
-    method: 'GET',
-    route: '/v1/customers',
-    path: '/v1/customers',
-    requirement: JSON.stringify([['customer_read', 'customer_write']]),
-    outcome: 'allowed',
-    missing: '[]',
-    status: 200,
-    latency_ms: 0.25,
-    ...overrides,
-  };
-}
+const T0 = DECISION_T0;
+const row = decisionRow;
 
 for (const dialect of DIALECTS) {
   describe.skipIf(dialect.skip !== undefined)(suiteTitle(dialect, 'decision log store'), () => {
