@@ -235,8 +235,9 @@ const ROWS_PER_INSERT = 50;
 /**
  * The writer thread's nice value (0 normal, 19 lowest); see the worker source. 19 rather than
  * 10: in `npm run bench:gateway`, where three processes share two cores, two full runs at each
- * value gave (c)/(d) 91.6% and 97.1% at 19 against 86.2% and 76.4% at 10, with no decision
- * dropped at either (docs/benchmarks.md).
+ * value, alternating, gave (c)/(d) 91.6% and 97.1% at 19 against 86.2% and 76.4% at 10, with
+ * no decision dropped at either; the machine's noise is large (seven runs at 19 gave 77–99%,
+ * docs/benchmarks.md), but a background writer should yield to requests in any case.
  */
 const WRITER_NICE = 19;
 
