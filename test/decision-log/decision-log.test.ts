@@ -118,6 +118,29 @@ async function metricValue(metrics: ReturnType<typeof createMetrics>, name: stri
   return metric?.values.reduce((sum, v) => sum + v.value, 0) ?? Number.NaN;
 }
 
+/**
+ * Runs `body` with a store in a fresh directory and a SQLite decision writer that writes request
+ * lines to a file there (`readLines` returns them); removes it all afterwards.
+ */
+async function withLineWriter(
+  body: (store: Store, writer: DecisionWriter, readLines: () => string[]) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
+  const store = await openStore({ dataDir: dir });
+  const logFile = join(dir, 'requests.log');
+  const fd = openSync(logFile, 'w');
+  try {
+    const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'), {
+      requestLines: { fd, service: 'appscope', pid: 4242 },
+    });
+    await body(store, writer, () => readFileSync(logFile, 'utf8').trimEnd().split('\n'));
+  } finally {
+    closeSync(fd);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('DecisionLog', () => {
   it('returns from record() at once and writes on flush', async () => {
     const { log, control, stored } = await setup({ flushIntervalMs: 60_000 });
@@ -403,14 +426,7 @@ describe('DecisionLog', () => {
   );
 
   it('can also write each stored decision’s request log line, off the request thread', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
-    const store = await openStore({ dataDir: dir });
-    const logFile = join(dir, 'requests.log');
-    const fd = openSync(logFile, 'w');
-    try {
-      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'), {
-        requestLines: { fd, service: 'appscope', pid: 4242 },
-      });
+    await withLineWriter(async (store, writer, readLines) => {
       expect(writer.writesRequestLines).toBe(true);
       const log = new DecisionLog({ store, writer, flushIntervalMs: 60_000 });
       log.record(decision(1));
@@ -426,10 +442,7 @@ describe('DecisionLog', () => {
       );
       log.record(decision(3, { account: null, install: null, keyHint: null, route: null, status: 401 }));
       await log.close();
-      const lines = readFileSync(logFile, 'utf8')
-        .trimEnd()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const lines = readLines().map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(lines).toEqual([
         {
           level: 'info',
@@ -459,38 +472,23 @@ describe('DecisionLog', () => {
         expect.objectContaining({ reqId: 'req_000003', route: null, status: 401, account: null, key: null }),
       ]);
       expect(lines[2]).not.toHaveProperty('missing');
-    } finally {
-      closeSync(fd);
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('writes many request lines whole and in order, multi-byte and over-long ones included', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
-    const store = await openStore({ dataDir: dir });
-    const logFile = join(dir, 'requests.log');
-    const fd = openSync(logFile, 'w');
     // a 5000-byte path makes a line longer than one write's buffer; é and 😀 are 2 and 4 bytes
     const pathOf = (i: number): string =>
       i === 77 ? `/v1/${'x'.repeat(5000)}` : `/v1/customers/${i % 3 === 0 ? 'é😀'.repeat(i) : 'c'}`;
-    try {
-      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'), {
-        requestLines: { fd, service: 'appscope', pid: 4242 },
-      });
+    await withLineWriter(async (store, writer, readLines) => {
       const log = new DecisionLog({ store, writer, batchSize: 500, flushIntervalMs: 60_000 });
       for (let i = 1; i <= 300; i++) log.record(decision(i, { path: pathOf(i) }));
       await log.close();
-      const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n');
+      const lines = readLines();
       expect(lines).toHaveLength(300);
       const parsed = lines.map((line) => JSON.parse(line) as { reqId: string; path: string });
       expect(parsed.map((line) => line.path)).toEqual(Array.from({ length: 300 }, (_, i) => pathOf(i + 1)));
       expect(parsed[76]!.reqId).toBe('req_000077');
-    } finally {
-      closeSync(fd);
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('writes from a worker thread to an embedded SQLite file, drops included', async () => {
