@@ -203,7 +203,7 @@ export class DecisionLog implements DecisionSink {
     };
   }
 
-  /** Starts a drain unless one is under way; `all` also makes a running one write everything. */
+  /** Starts a drain unless one is under way; `all` also makes it write everything queued now. */
   #kick(all: boolean): void {
     if (all) this.#owe();
     if (this.#flushing === undefined) void this.#start(all);
