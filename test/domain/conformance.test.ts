@@ -26,8 +26,9 @@ import {
   rollKey,
   setKeyExpiry,
 } from '../../src/domain/keys.js';
-import type { AuditRow, StoreChange } from '../../src/store/store.js';
+import type { AuditRow, Store, StoreChange } from '../../src/store/store.js';
 import { DIALECTS, freshDatabases, suiteTitle } from '../store/dialects.js';
+import { decisionRow } from '../support/decision-rows.js';
 import { closure, expectError, manifest, world } from './helpers.js';
 
 const catalog = defaultCatalog();
@@ -633,11 +634,11 @@ for (const dialect of DIALECTS) {
       stop();
     });
 
-    it('another process (store) hears about changes: LISTEN/NOTIFY or SQLite polling', async () => {
-      const db = await fresh();
-      const writer = await db.open();
-      const reader = await db.open({ pollIntervalMs: 20 });
-      const w = await world(writer);
+    /**
+     * Every change `reader` hears from now on. With PostgreSQL it first waits for the LISTEN
+     * connection, which announces itself with a reset (callers clear the list before acting).
+     */
+    async function listenTo(reader: Store): Promise<StoreChange[]> {
       const heard: StoreChange[] = [];
       let listening!: () => void;
       const ready = new Promise<void>((resolve) => {
@@ -647,7 +648,16 @@ for (const dialect of DIALECTS) {
         heard.push(change);
         listening();
       });
-      if (dialect.name === 'postgres') await ready; // the LISTEN connection announces itself with a reset
+      if (dialect.name === 'postgres') await ready;
+      return heard;
+    }
+
+    it('another process (store) hears about changes: LISTEN/NOTIFY or SQLite polling', async () => {
+      const db = await fresh();
+      const writer = await db.open();
+      const reader = await db.open({ pollIntervalMs: 20 });
+      const w = await world(writer);
+      const heard = await listenTo(reader);
       heard.length = 0;
       await uploadAppVersion(w.domain, {
         actor: w.developer,
@@ -663,39 +673,12 @@ for (const dialect of DIALECTS) {
       const db = await fresh();
       const writer = await db.open();
       const reader = await db.open({ pollIntervalMs: 20 });
-      const heard: StoreChange[] = [];
-      let listening!: () => void;
-      const ready = new Promise<void>((resolve) => {
-        listening = resolve;
-      });
-      reader.onChange((change) => {
-        heard.push(change);
-        listening();
-      });
-      if (dialect.name === 'postgres') await ready; // the LISTEN connection announces itself with a reset
+      const heard = await listenTo(reader);
       await new Promise((resolve) => setTimeout(resolve, 100));
       heard.length = 0;
       for (let batch = 0; batch < 5; batch++) {
         await writer.transaction((tx) =>
-          tx.insertDecisions([
-            {
-              time: Date.now(),
-              request_id: `req_quiet${batch}`,
-              account_id: null,
-              install_id: null,
-              app_id: null,
-              key_hint: null,
-              livemode: 0,
-              method: 'GET',
-              route: '/v1/customers',
-              path: '/v1/customers',
-              requirement: '[]',
-              outcome: 'allowed',
-              missing: '[]',
-              status: 200,
-              latency_ms: 0.1,
-            },
-          ]),
+          tx.insertDecisions([decisionRow(batch, { time: Date.now(), request_id: `req_quiet${batch}` })]),
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 200)); // ten polls
