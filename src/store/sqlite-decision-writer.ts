@@ -115,7 +115,7 @@ const WIDTH = TEXTS + NUMBERS;
 // start-up, the call into the driver) per chunk instead of per row.
 const ROWS_PER_INSERT = workerData.rowsPerInsert;
 const insertSql = (rows) =>
-  workerData.insertSql + new Array(rows).fill('(' + new Array(WIDTH).fill('?').join(', ') + ')').join(', ');
+  workerData.insertPrefix + new Array(rows).fill('(' + new Array(WIDTH).fill('?').join(', ') + ')').join(', ');
 const inserts = new Map();
 const insertOf = (rows) => {
   let statement = inserts.get(rows);
@@ -126,22 +126,25 @@ const insertOf = (rows) => {
   return statement;
 };
 const drop = db.prepare(workerData.dropSql);
+// A batch's cells, decoded (see EncodedBatch): text column c and number column c of row r.
+const textAt = (batch, r, c) => {
+  const at = batch.cells[r * TEXTS + c];
+  return at < 0 ? null : batch.texts[at];
+};
+const numberAt = (batch, r, c) => {
+  const value = batch.numbers[r * NUMBERS + c];
+  return Number.isNaN(value) ? null : value;
+};
+const rowsOf = (batch) => batch.cells.length / TEXTS;
 const write = db.transaction((batch, dropRow) => {
-  const { texts, cells, numbers } = batch;
-  const rows = cells.length / TEXTS;
+  const rows = rowsOf(batch);
   for (let first = 0; first < rows; first += ROWS_PER_INSERT) {
     const count = Math.min(ROWS_PER_INSERT, rows - first);
     const values = new Array(count * WIDTH);
     let v = 0;
     for (let r = first; r < first + count; r++) {
-      for (let c = 0; c < TEXTS; c++) {
-        const at = cells[r * TEXTS + c];
-        values[v++] = at < 0 ? null : texts[at];
-      }
-      for (let c = 0; c < NUMBERS; c++) {
-        const value = numbers[r * NUMBERS + c];
-        values[v++] = Number.isNaN(value) ? null : value;
-      }
+      for (let c = 0; c < TEXTS; c++) values[v++] = textAt(batch, r, c);
+      for (let c = 0; c < NUMBERS; c++) values[v++] = numberAt(batch, r, c);
     }
     insertOf(count).run(values);
   }
@@ -171,16 +174,9 @@ function writeOut(bytes, length) {
 // would not fit (a line longer than the buffer is written on its own).
 const CHUNK = Buffer.allocUnsafe(4096);
 function writeLines(batch) {
-  const { texts, cells, numbers } = batch;
-  const rows = cells.length / TEXTS;
-  const text = (r, c) => {
-    const at = cells[r * TEXTS + c];
-    return at < 0 ? null : texts[at];
-  };
-  const number = (r, c) => {
-    const value = numbers[r * NUMBERS + c];
-    return Number.isNaN(value) ? null : value;
-  };
+  const rows = rowsOf(batch);
+  const text = (r, c) => textAt(batch, r, c);
+  const number = (r, c) => numberAt(batch, r, c);
   let used = 0;
   for (let r = 0; r < rows && !linesClosed; r++) {
     const missing = text(r, T.missing);
@@ -278,7 +274,7 @@ export function openSqliteDecisionWriter(
             },
       textIndex: Object.fromEntries(TEXT_COLUMNS.map((column, i) => [column, i])),
       numberIndex: Object.fromEntries(NUMBER_COLUMNS.map((column, i) => [column, i])),
-      insertSql: `insert into decisions (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map((column) => `"${column}"`).join(', ')}) values `,
+      insertPrefix: `insert into decisions (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map((column) => `"${column}"`).join(', ')}) values `,
       rowsPerInsert: ROWS_PER_INSERT,
       textColumns: TEXT_COLUMNS.length,
       numberColumns: NUMBER_COLUMNS.length,
