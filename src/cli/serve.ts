@@ -172,8 +172,8 @@ export async function startServe(
       store,
       // The SQLite writer thread gets batches of 50, not 200, so that its bursts of work are
       // short; when it has fallen behind, one write takes up to 200 (the default maxBatchSize,
-      // 4 × batchSize), one commit for all of them. (A bug kept most writes at about 20 until
-      // the `appscope_decision_log_batch_size` metric showed it: see docs/benchmarks.md.)
+      // 4 × batchSize), one commit for all of them. `appscope_decision_log_batch_size` shows
+      // what the writes actually hold.
       ...(writer === undefined ? {} : { writer, batchSize: SQLITE_WRITER_BATCH }),
       metrics,
       ...(jsonl === undefined ? {} : { jsonl }),

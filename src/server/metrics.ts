@@ -22,7 +22,7 @@ export const DECISION_LATENCY_BUCKETS: readonly number[] = Object.freeze([
 
 /** Decision log batch sizes (decisions per store write). */
 const DECISION_BATCH_BUCKETS: readonly number[] = Object.freeze([1, 10, 25, 50, 100, 200, 400, 800, 1600]);
-/** Decision log store writes, in seconds: a batch commits in about a millisecond on a quiet disk. */
+/** Decision log store writes, in seconds: 0.5 ms (a small batch on an idle machine) to 5 s (the SQLite writer's busy timeout). */
 const DECISION_WRITE_BUCKETS: readonly number[] = Object.freeze([
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ]);
