@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import pino from 'pino';
 import { DecisionLog } from '../decision-log/decision-log.js';
 import { type JsonLinesOutput, openJsonLines } from '../decision-log/json-lines.js';
-import { formatRequestLine } from '../decision-log/request-line.js';
+import { formatRequestLine, jsonText, missingText } from '../decision-log/request-line.js';
 import { createDomain } from '../domain/context.js';
 import { createEmulator, type Emulator } from '../emulator/emulator.js';
 import { AppscopeError } from '../errors.js';
@@ -232,18 +232,18 @@ export async function startServe(
             Date.now(),
             request.id,
             request.method,
-            q < 0 ? url : url.slice(0, q),
-            decision?.route ?? request.routeOptions.url ?? null,
+            jsonText(q < 0 ? url : url.slice(0, q)),
+            jsonText(decision?.route ?? request.routeOptions.url ?? null),
             status,
             elapsedMs,
             decision === undefined
               ? null
               : {
                   outcome: decision.outcome,
-                  account: decision.account,
-                  install: decision.install,
-                  key: decision.keyHint,
-                  missing: decision.missing,
+                  account: jsonText(decision.account),
+                  install: jsonText(decision.install),
+                  key: jsonText(decision.keyHint),
+                  missing: missingText(decision.missing),
                 },
           ),
         );

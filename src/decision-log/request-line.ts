@@ -1,15 +1,30 @@
+/** What a request line says about the gateway's decision; strings marked JSON are JSON text. */
+export interface RequestLineDecision {
+  readonly outcome: string;
+  /** JSON text: a quoted string or `null` ({@link jsonText}). */
+  readonly account: string;
+  /** JSON text. */
+  readonly install: string;
+  /** JSON text. */
+  readonly key: string;
+  /** JSON text of the unmet groups ({@link missingText}), or `null` when none is unmet. */
+  readonly missing: string | null;
+}
+
 /**
  * `serve`'s per-request log line, as JSON text ending in a newline:
  * `{"level":"info","time":…,"service":…,"pid":…,"reqId":…,"method":…,"path":…,"route":…,
  * "status":…,"ms":…[,"decision":…,"account":…,"install":…,"key":…[,"missing":"a,b;c"]],"msg":"request"}`.
  *
- * `bindings` is `,"service":"appscope","pid":123,` (made once). `missing` is the unmet groups,
- * alternatives joined by `,` and groups by `;`, as the `Appscope-Accepted-Permissions` header
- * writes them. Request ids (generated here) and methods (the HTTP parser's) need no escaping;
- * every other string is escaped with `JSON.stringify`.
+ * `bindings` is `,"service":"appscope","pid":123,` (made once). `path`, `route` and the
+ * decision's account, install, key and missing groups come as JSON text ({@link jsonText},
+ * {@link missingText}): the caller escapes each value once, and the decision writer, which
+ * writes the same account, route and key over and over, escapes each distinct value once per
+ * batch. Request ids (generated here), methods (the HTTP parser's) and outcomes need no escaping.
  *
- * Self-contained on purpose: the SQLite decision writer's worker thread runs this very function
- * (its source is embedded in the worker's), so both writers of request lines write one format.
+ * Self-contained on purpose, like the two helpers: the SQLite decision writer's worker thread
+ * runs these very functions (their source is embedded in the worker's), so both writers of
+ * request lines write one format.
  */
 export function formatRequestLine(
   bindings: string,
@@ -17,24 +32,28 @@ export function formatRequestLine(
   reqId: string,
   method: string,
   path: string,
-  route: string | null,
+  route: string,
   status: number | null,
   ms: number,
-  decision: {
-    readonly outcome: string;
-    readonly account: string | null;
-    readonly install: string | null;
-    readonly key: string | null;
-    readonly missing: readonly (readonly string[])[];
-  } | null,
+  decision: RequestLineDecision | null,
 ): string {
-  const text = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
-  let line = `{"level":"info","time":${time}${bindings}"reqId":"${reqId}","method":"${method}","path":${text(path)},"route":${text(route)},"status":${status},"ms":${Math.round(ms * 1000) / 1000}`;
+  let line = `{"level":"info","time":${time}${bindings}"reqId":"${reqId}","method":"${method}","path":${path},"route":${route},"status":${status},"ms":${Math.round(ms * 1000) / 1000}`;
   if (decision !== null) {
-    line += `,"decision":"${decision.outcome}","account":${text(decision.account)},"install":${text(decision.install)},"key":${text(decision.key)}`;
-    if (decision.missing.length > 0) {
-      line += `,"missing":${JSON.stringify(decision.missing.map((group) => group.join(',')).join(';'))}`;
-    }
+    line += `,"decision":"${decision.outcome}","account":${decision.account},"install":${decision.install},"key":${decision.key}`;
+    if (decision.missing !== null) line += `,"missing":${decision.missing}`;
   }
   return `${line},"msg":"request"}\n`;
+}
+
+/** A request line's value: `value` as a JSON string, or `null`. */
+export function jsonText(value: string | null): string {
+  return value === null ? 'null' : JSON.stringify(value);
+}
+
+/**
+ * A request line's `missing`: the unmet groups as the `Appscope-Accepted-Permissions` header
+ * writes them (alternatives joined by `,`, groups by `;`), as a JSON string; `null` when none.
+ */
+export function missingText(missing: readonly (readonly string[])[]): string | null {
+  return missing.length === 0 ? null : JSON.stringify(missing.map((group) => group.join(',')).join(';'));
 }

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { formatRequestLine } from '../decision-log/request-line.js';
+import { formatRequestLine, missingText } from '../decision-log/request-line.js';
 import { AppscopeError } from '../errors.js';
 import { DECISION_NUMBER_COLUMNS, DECISION_TEXT_COLUMNS } from './decision-columns.js';
 import type { DecisionDropRow, NewDecisionRow, Store } from './store.js';
@@ -171,30 +171,50 @@ function writeOut(bytes, length) {
   }
 }
 // Lines are encoded straight into one reused buffer, written out whenever the next line
-// would not fit (a line longer than the buffer is written on its own).
+// might not fit (a line's UTF-8 length is at most three bytes per UTF-16 unit; a line that
+// might not fit the empty buffer is written on its own). A batch sends each distinct text
+// once (see EncodedBatch): each is escaped as JSON once per batch, not once per line.
 const CHUNK = Buffer.allocUnsafe(4096);
 function writeLines(batch) {
   const rows = rowsOf(batch);
-  const text = (r, c) => textAt(batch, r, c);
-  const number = (r, c) => numberAt(batch, r, c);
+  const texts = batch.texts;
+  const json = new Array(texts.length);
+  const missing = new Array(texts.length);
+  const quoted = (r, c) => {
+    const at = batch.cells[r * TEXTS + c];
+    if (at < 0) return 'null';
+    let value = json[at];
+    if (value === undefined) json[at] = value = JSON.stringify(texts[at]);
+    return value;
+  };
+  const missingOf = (r) => {
+    const at = batch.cells[r * TEXTS + T.missing];
+    if (at < 0) return null;
+    let value = missing[at];
+    if (value === undefined) {
+      missing[at] = value = texts[at] === '[]' ? null : missingText(JSON.parse(texts[at]));
+    }
+    return value;
+  };
   let used = 0;
   for (let r = 0; r < rows && !linesClosed; r++) {
-    const missing = text(r, T.missing);
-    const line = formatRequestLine(lines.bindings, number(r, N.time), text(r, T.request_id), text(r, T.method),
-      text(r, T.path), text(r, T.route), number(r, N.status), number(r, N.latency_ms) ?? 0, {
-        outcome: text(r, T.outcome),
-        account: text(r, T.account_id),
-        install: text(r, T.install_id),
-        key: text(r, T.key_hint),
-        missing: missing === null || missing === '[]' ? [] : JSON.parse(missing),
+    const line = formatRequestLine(lines.bindings, numberAt(batch, r, N.time), textAt(batch, r, T.request_id),
+      textAt(batch, r, T.method), quoted(r, T.path), quoted(r, T.route), numberAt(batch, r, N.status),
+      numberAt(batch, r, N.latency_ms) ?? 0, {
+        outcome: textAt(batch, r, T.outcome),
+        account: quoted(r, T.account_id),
+        install: quoted(r, T.install_id),
+        key: quoted(r, T.key_hint),
+        missing: missingOf(r),
       });
-    const bytes = Buffer.byteLength(line);
-    if (used + bytes > CHUNK.length && used > 0) {
+    const most = line.length * 3;
+    if (used + most > CHUNK.length && used > 0) {
       writeOut(CHUNK, used);
       used = 0;
     }
-    if (bytes > CHUNK.length) {
-      writeOut(Buffer.from(line, 'utf8'), bytes);
+    if (most > CHUNK.length) {
+      const bytes = Buffer.from(line, 'utf8');
+      writeOut(bytes, bytes.length);
       continue;
     }
     used += CHUNK.write(line, used);
@@ -220,6 +240,7 @@ parentPort.on('message', (message) => {
 // \`__name\` helper, which only exists in the module it came from.
 var __name = (target) => target;
 ${formatRequestLine.toString()}
+${missingText.toString()}
 `;
 
 /**

@@ -475,6 +475,42 @@ describe('DecisionLog', () => {
     });
   });
 
+  it('writes the same request line for a value however many decisions of a batch share it', async () => {
+    // The writer escapes each distinct text of a batch once and reuses it: lines that share an
+    // account, path or unmet groups must each still carry their own decision's values.
+    const missing = [['charge_read', 'charge_write'], ['customer_read']];
+    await withLineWriter(async (store, writer, readLines) => {
+      const log = new DecisionLog({ store, writer, batchSize: 100, flushIntervalMs: 60_000 });
+      for (let i = 1; i <= 6; i++) {
+        log.record(
+          decision(i, {
+            account: i % 2 === 0 ? 'acct_"even"' : 'acct_odd\\',
+            path: i <= 3 ? '/v1/charges/ch_é"1' : '/v1/customers',
+            route: i === 5 ? null : '/v1/charges/{charge}',
+            outcome: i % 3 === 0 ? 'allowed' : 'denied',
+            missing: i % 3 === 0 ? [] : missing,
+          }),
+        );
+      }
+      await log.close();
+      const lines = readLines().map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(
+        lines.map((line) => [line['reqId'], line['account'], line['path'], line['route'], line['missing']]),
+      ).toEqual(
+        Array.from({ length: 6 }, (_, k) => {
+          const i = k + 1;
+          return [
+            `req_${String(i).padStart(6, '0')}`,
+            i % 2 === 0 ? 'acct_"even"' : 'acct_odd\\',
+            i <= 3 ? '/v1/charges/ch_é"1' : '/v1/customers',
+            i === 5 ? null : '/v1/charges/{charge}',
+            i % 3 === 0 ? undefined : 'charge_read,charge_write;customer_read',
+          ];
+        }),
+      );
+    });
+  });
+
   it('writes many request lines whole and in order, multi-byte and over-long ones included', async () => {
     // a 5000-byte path makes a line longer than one write's buffer; é and 😀 are 2 and 4 bytes
     const pathOf = (i: number): string =>
