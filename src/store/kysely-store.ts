@@ -780,12 +780,16 @@ const POSTGRES_DECISION_INSERT = `insert into decisions (${DECISION_COLUMN_LIST}
   $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::integer[], $15::double precision[])`;
 
 const sqliteInserts = new Map<number, string>();
-/** SQLite: `insert … values (?, …), …` for `count` rows (cached per count). */
+/**
+ * SQLite: `insert or fail … values (?, …), …` for `count` rows (cached per count). OR FAIL
+ * spares SQLite a statement journal (a copy of every page the statement touches, kept to undo
+ * it alone); it always runs in a transaction, which a failing row rolls back whole.
+ */
 function sqliteDecisionInsert(count: number): string {
   let text = sqliteInserts.get(count);
   if (text === undefined) {
     const row = `(${DECISION_COLUMNS.map(() => '?').join(', ')})`;
-    text = `insert into decisions (${DECISION_COLUMN_LIST}) values ${new Array<string>(count).fill(row).join(', ')}`;
+    text = `insert or fail into decisions (${DECISION_COLUMN_LIST}) values ${new Array<string>(count).fill(row).join(', ')}`;
     sqliteInserts.set(count, text);
   }
   return text;

@@ -295,7 +295,10 @@ export function openSqliteDecisionWriter(
             },
       textIndex: Object.fromEntries(TEXT_COLUMNS.map((column, i) => [column, i])),
       numberIndex: Object.fromEntries(NUMBER_COLUMNS.map((column, i) => [column, i])),
-      insertPrefix: `insert into decisions (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map((column) => `"${column}"`).join(', ')}) values `,
+      // OR FAIL: a multi-row INSERT that may abort half-way makes SQLite copy every page it
+      // touches into a statement journal first, to undo just that statement; a failing row
+      // here fails the whole transaction instead (the batch is all or nothing either way).
+      insertPrefix: `insert or fail into decisions (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map((column) => `"${column}"`).join(', ')}) values `,
       rowsPerInsert: ROWS_PER_INSERT,
       textColumns: TEXT_COLUMNS.length,
       numberColumns: NUMBER_COLUMNS.length,

@@ -10,6 +10,7 @@ import { createMetrics } from '../../src/server/metrics.js';
 import { openStore } from '../../src/store/open.js';
 import { type DecisionWriter, openSqliteDecisionWriter } from '../../src/store/sqlite-decision-writer.js';
 import type { Store, StoreTransaction } from '../../src/store/store.js';
+import { DECISION_T0, decisionRow } from '../support/decision-rows.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -552,6 +553,31 @@ describe('DecisionLog', () => {
       const counts = await store.transaction((tx) => tx.countDecisions({}), { readOnly: true });
       expect(counts.dropped).toBe(2);
       await expect(writer.write([])).rejects.toThrow('the decision writer is closed');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes a batch from its worker thread all or nothing, across its INSERT statements', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
+    const store = await openStore({ dataDir: dir });
+    try {
+      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
+      await writer.write([decisionRow(1)]);
+      // 120 rows go in three INSERTs; row 110 breaks a CHECK constraint
+      const batch = Array.from({ length: 120 }, (_, i) =>
+        decisionRow(i + 2, i === 108 ? { outcome: 'maybe' as 'allowed' } : {}),
+      );
+      await expect(writer.write(batch)).rejects.toMatchObject({ code: 'ERR_STORE' });
+      await expect(
+        writer.write(batch.slice(0, 2), { time: DECISION_T0, dropped: 4, first_time: 1, last_time: 2 }),
+      ).resolves.toBeUndefined();
+      const rows = await store.transaction((tx) => tx.listDecisions({ limit: 500 }), { readOnly: true });
+      expect(rows.map((row) => row.request_id)).toEqual(['req_0003', 'req_0002', 'req_0001']);
+      const counts = await store.transaction((tx) => tx.countDecisions({}), { readOnly: true });
+      expect(counts.dropped).toBe(4);
+      await writer.close();
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

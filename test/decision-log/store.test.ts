@@ -123,6 +123,19 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('writes nothing of a batch with a row the schema refuses, whatever statement it falls in', async () => {
+      const db = await fresh();
+      const store = await db.open();
+      await store.transaction((tx) => tx.insertDecisions([row(0)]));
+      // 450 rows: three SQLite statements; the bad one is in the last
+      const batch = Array.from({ length: 450 }, (_, i) =>
+        row(i + 1, i === 420 ? { outcome: 'maybe' as 'allowed' } : {}),
+      );
+      await expect(store.transaction((tx) => tx.insertDecisions(batch))).rejects.toThrow();
+      const left = await store.transaction((tx) => tx.listDecisions({ limit: 500 }), { readOnly: true });
+      expect(left.map((r) => r.request_id)).toEqual(['req_0000']);
+    });
+
     it('prunes decisions and drop records older than a time', async () => {
       const db = await fresh();
       const store = await db.open();
