@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { formatRequestLine, missingText } from '../decision-log/request-line.js';
 import { AppscopeError } from '../errors.js';
-import { DECISION_NUMBER_COLUMNS, DECISION_TEXT_COLUMNS } from './decision-columns.js';
+import { DECISION_COLUMNS, DECISION_NUMBER_COLUMNS, DECISION_TEXT_COLUMNS } from './decision-columns.js';
 import type { DecisionDropRow, NewDecisionRow, Store } from './store.js';
 
 /** Where the decision log writes its batches: one call per batch, all or nothing. */
@@ -110,12 +110,70 @@ const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
 db.pragma('synchronous = NORMAL');
 const TEXTS = workerData.textColumns;
 const NUMBERS = workerData.numberColumns;
-const WIDTH = TEXTS + NUMBERS;
+// A batch's cells, decoded (see EncodedBatch): text column c and number column c of row r.
+const textAt = (batch, r, c) => {
+  const at = batch.cells[r * TEXTS + c];
+  return at < 0 ? null : batch.texts[at];
+};
+const numberAt = (batch, r, c) => {
+  const value = batch.numbers[r * NUMBERS + c];
+  return Number.isNaN(value) ? null : value;
+};
+const valueAt = (batch, r, column) => (column.text ? textAt(batch, r, column.at) : numberAt(batch, r, column.at));
+const rowsOf = (batch) => batch.cells.length / TEXTS;
+// Contexts: a busy gateway writes the same account, install, app, key, mode, method, route,
+// requirement, outcome and unmet groups in decision after decision. Each distinct set of them
+// is kept once, in a temporary table of this connection, and the INSERT takes them from there:
+// a row binds its own five values and its context's id, not fifteen values (a bound text is
+// measured, copied and copied again).
+db.pragma('temp_store = memory');
+db.exec(workerData.contextsSql);
+const addContext = db.prepare(workerData.addContextSql);
+const CONTEXT = workerData.contextColumns;
+const OWN = workerData.ownColumns;
+const contexts = new Map();
+const MAX_CONTEXTS = 10000;
+// After a rollback (or past MAX_CONTEXTS), the table and the map start over together.
+function forgetContexts() {
+  contexts.clear();
+  db.exec(workerData.clearContextsSql);
+}
+// Most rows have the context of the row before them: the write compares their cells first.
+function sameContext(batch, r, q) {
+  for (const column of CONTEXT) {
+    const cells = column.text ? batch.cells : batch.numbers;
+    const width = column.text ? TEXTS : NUMBERS;
+    if (cells[r * width + column.at] !== cells[q * width + column.at]) return false;
+  }
+  return true;
+}
+// The id of row r's context: looked up once per distinct set of dictionary indexes in a batch
+// (\`seen\`), and added to the table the first time it is seen at all.
+function contextOf(batch, r, seen) {
+  let key = '';
+  for (const column of CONTEXT) {
+    key += (column.text ? batch.cells[r * TEXTS + column.at] : batch.numbers[r * NUMBERS + column.at]) + ',';
+  }
+  let id = seen.get(key);
+  if (id !== undefined) return id;
+  const values = CONTEXT.map((column) => valueAt(batch, r, column));
+  const name = JSON.stringify(values);
+  id = contexts.get(name);
+  if (id === undefined) {
+    id = contexts.size + 1;
+    addContext.run(id, ...values);
+    contexts.set(name, id);
+  }
+  seen.set(key, id);
+  return id;
+}
 // Rows go in INSERTs of up to ROWS_PER_INSERT rows each: one statement run (binding, VDBE
 // start-up, the call into the driver) per chunk instead of per row.
 const ROWS_PER_INSERT = workerData.rowsPerInsert;
 const insertSql = (rows) =>
-  workerData.insertPrefix + new Array(rows).fill('(' + new Array(WIDTH).fill('?').join(', ') + ')').join(', ');
+  workerData.insertPrefix +
+  new Array(rows).fill('(' + new Array(OWN.length + 1).fill('?').join(', ') + ')').join(', ') +
+  workerData.insertSuffix;
 const inserts = new Map();
 const insertOf = (rows) => {
   let statement = inserts.get(rows);
@@ -126,27 +184,22 @@ const insertOf = (rows) => {
   return statement;
 };
 const drop = db.prepare(workerData.dropSql);
-// A batch's cells, decoded (see EncodedBatch): text column c and number column c of row r.
-const textAt = (batch, r, c) => {
-  const at = batch.cells[r * TEXTS + c];
-  return at < 0 ? null : batch.texts[at];
-};
-const numberAt = (batch, r, c) => {
-  const value = batch.numbers[r * NUMBERS + c];
-  return Number.isNaN(value) ? null : value;
-};
-const rowsOf = (batch) => batch.cells.length / TEXTS;
 const write = db.transaction((batch, dropRow) => {
   const rows = rowsOf(batch);
+  const seen = new Map();
+  let context = 0;
   for (let first = 0; first < rows; first += ROWS_PER_INSERT) {
     const count = Math.min(ROWS_PER_INSERT, rows - first);
-    const values = new Array(count * WIDTH);
+    const values = new Array(count * (OWN.length + 1));
     let v = 0;
     for (let r = first; r < first + count; r++) {
-      for (let c = 0; c < TEXTS; c++) values[v++] = textAt(batch, r, c);
-      for (let c = 0; c < NUMBERS; c++) values[v++] = numberAt(batch, r, c);
+      for (const column of OWN) values[v++] = valueAt(batch, r, column);
+      if (r === 0 || !sameContext(batch, r, r - 1)) context = contextOf(batch, r, seen);
+      values[v++] = context;
     }
-    insertOf(count).run(values);
+    // A row whose context were missing would be left out silently: fail the batch instead.
+    const written = insertOf(count).run(values).changes;
+    if (written !== count) throw new Error('decision contexts out of step: ' + written + ' of ' + count + ' rows written');
   }
   if (dropRow) drop.run(dropRow);
 });
@@ -228,8 +281,14 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
+    if (contexts.size > MAX_CONTEXTS) forgetContexts();
     write.immediate(message.batch, message.drop);
   } catch (error) {
+    try {
+      forgetContexts(); // the rollback took this batch's new contexts with it
+    } catch {
+      // the next write fails too, and says why
+    }
     parentPort.postMessage({ id: message.id, error: String(error && error.message), code: error && error.code });
     return;
   }
@@ -243,8 +302,40 @@ ${formatRequestLine.toString()}
 ${missingText.toString()}
 `;
 
+/** The columns each decision binds itself; the rest come from its context (see the worker). */
+const OWN_COLUMNS = ['request_id', 'path', 'time', 'status', 'latency_ms'] as const;
+const CONTEXT_COLUMNS = DECISION_COLUMNS.filter(
+  (column) => !(OWN_COLUMNS as readonly string[]).includes(column),
+);
+
+/** Where the worker finds a column in a batch: its text or number column index. */
+function workerColumn(column: (typeof DECISION_COLUMNS)[number]): { text: boolean; at: number } {
+  const text = (TEXT_COLUMNS as readonly string[]).indexOf(column);
+  return text >= 0
+    ? { text: true, at: text }
+    : { text: false, at: (NUMBER_COLUMNS as readonly string[]).indexOf(column) };
+}
+
+const quote = (column: string): string => `"${column}"`;
+
+/** The worker's SQL, made once. */
+const WORKER_SQL = {
+  contextsSql: `create temp table decision_contexts (id integer primary key, ${CONTEXT_COLUMNS.map(quote).join(', ')})`,
+  addContextSql: `insert into temp.decision_contexts values (${new Array(CONTEXT_COLUMNS.length + 1).fill('?').join(', ')})`,
+  clearContextsSql: 'delete from temp.decision_contexts',
+  // OR FAIL: a multi-row INSERT that may abort half-way makes SQLite copy every page it touches
+  // into a statement journal first, to undo just that statement; a failing row here fails the
+  // whole transaction instead (the batch is all or nothing either way). CROSS JOIN keeps the
+  // VALUES rows as the outer loop: rows are inserted, and numbered, in the batch's order.
+  insertPrefix: `insert or fail into decisions (${[...OWN_COLUMNS, ...CONTEXT_COLUMNS].map(quote).join(', ')}) select ${[
+    ...OWN_COLUMNS.map((_, i) => `v.column${i + 1}`),
+    ...CONTEXT_COLUMNS.map((column) => `c.${quote(column)}`),
+  ].join(', ')} from (values `,
+  insertSuffix: `) as v cross join temp.decision_contexts as c where c.id = v.column${OWN_COLUMNS.length + 1}`,
+};
+
 /**
- * Rows per INSERT statement in the writer thread (15 parameters each: 750 in all, far below
+ * Rows per INSERT statement in the writer thread (6 parameters each: 300 in all, far below
  * SQLite's limit of 32766).
  */
 const ROWS_PER_INSERT = 50;
@@ -295,10 +386,9 @@ export function openSqliteDecisionWriter(
             },
       textIndex: Object.fromEntries(TEXT_COLUMNS.map((column, i) => [column, i])),
       numberIndex: Object.fromEntries(NUMBER_COLUMNS.map((column, i) => [column, i])),
-      // OR FAIL: a multi-row INSERT that may abort half-way makes SQLite copy every page it
-      // touches into a statement journal first, to undo just that statement; a failing row
-      // here fails the whole transaction instead (the batch is all or nothing either way).
-      insertPrefix: `insert or fail into decisions (${[...TEXT_COLUMNS, ...NUMBER_COLUMNS].map((column) => `"${column}"`).join(', ')}) values `,
+      ...WORKER_SQL,
+      ownColumns: OWN_COLUMNS.map(workerColumn),
+      contextColumns: CONTEXT_COLUMNS.map(workerColumn),
       rowsPerInsert: ROWS_PER_INSERT,
       textColumns: TEXT_COLUMNS.length,
       numberColumns: NUMBER_COLUMNS.length,

@@ -9,7 +9,7 @@ import type { DecisionRecord } from '../../src/server/decisions.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { openStore } from '../../src/store/open.js';
 import { type DecisionWriter, openSqliteDecisionWriter } from '../../src/store/sqlite-decision-writer.js';
-import type { Store, StoreTransaction } from '../../src/store/store.js';
+import type { NewDecisionRow, Store, StoreTransaction } from '../../src/store/store.js';
 import { DECISION_T0, decisionRow } from '../support/decision-rows.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -553,6 +553,86 @@ describe('DecisionLog', () => {
       const counts = await store.transaction((tx) => tx.countDecisions({}), { readOnly: true });
       expect(counts.dropped).toBe(2);
       await expect(writer.write([])).rejects.toThrow('the decision writer is closed');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes each row of a batch with its own values, in the batch’s order, from its worker thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
+    const store = await openStore({ dataDir: dir });
+    try {
+      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
+      // one time for all (the order comes from seq alone), three kinds of row taking turns
+      const kinds: Partial<NewDecisionRow>[] = [
+        {},
+        { account_id: 'acct_b', install_id: null, app_id: null, key_hint: 'sk_test_***…wxyz', livemode: 1 },
+        { outcome: 'denied', status: 403, route: null, missing: '[["charge_read"]]', method: 'POST' },
+      ];
+      const batch = Array.from({ length: 120 }, (_, i) => ({
+        ...decisionRow(i + 1, kinds[i % 3]),
+        time: DECISION_T0,
+        path: `/v1/customers/cus_${i + 1}`,
+        latency_ms: i / 8,
+      }));
+      await writer.write(batch.slice(0, 70));
+      await writer.write(batch.slice(70));
+      await writer.close();
+      const rows = await store.transaction((tx) => tx.listDecisions({ limit: 500 }), { readOnly: true });
+      expect(rows.map(({ seq: _, ...row }) => row)).toEqual(batch.reverse());
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps writing rows right past the ten thousand kinds of row its worker thread remembers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
+    const store = await openStore({ dataDir: dir });
+    try {
+      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
+      const row = (n: number, kind: number): NewDecisionRow => decisionRow(n, { route: `/v1/r${kind}` });
+      for (let b = 0; b < 11; b++) {
+        await writer.write(Array.from({ length: 1000 }, (_, i) => row(b * 1000 + i, b * 1000 + i)));
+      }
+      await writer.write([row(20_000, 5), row(20_001, 10_999), row(20_002, 12_345)]);
+      await writer.close();
+      const rows = await store.transaction((tx) => tx.listDecisions({ limit: 4 }), { readOnly: true });
+      expect(rows.map((r) => [r.request_id, r.route])).toEqual([
+        ['req_20002', '/v1/r12345'],
+        ['req_20001', '/v1/r10999'],
+        ['req_20000', '/v1/r5'],
+        ['req_10999', '/v1/r10999'],
+      ]);
+      const counts = await store.transaction((tx) => tx.countDecisions({}), { readOnly: true });
+      expect(counts.outcomes.allowed).toBe(11_003);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes what a failed batch brought after it failed, from its worker thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
+    const store = await openStore({ dataDir: dir });
+    try {
+      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
+      await writer.write([decisionRow(1)]);
+      // rows of a new kind, then one the schema refuses: the batch is rolled back
+      const fresh = (n: number): NewDecisionRow =>
+        decisionRow(n, { account_id: 'acct_new', route: '/v1/charges' });
+      await expect(
+        writer.write([fresh(2), fresh(3), decisionRow(4, { livemode: 7 as 0 })]),
+      ).rejects.toMatchObject({ code: 'ERR_STORE' });
+      await writer.write([fresh(5), decisionRow(6)]);
+      await writer.close();
+      const rows = await store.transaction((tx) => tx.listDecisions({ limit: 500 }), { readOnly: true });
+      expect(rows.map((row) => [row.request_id, row.account_id, row.route])).toEqual([
+        ['req_0006', 'acct_a', '/v1/customers'],
+        ['req_0005', 'acct_new', '/v1/charges'],
+        ['req_0001', 'acct_a', '/v1/customers'],
+      ]);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
