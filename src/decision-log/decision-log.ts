@@ -18,7 +18,7 @@ export interface DecisionLogOptions {
   readonly jsonl?: JsonLinesOutput;
   /** Counted on `record()`; queue depth, writes and drops are reported too. */
   readonly metrics?: GatewayMetrics;
-  /** Most decisions held in memory; past it, new ones are dropped and counted (default 10 000). */
+  /** Most decisions held in memory; past it, new ones are dropped and counted (default 100 000). */
   readonly maxQueue?: number;
   /** Decisions per write; a full batch is written at once (default 200). */
   readonly batchSize?: number;
@@ -105,7 +105,7 @@ export class DecisionLog implements DecisionSink {
       options.writer ?? (options.store === undefined ? undefined : storeDecisionWriter(options.store));
     this.#jsonl = options.jsonl;
     this.#metrics = options.metrics;
-    this.#maxQueue = positive(options.maxQueue, 10_000, 'maxQueue');
+    this.#maxQueue = positive(options.maxQueue, 100_000, 'maxQueue');
     this.#batchSize = positive(options.batchSize, 200, 'batchSize');
     this.#maxBatchSize = positive(options.maxBatchSize, 4 * this.#batchSize, 'maxBatchSize');
     if (this.#maxBatchSize < this.#batchSize) {

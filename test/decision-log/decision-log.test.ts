@@ -340,6 +340,16 @@ describe('DecisionLog', () => {
     expect(log.stats().written).toBe(1);
   });
 
+  it('holds 100 000 decisions by default while its writes wait, and drops past that', async () => {
+    const { log, control } = await setup({ batchSize: 200_000, flushIntervalMs: 60_000 });
+    control.hold();
+    for (let i = 0; i < 100_003; i++) log.record(decision(i));
+    expect(log.stats()).toMatchObject({ queued: 100_000, dropped: 3 });
+    control.release();
+    await log.close();
+    expect(log.stats()).toMatchObject({ queued: 0, written: 100_000, dropped: 3 });
+  });
+
   it('takes a burst without touching the store on the request path', async () => {
     const { log, control } = await setup({ maxQueue: 100_000, batchSize: 100_000, flushIntervalMs: 60_000 });
     for (let i = 0; i < 20_000; i++) log.record(decision(i));
