@@ -119,6 +119,20 @@ async function metricValue(metrics: ReturnType<typeof createMetrics>, name: stri
   return metric?.values.reduce((sum, v) => sum + v.value, 0) ?? Number.NaN;
 }
 
+/** Runs `body` with a store in a fresh directory and a SQLite decision writer on its file. */
+async function withWriter(body: (store: Store, writer: DecisionWriter) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
+  const store = await openStore({ dataDir: dir });
+  const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
+  try {
+    await body(store, writer);
+  } finally {
+    await writer.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Runs `body` with a store in a fresh directory and a SQLite decision writer that writes request
  * lines to a file there (`readLines` returns them); removes it all afterwards.
@@ -570,10 +584,7 @@ describe('DecisionLog', () => {
   });
 
   it('writes each row of a batch with its own values, in the batch’s order, from its worker thread', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
-    const store = await openStore({ dataDir: dir });
-    try {
-      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
+    await withWriter(async (store, writer) => {
       // one time for all (the order comes from seq alone), three kinds of row taking turns
       const kinds: Partial<NewDecisionRow>[] = [
         {},
@@ -588,26 +599,18 @@ describe('DecisionLog', () => {
       }));
       await writer.write(batch.slice(0, 70));
       await writer.write(batch.slice(70));
-      await writer.close();
       const rows = await store.transaction((tx) => tx.listDecisions({ limit: 500 }), { readOnly: true });
       expect(rows.map(({ seq: _, ...row }) => row)).toEqual(batch.reverse());
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('keeps writing rows right past the ten thousand kinds of row its worker thread remembers', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
-    const store = await openStore({ dataDir: dir });
-    try {
-      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
+    await withWriter(async (store, writer) => {
       const row = (n: number, kind: number): NewDecisionRow => decisionRow(n, { route: `/v1/r${kind}` });
       for (let b = 0; b < 11; b++) {
         await writer.write(Array.from({ length: 1000 }, (_, i) => row(b * 1000 + i, b * 1000 + i)));
       }
       await writer.write([row(20_000, 5), row(20_001, 10_999), row(20_002, 12_345)]);
-      await writer.close();
       const rows = await store.transaction((tx) => tx.listDecisions({ limit: 4 }), { readOnly: true });
       expect(rows.map((r) => [r.request_id, r.route])).toEqual([
         ['req_20002', '/v1/r12345'],
@@ -617,17 +620,11 @@ describe('DecisionLog', () => {
       ]);
       const counts = await store.transaction((tx) => tx.countDecisions({}), { readOnly: true });
       expect(counts.outcomes.allowed).toBe(11_003);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('writes what a failed batch brought after it failed, from its worker thread', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
-    const store = await openStore({ dataDir: dir });
-    try {
-      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
+    await withWriter(async (store, writer) => {
       await writer.write([decisionRow(1)]);
       // rows of a new kind, then one the schema refuses: the batch is rolled back
       const fresh = (n: number): NewDecisionRow =>
@@ -636,24 +633,17 @@ describe('DecisionLog', () => {
         writer.write([fresh(2), fresh(3), decisionRow(4, { livemode: 7 as 0 })]),
       ).rejects.toMatchObject({ code: 'ERR_STORE' });
       await writer.write([fresh(5), decisionRow(6)]);
-      await writer.close();
       const rows = await store.transaction((tx) => tx.listDecisions({ limit: 500 }), { readOnly: true });
       expect(rows.map((row) => [row.request_id, row.account_id, row.route])).toEqual([
         ['req_0006', 'acct_a', '/v1/customers'],
         ['req_0005', 'acct_new', '/v1/charges'],
         ['req_0001', 'acct_a', '/v1/customers'],
       ]);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('writes a batch from its worker thread all or nothing, across its INSERT statements', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'appscope-writer-'));
-    const store = await openStore({ dataDir: dir });
-    try {
-      const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
+    await withWriter(async (store, writer) => {
       await writer.write([decisionRow(1)]);
       // 120 rows go in three INSERTs; row 110 breaks a CHECK constraint
       const batch = Array.from({ length: 120 }, (_, i) =>
@@ -667,10 +657,6 @@ describe('DecisionLog', () => {
       expect(rows.map((row) => row.request_id)).toEqual(['req_0003', 'req_0002', 'req_0001']);
       const counts = await store.transaction((tx) => tx.countDecisions({}), { readOnly: true });
       expect(counts.dropped).toBe(4);
-      await writer.close();
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
