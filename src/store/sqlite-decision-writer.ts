@@ -120,6 +120,10 @@ const numberAt = (batch, r, c) => {
   return Number.isNaN(value) ? null : value;
 };
 const valueAt = (batch, r, column) => (column.text ? textAt(batch, r, column.at) : numberAt(batch, r, column.at));
+// A column's raw cell in row r: a text's index in the batch or the number itself. Within a
+// batch, equal cells are equal values.
+const cellAt = (batch, r, column) =>
+  column.text ? batch.cells[r * TEXTS + column.at] : batch.numbers[r * NUMBERS + column.at];
 const rowsOf = (batch) => batch.cells.length / TEXTS;
 // Contexts: a busy gateway writes the same account, install, app, key, mode, method, route,
 // requirement, outcome and unmet groups in decision after decision. Each distinct set of them
@@ -140,20 +144,14 @@ function forgetContexts() {
 }
 // Most rows have the context of the row before them: the write compares their cells first.
 function sameContext(batch, r, q) {
-  for (const column of CONTEXT) {
-    const cells = column.text ? batch.cells : batch.numbers;
-    const width = column.text ? TEXTS : NUMBERS;
-    if (cells[r * width + column.at] !== cells[q * width + column.at]) return false;
-  }
+  for (const column of CONTEXT) if (cellAt(batch, r, column) !== cellAt(batch, q, column)) return false;
   return true;
 }
 // The id of row r's context: looked up once per distinct set of dictionary indexes in a batch
 // (\`seen\`), and added to the table the first time it is seen at all.
 function contextOf(batch, r, seen) {
   let key = '';
-  for (const column of CONTEXT) {
-    key += (column.text ? batch.cells[r * TEXTS + column.at] : batch.numbers[r * NUMBERS + column.at]) + ',';
-  }
+  for (const column of CONTEXT) key += cellAt(batch, r, column) + ',';
   let id = seen.get(key);
   if (id !== undefined) return id;
   const values = CONTEXT.map((column) => valueAt(batch, r, column));
@@ -228,26 +226,26 @@ function writeOut(bytes, length) {
 // might not fit the empty buffer is written on its own). A batch sends each distinct text
 // once (see EncodedBatch): each is escaped as JSON once per batch, not once per line.
 const CHUNK = Buffer.allocUnsafe(4096);
+// convert(text), made once for each distinct text of the batch (looked up by its index).
+function perText(batch, convert) {
+  const done = new Array(batch.texts.length);
+  return (at) => {
+    let value = done[at];
+    if (value === undefined) done[at] = value = convert(batch.texts[at]);
+    return value;
+  };
+}
 function writeLines(batch) {
   const rows = rowsOf(batch);
-  const texts = batch.texts;
-  const json = new Array(texts.length);
-  const missing = new Array(texts.length);
+  const escaped = perText(batch, (text) => JSON.stringify(text));
+  const unmet = perText(batch, (text) => (text === '[]' ? null : missingText(JSON.parse(text))));
   const quoted = (r, c) => {
     const at = batch.cells[r * TEXTS + c];
-    if (at < 0) return 'null';
-    let value = json[at];
-    if (value === undefined) json[at] = value = JSON.stringify(texts[at]);
-    return value;
+    return at < 0 ? 'null' : escaped(at);
   };
   const missingOf = (r) => {
     const at = batch.cells[r * TEXTS + T.missing];
-    if (at < 0) return null;
-    let value = missing[at];
-    if (value === undefined) {
-      missing[at] = value = texts[at] === '[]' ? null : missingText(JSON.parse(texts[at]));
-    }
-    return value;
+    return at < 0 ? null : unmet(at);
   };
   let used = 0;
   for (let r = 0; r < rows && !linesClosed; r++) {
