@@ -180,7 +180,8 @@ describe('CSRF and origin checks', () => {
     const missing = await browser.post(`/dashboard/apps/${APP}/install`, fields);
     const wrong = await browser.post(`/dashboard/apps/${APP}/install`, {
       ...fields,
-      csrf: `${csrf.slice(0, -1)}A`,
+      // Another token of the same shape: the last character changed (to 'B' if it was 'A').
+      csrf: `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}`,
     });
     for (const response of [missing, wrong]) {
       expect(response.statusCode).toBe(403);
