@@ -14,8 +14,9 @@
  * generator runs in this process; latency percentiles come from each response's own timing
  * (autocannon's histograms round to whole milliseconds).
  *
- * Options: --quick (1 s runs), --runs N (rounds, default 8, at least 3), --duration S (default 3),
- * --connections N (default 10), --only a,b,… (a subset; the goals need all five),
+ * Options: --quick (6 rounds of 1 s runs), --runs N (rounds, default 16, at least 3),
+ * --duration S (default 1.5), --connections N (default 10), --only a,b,… (a subset; the goals
+ * need all five),
  * --profile DIR (each server writes a V8 CPU profile into DIR when it stops; open it in Chrome's
  * DevTools or summarize it with `npx tsx bench/profile-summary.ts DIR/file.cpuprofile`).
  */
@@ -32,6 +33,7 @@ import { uploadAppVersion } from '../src/domain/app-versions.js';
 import { createDomain } from '../src/domain/context.js';
 import { installApp } from '../src/domain/installs.js';
 import { openStore } from '../src/store/open.js';
+import { type MedianInterval, median, medianInterval } from './stats.js';
 
 // ---- autocannon (no bundled types): the slice used here
 interface AutocannonResult {
@@ -55,7 +57,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    runs: { type: 'string', default: '8' },
+    runs: { type: 'string' },
     duration: { type: 'string' },
     connections: { type: 'string', default: '10' },
     only: { type: 'string' },
@@ -64,8 +66,8 @@ const { values: flags } = parseArgs({
   },
   strict: true,
 });
-const RUNS = Math.max(3, Number(flags.runs));
-const DURATION = Number(flags.duration ?? (flags.quick ? 1 : 3));
+const RUNS = Math.max(3, Number(flags.runs ?? (flags.quick ? 6 : 16)));
+const DURATION = Number(flags.duration ?? (flags.quick ? 1 : 1.5));
 const WARMUP = flags.quick ? 1 : 2;
 const CONNECTIONS = Number(flags.connections);
 /** `--only a,b,e`: measure only these configurations (the goals need all five). */
@@ -247,12 +249,6 @@ interface Measured {
   readonly runs: readonly Run[];
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 /**
  * The order of one round's runs. The configurations a goal compares run back to back — (a),
  * (b) and (e) in one block, (c) and (d) in the other — because a shared machine's speed drifts
@@ -276,15 +272,22 @@ function roundOrder<T extends { readonly key: Config }>(targets: readonly T[], r
 
 /**
  * A comparison measured pair by pair: `of(x, y)` for every round from the two runs of that
- * round (run back to back), then the median over rounds.
+ * round (run back to back), then the median over rounds, with its 95% confidence interval
+ * (see `medianInterval`: how far one run's median can be trusted on a noisy machine).
  */
 function paired(
   x: Measured,
   y: Measured,
   of: (x: Run, y: Run) => number,
-): { median: number; each: number[] } {
+): { median: number; interval: MedianInterval; each: number[] } {
   const each = x.runs.map((run, i) => of(run, y.runs[i]!));
-  return { median: median(each), each };
+  return { median: median(each), interval: medianInterval(each), each };
+}
+
+/** `(95% interval 89.1%–97.3%)`, with the interval's real coverage when rounds are too few for 95%. */
+function within(interval: MedianInterval, format: (n: number) => string): string {
+  const level = interval.coverage >= 0.95 ? '95%' : `${(interval.coverage * 100).toFixed(0)}%`;
+  return `(${level} interval ${format(interval.low)} to ${format(interval.high)})`;
 }
 
 /** One configuration under test: where to send the load and what answer to expect. */
@@ -574,26 +577,42 @@ async function main(): Promise<void> {
     const addedP99 = (x: Measured, y: Measured) => paired(x, y, (rx, ry) => rx.p99 - ry.p99);
     if (a && b) {
       const r = ratio(b, a);
-      goals.push(['(b) ≥ 80% of (a)', `b/a = ${pct(r.median)}   ${rounds(r.each, pct)}`, r.median >= 0.8]);
+      goals.push([
+        '(b) ≥ 80% of (a)',
+        `b/a = ${pct(r.median)} ${within(r.interval, pct)}   ${rounds(r.each, pct)}`,
+        r.median >= 0.8,
+      ]);
     }
     if (c && d) {
       const r = ratio(c, d);
-      goals.push(['(c) ≥ 90% of (d)', `c/d = ${pct(r.median)}   ${rounds(r.each, pct)}`, r.median >= 0.9]);
+      goals.push([
+        '(c) ≥ 90% of (d)',
+        `c/d = ${pct(r.median)} ${within(r.interval, pct)}   ${rounds(r.each, pct)}`,
+        r.median >= 0.9,
+      ]);
     }
     if (a && b) {
       const r = addedP99(b, a);
-      goals.push(['added p99 ≤ 1 ms (b − a)', `${ms(r.median)}   ${rounds(r.each, ms)}`, r.median <= 1]);
+      goals.push([
+        'added p99 ≤ 1 ms (b − a)',
+        `${ms(r.median)} ${within(r.interval, ms)}   ${rounds(r.each, ms)}`,
+        r.median <= 1,
+      ]);
     }
     if (c && d) {
       const r = addedP99(c, d);
-      goals.push(['added p99 ≤ 1 ms (c − d)', `${ms(r.median)}   ${rounds(r.each, ms)}`, r.median <= 1]);
+      goals.push([
+        'added p99 ≤ 1 ms (c − d)',
+        `${ms(r.median)} ${within(r.interval, ms)}   ${rounds(r.each, ms)}`,
+        r.median <= 1,
+      ]);
     }
     if (b && e) {
       const r = ratio(e, b);
       const p50 = paired(e, b, (re, rb) => re.p50 - rb.p50);
       goals.push([
         '(e) cheaper than an allowed call (b)',
-        `e/b = ${pct(r.median)} req/s, p50 ${ms(p50.median)} vs (b)   ${rounds(r.each, pct)}`,
+        `e/b = ${pct(r.median)} ${within(r.interval, pct)} req/s, p50 ${ms(p50.median)} vs (b)   ${rounds(r.each, pct)}`,
         r.median > 1 && p50.median <= 0,
       ]);
     }
