@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+// The README's `npm run bench:decide` and `npm run bench:gateway`, shortened (`npm test` has
+// built dist/ already): they must run to the end and print every goal. Whether a goal is met
+// depends on the machine, so it is printed, not asserted (docs/benchmarks.md has the figures).
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+const tsx = async (...args: string[]): Promise<string> =>
+  (await run(process.execPath, ['--import', 'tsx', ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 }))
+    .stdout;
+
+describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway)', () => {
+  it('bench:decide prints every engine against appscope and its three goals', async () => {
+    const out = await tsx('bench/decide.ts', '--quick', '--rounds', '1');
+    for (const engine of [
+      'appscope',
+      'casl + find-my-way',
+      'cedar-wasm + find-my-way',
+      'casbin + find-my-way',
+    ]) {
+      expect(out).toMatch(new RegExp(`^${engine.replace(/[+]/g, '\\+')} +\\d+ +\\d+ +\\d+ +[\\d.]+×$`, 'm'));
+    }
+    expect(out.match(/ (met|NOT MET)$/gm)).toHaveLength(3);
+  }, 60_000);
+
+  it('bench:gateway runs all five configurations and prints each goal with its interval', async () => {
+    const out = await tsx('bench/gateway.ts', '--quick', '--runs', '3', '--duration', '0.5');
+    for (const config of ['(a)', '(b)', '(c)', '(d)', '(e)']) {
+      expect(out).toMatch(
+        new RegExp(`^  \\${config.slice(0, 2)}\\) .* [\\d,]+ req/s  p50 [\\d.]+ ms  p99 [\\d.]+ ms`, 'm'),
+      );
+    }
+    const goals = out.match(/^ {2}(met|NOT MET) +.*\(\d+% interval .* to .*\)/gm) ?? [];
+    expect(goals).toHaveLength(5);
+    for (const name of [
+      '(b) ≥ 80% of (a)',
+      '(c) ≥ 90% of (d)',
+      'added p99 ≤ 1 ms (b − a)',
+      'added p99 ≤ 1 ms (c − d)',
+      '(e) cheaper',
+    ]) {
+      expect(goals.some((line) => line.includes(name))).toBe(true);
+    }
+    // both gateways logged what they decided (and say how many they dropped)
+    const logs = [...out.matchAll(/gateway decision log: ([\d,]+) decisions written, ([\d,]+) dropped/g)];
+    expect(logs).toHaveLength(2);
+    for (const [, written] of logs) expect(Number(written!.replace(/,/g, ''))).toBeGreaterThan(0);
+  }, 180_000);
+});
