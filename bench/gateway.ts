@@ -284,7 +284,7 @@ function paired(
   return { median: median(each), interval: medianInterval(each), each };
 }
 
-/** `(95% interval 89.1%–97.3%)`, with the interval's real coverage when rounds are too few for 95%. */
+/** `(95% interval 89.1% to 97.3%)`, or `(75% interval …)`: the interval's real coverage when rounds are too few for 95%. */
 function within(interval: MedianInterval, format: (n: number) => string): string {
   const level = interval.coverage >= 0.95 ? '95%' : `${(interval.coverage * 100).toFixed(0)}%`;
   return `(${level} interval ${format(interval.low)} to ${format(interval.high)})`;
