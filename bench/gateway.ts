@@ -571,50 +571,52 @@ async function main(): Promise<void> {
     // Goals are judged on paired figures: per round, from the two runs compared (back to back),
     // then the median over rounds. The ratio of the medians above is printed too.
     const goals: Array<[string, string, boolean]> = [];
-    const rounds = (values: number[], format: (n: number) => string): string =>
-      `rounds: ${values.map(format).join(', ')}`;
+    type Paired = ReturnType<typeof paired>;
+    /** A goal's line: `name value (interval)[ after]   rounds: …`, judged by `ok` on the median. */
+    const goal = (
+      name: string,
+      r: Paired,
+      format: (n: number) => string,
+      ok: boolean,
+      label = '',
+      after = '',
+    ): void => {
+      const each = r.each.map(format).join(', ');
+      goals.push([
+        name,
+        `${label}${format(r.median)} ${within(r.interval, format)}${after}   rounds: ${each}`,
+        ok,
+      ]);
+    };
     const ratio = (x: Measured, y: Measured) => paired(x, y, (rx, ry) => rx.rps / ry.rps);
     const addedP99 = (x: Measured, y: Measured) => paired(x, y, (rx, ry) => rx.p99 - ry.p99);
     if (a && b) {
       const r = ratio(b, a);
-      goals.push([
-        '(b) ≥ 80% of (a)',
-        `b/a = ${pct(r.median)} ${within(r.interval, pct)}   ${rounds(r.each, pct)}`,
-        r.median >= 0.8,
-      ]);
+      goal('(b) ≥ 80% of (a)', r, pct, r.median >= 0.8, 'b/a = ');
     }
     if (c && d) {
       const r = ratio(c, d);
-      goals.push([
-        '(c) ≥ 90% of (d)',
-        `c/d = ${pct(r.median)} ${within(r.interval, pct)}   ${rounds(r.each, pct)}`,
-        r.median >= 0.9,
-      ]);
+      goal('(c) ≥ 90% of (d)', r, pct, r.median >= 0.9, 'c/d = ');
     }
     if (a && b) {
       const r = addedP99(b, a);
-      goals.push([
-        'added p99 ≤ 1 ms (b − a)',
-        `${ms(r.median)} ${within(r.interval, ms)}   ${rounds(r.each, ms)}`,
-        r.median <= 1,
-      ]);
+      goal('added p99 ≤ 1 ms (b − a)', r, ms, r.median <= 1);
     }
     if (c && d) {
       const r = addedP99(c, d);
-      goals.push([
-        'added p99 ≤ 1 ms (c − d)',
-        `${ms(r.median)} ${within(r.interval, ms)}   ${rounds(r.each, ms)}`,
-        r.median <= 1,
-      ]);
+      goal('added p99 ≤ 1 ms (c − d)', r, ms, r.median <= 1);
     }
     if (b && e) {
       const r = ratio(e, b);
       const p50 = paired(e, b, (re, rb) => re.p50 - rb.p50);
-      goals.push([
+      goal(
         '(e) cheaper than an allowed call (b)',
-        `e/b = ${pct(r.median)} ${within(r.interval, pct)} req/s, p50 ${ms(p50.median)} vs (b)   ${rounds(r.each, pct)}`,
+        r,
+        pct,
         r.median > 1 && p50.median <= 0,
-      ]);
+        'e/b = ',
+        ` req/s, p50 ${ms(p50.median)} vs (b)`,
+      );
     }
     console.log('\nratios and goals (per round, (x) and (y) back to back; median of the rounds)');
     for (const [goal, value, ok] of goals)
