@@ -185,6 +185,12 @@ export {
 export { createEmulator } from './emulator/emulator.js';
 export { startEmulatorServer } from './emulator/server.js';
 export { AppscopeError, type ErrorCode, httpStatusOf, isAppscopeError } from './errors.js';
+export type {
+  DecisionRecord,
+  DecisionSink,
+  UnauthenticatedReason,
+  UnauthenticatedRequest,
+} from './gateway/decision-record.js';
 export {
   ACCEPTED_PERMISSIONS_HEADER,
   type Denial,
@@ -206,7 +212,6 @@ export {
 export { createPrincipalCache, type PrincipalCache } from './gateway/principal-cache.js';
 export type { Upstream, UpstreamRequest, UpstreamResponse } from './gateway/upstream.js';
 export { createServer, type ServerLimits, type ServerOptions } from './server/app.js';
-export type { DecisionRecord, DecisionSink } from './server/decisions.js';
 export {
   createMetrics,
   DECISION_LATENCY_BUCKETS,

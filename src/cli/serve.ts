@@ -8,9 +8,9 @@ import { formatRequestLine, jsonText, missingText } from '../decision-log/reques
 import { createDomain } from '../domain/context.js';
 import { createEmulator, type Emulator } from '../emulator/emulator.js';
 import { AppscopeError } from '../errors.js';
+import type { DecisionRecord, DecisionSink } from '../gateway/decision-record.js';
 import type { GatewayOptions } from '../gateway/options.js';
 import { createServer } from '../server/app.js';
-import type { DecisionRecord, DecisionSink } from '../server/decisions.js';
 import { IDEMPOTENCY_TTL_SECONDS } from '../server/idempotency.js';
 import { createMetrics } from '../server/metrics.js';
 import { DEFAULT_DATA_DIR, openStore, resolveStoreTarget, storeTargetFrom } from '../store/open.js';
@@ -191,6 +191,7 @@ export async function startServe(
             // a dropped decision never reaches the writer: its line is written here
             decided.set(entry.requestId, writerLogs && queued ? LOGGED_BY_WRITER : entry);
           },
+          recordUnauthenticated: (entry) => log.recordUnauthenticated(entry),
         }
       : log;
 

@@ -1,4 +1,4 @@
-import type { DecisionRecord, DecisionSink } from '../server/decisions.js';
+import type { DecisionRecord, DecisionSink, UnauthenticatedRequest } from '../gateway/decision-record.js';
 import type { GatewayMetrics } from '../server/metrics.js';
 import { type DecisionWriter, storeDecisionWriter } from '../store/sqlite-decision-writer.js';
 import type { Store } from '../store/store.js';
@@ -127,6 +127,10 @@ export class DecisionLog implements DecisionSink {
    * Counts the decision and queues it; returns at once and never throws. True when it was
    * queued, false when it was dropped (the queue was full, or the log is closed).
    */
+  recordUnauthenticated(_entry: UnauthenticatedRequest): void {
+    // aggregation lands with the bounded decision log (issue 11); until then nothing is kept
+  }
+
   record(entry: DecisionRecord): boolean {
     this.#metrics?.observeDecision(entry);
     if (this.#closed || this.#queue.length + this.#retry.length >= this.#maxQueue) {

@@ -1,5 +1,5 @@
 import type { LoggedDecision } from '../domain/decisions.js';
-import type { DecisionRecord } from '../server/decisions.js';
+import type { DecisionRecord } from '../gateway/decision-record.js';
 import type { NewDecisionRow } from '../store/store.js';
 
 /** The gateway shares one frozen requirement per route: its JSON text is made once. */

@@ -9,8 +9,8 @@ import { AppscopeError, isAppscopeError } from '../errors.js';
 import { type CredentialResult, readCredentials } from '../http/credentials.js';
 import { ApiError, authenticationError, internalError, serviceUnavailable } from '../http/stripe-error.js';
 import type { ServerContext } from '../server/app.js';
-import type { DecisionRecord } from '../server/decisions.js';
 import { type Access, resolveAccess } from './access.js';
+import type { DecisionRecord } from './decision-record.js';
 import { ACCEPTED_PERMISSIONS_HEADER, type Denial, DenialBuilder } from './denial.js';
 import { emulatorUpstream } from './emulator-upstream.js';
 import {

@@ -8,7 +8,7 @@ import {
   type MetricValueWithName,
   Registry,
 } from 'prom-client';
-import type { DecisionRecord } from './decisions.js';
+import type { DecisionRecord } from '../gateway/decision-record.js';
 
 /**
  * Decision latency buckets, in seconds: a decision is a few microseconds of lookups, an

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/cli/demo.js';
 import { DecisionLog } from '../../src/decision-log/decision-log.js';
 import { createDomain } from '../../src/domain/context.js';
-import type { DecisionRecord } from '../../src/server/decisions.js';
+import type { DecisionRecord } from '../../src/gateway/decision-record.js';
 import { openStore } from '../../src/store/open.js';
 import { runCli } from '../support/run-cli.js';
 

@@ -5,7 +5,7 @@ import { OPERATOR } from '../../src/domain/actor.js';
 import { uploadAppVersion } from '../../src/domain/app-versions.js';
 import { getInstall, installApp } from '../../src/domain/installs.js';
 import { listKeys } from '../../src/domain/keys.js';
-import type { DecisionRecord } from '../../src/server/decisions.js';
+import type { DecisionRecord } from '../../src/gateway/decision-record.js';
 import { type Agent, agent, csrfOf, hiddenValues } from './agent.js';
 import { APP, type DashboardWorld, dashboardWorld, manifest, PASSWORD } from './support.js';
 

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DecisionLog } from '../../src/decision-log/decision-log.js';
 import type { JsonLinesOutput } from '../../src/decision-log/json-lines.js';
-import type { DecisionRecord } from '../../src/server/decisions.js';
+import type { DecisionRecord } from '../../src/gateway/decision-record.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { openStore } from '../../src/store/open.js';
 import { type DecisionWriter, openSqliteDecisionWriter } from '../../src/store/sqlite-decision-writer.js';

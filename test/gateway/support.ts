@@ -10,9 +10,9 @@ import { installApp } from '../../src/domain/installs.js';
 import { actorFromPrincipal, authenticateKey, createAppSecretKey } from '../../src/domain/keys.js';
 import type { CreatedKey, Install } from '../../src/domain/objects.js';
 import { createEmulator, type Emulator, type EmulatorRequest } from '../../src/emulator/emulator.js';
+import type { DecisionRecord, UnauthenticatedRequest } from '../../src/gateway/decision-record.js';
 import type { GatewayOptions } from '../../src/gateway/options.js';
 import { createServer, type ServerLimits } from '../../src/server/app.js';
-import type { DecisionRecord } from '../../src/server/decisions.js';
 import { openStore } from '../../src/store/open.js';
 import type { Mode, Store } from '../../src/store/store.js';
 
@@ -35,6 +35,8 @@ export interface GatewayWorld {
   readonly upstreamSeen: EmulatorRequest[];
   /** Every decision the gateway recorded, in order. */
   readonly decisions: DecisionRecord[];
+  /** Requests refused before authentication, as the sink was told of them. */
+  readonly unauthenticated: UnauthenticatedRequest[];
   readonly developer: TestAccount;
   readonly merchant: TestAccount;
   readonly stranger: TestAccount;
@@ -106,11 +108,15 @@ export async function startGateway(
     },
   };
   const decisions: DecisionRecord[] = [];
+  const unauthenticated: UnauthenticatedRequest[] = [];
   const server = await createServer({
     domain,
     routes: defaultRouteTable(),
     logger: false,
-    decisions: { record: (entry) => decisions.push(entry) },
+    decisions: {
+      record: (entry) => decisions.push(entry),
+      recordUnauthenticated: (entry) => unauthenticated.push(entry),
+    },
     gateway: options.gateway ?? { kind: 'emulator', emulator },
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
@@ -130,6 +136,7 @@ export async function startGateway(
     emulator,
     upstreamSeen,
     decisions,
+    unauthenticated,
     developer,
     merchant,
     stranger,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DecisionRecord } from '../../src/server/decisions.js';
+import type { DecisionRecord } from '../../src/gateway/decision-record.js';
 import { createMetrics } from '../../src/server/metrics.js';
 
 function decision(overrides: Partial<DecisionRecord>): DecisionRecord {
