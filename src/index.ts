@@ -52,6 +52,25 @@ export {
   connectSrcCovers,
 } from './core/manifest/url-rules.js';
 export { type ManifestValidation, parseManifest, validateManifest } from './core/manifest/validate.js';
+export {
+  type BodyOptions,
+  type ParsedBody,
+  parseBody,
+  type SerializedBody,
+  serializeBody,
+  type UploadedFile,
+} from './core/params/body.js';
+export {
+  PARAM_LIMITS,
+  ParamError,
+  type ParamErrorCode,
+  type ParamLimits,
+  type ParamObject,
+  type ParamValue,
+  parseParams,
+  RESERVED_NAMES,
+  serializeParams,
+} from './core/params/params.js';
 export { type Requirement, type RequirementGroup, requirementGroup } from './core/requirement.js';
 export {
   HTTP_METHODS,
@@ -185,6 +204,15 @@ export {
 export { createEmulator } from './emulator/emulator.js';
 export { startEmulatorServer } from './emulator/server.js';
 export { AppscopeError, type ErrorCode, httpStatusOf, isAppscopeError } from './errors.js';
+export {
+  type AuthorizeInput,
+  type Authorizer,
+  type AuthThrottle,
+  type CanonicalRequest,
+  createAuthorizer,
+  type Verdict,
+  type VerdictStage,
+} from './gateway/authorize.js';
 export type {
   DecisionRecord,
   DecisionSink,
@@ -199,8 +227,8 @@ export {
 } from './gateway/denial.js';
 export { EVENT_PERMISSIONS, type EventPermissionRule } from './gateway/event-permissions.js';
 export { compileEventVisibility, type EventVisibility } from './gateway/event-visibility.js';
-export { registerGateway, SHADOW_DECISION_HEADER } from './gateway/gateway.js';
-export { checkFormBody, checkHeaders, checkTarget } from './gateway/hygiene.js';
+export { type GatewayContext, registerGateway, SHADOW_DECISION_HEADER } from './gateway/gateway.js';
+export { checkHeaders, checkTarget } from './gateway/hygiene.js';
 export {
   DEFAULT_GATEWAY_LIMITS,
   type EmulatorUpstreamOptions,

@@ -34,6 +34,8 @@ export interface Denial {
   readonly accepted: string | undefined;
   /** Unmet groups' own alternatives (the decision log's `missing`). */
   readonly missing: readonly (readonly string[])[];
+  /** Each unmet group as the body's `required_permissions` lists it (accepted alternatives, pending ones). */
+  readonly required: readonly RequiredPermissions[];
 }
 
 /**
@@ -131,7 +133,7 @@ export class DenialBuilder {
       { type: 'invalid_request_error', code, message, required_permissions: required },
       headers,
     );
-    return { code, error, accepted, missing: unmet.map((group) => group.anyOf) };
+    return { code, error, accepted, missing: unmet.map((group) => group.anyOf), required };
   }
 
   /** Whether approving `name` would satisfy `group` for this key (a narrowed key keeps its narrowing). */

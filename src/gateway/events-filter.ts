@@ -1,5 +1,5 @@
 import type { PermissionSet } from '../core/catalog/permission-set.js';
-import { decodeComponent } from '../core/routes/query.js';
+import { type ParamObject, serializeParams } from '../core/params/params.js';
 import { resourceMissing } from '../http/stripe-error.js';
 import type { EventVisibility } from './event-visibility.js';
 import type { Upstream, UpstreamJson, UpstreamRequest } from './upstream.js';
@@ -64,7 +64,7 @@ export async function retrieveVisibleEvent(
   if (answer.status !== 200) return { ...answer, hidden: 0 };
   const event = answer.body as EventLike;
   if (events.visible(event?.type, effective)) return { ...answer, hidden: 0 };
-  const id = decodeComponent(request.path.slice(request.path.lastIndexOf('/') + 1), false);
+  const id = decodeURIComponent(request.path.slice(request.path.lastIndexOf('/') + 1));
   const type = typeof event?.type === 'string' ? event.type : '';
   return { ...missingEvent(id, 'id', request.requestId), missing: events.permissionsFor(type) };
 }
@@ -73,27 +73,26 @@ interface Pagination {
   readonly limit: number;
   readonly cursorParam: 'starting_after' | 'ending_before' | undefined;
   readonly cursor: string | undefined;
-  /** The query's other pairs, raw. */
-  readonly rest: readonly string[];
+  /** The request's other parameters. */
+  readonly rest: Record<string, ParamObject[string]>;
 }
 
-function readPagination(query: string): Pagination | undefined {
+/** Pagination from the canonical parameters; undefined when they are not plain (the upstream then refuses them). */
+function readPagination(params: ParamObject): Pagination | undefined {
   let limit = 10;
   let cursorParam: Pagination['cursorParam'];
   let cursor: string | undefined;
-  const rest: string[] = [];
-  for (const pair of query === '' ? [] : query.split('&')) {
-    const eq = pair.indexOf('=');
-    const name = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
-    const value = eq < 0 ? '' : decodeComponent(pair.slice(eq + 1));
+  const rest = Object.create(null) as Record<string, ParamObject[string]>;
+  for (const name in params) {
+    const value = params[name]!;
     if (name === 'limit') {
-      if (!/^\d{1,3}$/.test(value)) return undefined; // let the upstream refuse it
+      if (typeof value !== 'string' || !/^\d{1,3}$/.test(value)) return undefined;
       limit = Number(value);
     } else if (name === 'starting_after' || name === 'ending_before') {
-      if (cursorParam !== undefined) return undefined;
+      if (cursorParam !== undefined || typeof value !== 'string') return undefined;
       cursorParam = name;
       cursor = value;
-    } else rest.push(pair);
+    } else rest[name] = value;
   }
   return { limit, cursorParam, cursor, rest };
 }
@@ -105,13 +104,14 @@ export async function listVisibleEvents(
   effective: PermissionSet,
   events: EventVisibility,
 ): Promise<FilteredAnswer> {
-  const page = readPagination(request.query);
+  const page = readPagination(request.params);
   if (page?.cursor !== undefined && page.cursor !== '') {
     // a hidden event is no cursor: as if it did not exist
     const cursor = await upstream.json({
       ...request,
       path: `/v1/events/${encodeURIComponent(page.cursor)}`,
       query: '',
+      params: Object.create(null) as ParamObject,
     });
     if (cursor.status === 200 && !events.visible((cursor.body as EventLike)?.type, effective)) {
       return missingEvent(page.cursor, page.cursorParam!, request.requestId);
@@ -130,14 +130,12 @@ export async function listVisibleEvents(
     for (let extra = 0; extra < MAX_EXTRA_PAGES && hasMore && collected.length <= page.limit; extra++) {
       const edge = backward ? raw[0] : raw[raw.length - 1];
       if (typeof edge?.id !== 'string') break;
-      const next: UpstreamJson = await upstream.json({
-        ...request,
-        query: [
-          ...page.rest,
-          'limit=100',
-          `${backward ? 'ending_before' : 'starting_after'}=${encodeURIComponent(edge.id)}`,
-        ].join('&'),
-      });
+      const params: ParamObject = {
+        ...page.rest,
+        limit: '100',
+        [backward ? 'ending_before' : 'starting_after']: edge.id,
+      };
+      const next: UpstreamJson = await upstream.json({ ...request, params, query: serializeParams(params) });
       if (next.status !== 200 || !isList(next.body)) return { ...next, hidden };
       raw = next.body.data;
       const shown = raw.filter(visible);

@@ -50,8 +50,8 @@ function validUtf8(text: string): boolean {
 }
 
 /**
- * Checks a request target (`/path?query`, as received): the path must be canonical and the
- * query unambiguous. Returns the error to answer with, or undefined.
+ * Checks a request target (`/path?query`, as received): the path must be canonical and both
+ * parts within their limits. Returns the error to answer with, or undefined.
  * @example
  * checkTarget('/v1/customers/%2e%2e/x', DEFAULT_GATEWAY_LIMITS); // 400: percent-encoded `.`
  */
@@ -110,112 +110,9 @@ export function checkTarget(url: string, limits: GatewayLimits): ApiError | unde
   if (highEscapes && !validUtf8(url.slice(0, end))) {
     return malformed('The request path percent-encodes bytes that are not valid UTF-8.');
   }
-  return end < length ? checkQuery(url, end + 1) : undefined;
-}
-
-function checkQuery(url: string, start: number): ApiError | undefined {
-  const length = url.length;
-  let highEscapes = false;
-  let percent = false;
-  let underscore = false;
-  for (let i = start; i < length; i++) {
-    const c = url.charCodeAt(i);
-    if (c <= 32 || c >= 127) {
-      return malformed('The query string has a control character, a space or a non-ASCII byte.');
-    }
-    if (c === 35 /* # */) return malformed('The request target has a fragment (`#`).');
-    if (c === 59 /* ; */) {
-      return malformed(
-        'The query string has a `;`: separate parameters with `&` and percent-encode `;` in values.',
-      );
-    }
-    if (c === 95 /* _ */) underscore = true;
-    else if (c === 37 /* % */) {
-      percent = true;
-      const byte = escapedByte(url, i);
-      if (byte < 0) return malformed('The query string has a malformed percent-encoding.');
-      if (byte < 32 || byte === 127) {
-        return malformed('The query string has a percent-encoded control character (such as `%00`).');
-      }
-      if (byte >= 128) highEscapes = true;
-      i += 2;
-    }
-  }
-  if (highEscapes && !validUtf8(url.slice(start))) {
-    return malformed('The query string percent-encodes bytes that are not valid UTF-8.');
-  }
-  if ((underscore || percent) && hasMethodParameter(url, start, length)) return methodOverride('`_method`');
+  // the query string is read by the one parameter parser (src/core/params), which refuses
+  // anything it cannot read one way only
   return undefined;
-}
-
-/**
- * Checks a form-encoded body (also a POST without `Content-Type`, which Stripe reads as a
- * form): printable ASCII only, `&` between pairs (no `;`), well-formed escapes, no `%00`, no
- * `_method`. Bodies of other types are forwarded as they are (their `expand` is read by type).
- */
-export function checkFormBody(body: Uint8Array): ApiError | undefined {
-  const length = body.length;
-  let highEscapes = false;
-  let underscore = false;
-  let percent = false;
-  for (let i = 0; i < length; i++) {
-    const c = body[i]!;
-    if (c < 32 || c >= 127) {
-      return malformed(
-        'The form body has a control character or a non-ASCII byte: percent-encode every value (UTF-8).',
-      );
-    }
-    if (c === 59 /* ; */) {
-      return malformed(
-        'The form body has a `;`: separate parameters with `&` and percent-encode `;` in values.',
-      );
-    }
-    if (c === 95) underscore = true;
-    else if (c === 37 /* % */) {
-      percent = true;
-      const hi = body[i + 1];
-      const lo = body[i + 2];
-      const h = hi === undefined || hi >= 128 ? -1 : HEX[hi]!;
-      const l = lo === undefined || lo >= 128 ? -1 : HEX[lo]!;
-      if (h < 0 || l < 0) return malformed('The form body has a malformed percent-encoding.');
-      const byte = (h << 4) | l;
-      if (byte === 0) return malformed('The form body has a percent-encoded NUL (`%00`).');
-      if (byte >= 128) highEscapes = true;
-      i += 2;
-    }
-  }
-  if (!highEscapes && !underscore && !percent) return undefined;
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
-  if (highEscapes && !validUtf8(text)) {
-    return malformed('The form body percent-encodes bytes that are not valid UTF-8.');
-  }
-  if (hasMethodParameter(text, 0, text.length)) return methodOverride('`_method`');
-  return undefined;
-}
-
-/** Whether a form-encoded string names a `_method` parameter (any case, any encoding). */
-function hasMethodParameter(text: string, start: number, end: number): boolean {
-  let pos = start;
-  while (pos < end) {
-    let amp = text.indexOf('&', pos);
-    if (amp < 0 || amp > end) amp = end;
-    let eq = text.indexOf('=', pos);
-    if (eq < 0 || eq > amp) eq = amp;
-    if (eq - pos >= 7) {
-      let name = text.slice(pos, eq);
-      if (name.indexOf('%') >= 0 || name.indexOf('+') >= 0) {
-        try {
-          name = decodeURIComponent(name.replaceAll('+', ' '));
-        } catch {
-          // a malformed escape was refused before this point
-        }
-      }
-      name = name.trimStart().toLowerCase();
-      if (name === '_method' || name.startsWith('_method[')) return true;
-    }
-    pos = amp + 1;
-  }
-  return false;
 }
 
 function methodOverride(what: string): ApiError {

@@ -1,4 +1,5 @@
 import type { Emulator } from '../emulator/emulator.js';
+import type { AuthThrottle } from './authorize.js';
 
 /**
  * The built-in emulator, called in process (no HTTP hop): the default upstream. Data is kept
@@ -53,4 +54,8 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({ pathBytes: 
  * @example
  * const options: GatewayOptions = { kind: 'http', url: 'https://api.stripe.com', secretKey: process.env.STRIPE_SECRET_KEY!, timeoutMs: 10_000 };
  */
-export type GatewayOptions = GatewayUpstreamOptions & { readonly limits?: Partial<GatewayLimits> };
+export type GatewayOptions = GatewayUpstreamOptions & {
+  readonly limits?: Partial<GatewayLimits>;
+  /** Blocks an address that fails authentication too often (429 with `Retry-After`). */
+  readonly throttle?: AuthThrottle;
+};

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ParamObject } from '../core/params/params.js';
 import type { HttpMethod } from '../core/routes/format.js';
 
 /** The request the gateway decided on, exactly as it is forwarded. */
@@ -7,11 +8,13 @@ export interface UpstreamRequest {
   readonly method: HttpMethod;
   /** The canonical path, as received (the gateway refuses any other spelling). */
   readonly path: string;
-  /** The raw query string without `?` (`''` when none). */
+  /** The canonical query string without `?` (`''` when none): GET and DELETE parameters. */
   readonly query: string;
-  /** The raw body of a POST, PUT or PATCH; never one for GET or DELETE. */
+  /** The canonical body of a POST, PUT or PATCH (its `content-type` is in `headers`); never one for GET or DELETE. */
   readonly body: Buffer | undefined;
-  /** Forwarded request headers (lower-case names, from the whitelist only). */
+  /** The parameters that `query` or `body` serializes: the structure that was decided on. */
+  readonly params: ParamObject;
+  /** Forwarded request headers (lower-case names, from the whitelist only; `content-type` is the canonical body's). */
   readonly headers: Readonly<Record<string, string>>;
   /** The account whose data the call reaches (the install's, or the account key's own). */
   readonly account: string;
@@ -71,7 +74,6 @@ export interface Upstream {
 export const FORWARDED_REQUEST_HEADERS: readonly string[] = Object.freeze([
   'accept',
   'accept-language',
-  'content-type',
   'idempotency-key',
   'stripe-version',
   'user-agent',

@@ -1,90 +1,34 @@
-import qs from 'qs';
-import { invalidRequest } from './stripe-error.js';
+import { ParamError, type ParamValue, parseParams } from '../core/params/params.js';
+import { ApiError, invalidRequest } from './stripe-error.js';
 
-/** Limits for form bodies and query strings; a request past them is refused, never truncated. */
-export const FORM_LIMITS = Object.freeze({ parameters: 1000, depth: 8, arrayLength: 200 });
-
-export type FormValue = string | FormValue[] | { [key: string]: FormValue };
+export type FormValue = ParamValue;
+/** Parsed parameters (objects without a prototype); the emulator may remove the names it has read. */
 export type FormObject = { [key: string]: FormValue };
 
 /**
- * Parses `application/x-www-form-urlencoded` text the way Stripe's SDKs write it:
- * `metadata[k]=v`, `items[0][price]=p`, `expand[]=a` and `expand[0]=a`. Refuses, with a
- * precise error, what it cannot read one way only: too many parameters, nesting deeper
- * than the limit, malformed percent-encoding, or a key given both as a value and a hash.
+ * Parses a query string or an `application/x-www-form-urlencoded` body with the one parameter
+ * parser ({@link parseParams}: the gateway's, the emulator's and the Install API's), refusing
+ * what it cannot read one way only with a Stripe-shaped 400 that names the parameter.
+ * @example
+ * parseForm('metadata[k]=v&expand[0]=customer'); // { metadata: { k: 'v' }, expand: ['customer'] }
  */
 export function parseForm(text: string, where: 'body' | 'query' = 'body'): FormObject {
-  if (text === '') return {};
-  const pairs = text.split('&');
-  if (pairs.length > FORM_LIMITS.parameters) {
-    throw invalidRequest(
-      `Too many parameters in the request ${where} (the limit is ${FORM_LIMITS.parameters}).`,
-      {
-        code: 'parameters_exceeded_max',
-      },
-    );
-  }
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    const rawKey = eq < 0 ? pair : pair.slice(0, eq);
-    try {
-      decodeURIComponent(pair.replace(/\+/g, ' '));
-    } catch {
-      throw invalidRequest(`Invalid percent-encoding in the request ${where} near \`${truncate(pair)}\`.`, {
-        code: 'parameter_invalid_encoding',
-      });
-    }
-    const key = safeDecode(rawKey);
-    const depth = (key.match(/\[/g) ?? []).length;
-    if (depth > FORM_LIMITS.depth) {
-      throw invalidRequest(
-        `Parameter \`${truncate(key)}\` is nested too deeply (the limit is ${FORM_LIMITS.depth} levels).`,
-        {
-          code: 'parameter_invalid',
-          param: key,
-        },
-      );
-    }
-    if (key === '' && pair !== '') {
-      throw invalidRequest(`Invalid parameter in the request ${where}: \`${truncate(pair)}\` has no name.`, {
-        code: 'parameter_invalid',
-      });
-    }
-  }
-  const parsed = qs.parse(text, {
-    depth: FORM_LIMITS.depth,
-    arrayLimit: FORM_LIMITS.arrayLength,
-    parameterLimit: FORM_LIMITS.parameters,
-    allowPrototypes: false,
-    allowDots: false,
-    duplicates: 'combine',
-    strictDepth: true,
-    throwOnLimitExceeded: true,
-  }) as Record<string, unknown>;
-  return normalize(parsed) as FormObject;
-}
-
-function normalize(value: unknown): FormValue {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value !== null && typeof value === 'object') {
-    const out: FormObject = Object.create(null) as FormObject;
-    for (const [k, v] of Object.entries(value)) out[k] = normalize(v);
-    return out;
-  }
-  return '';
-}
-
-function safeDecode(s: string): string {
   try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return s;
+    return parseParams(text, where) as FormObject;
+  } catch (error) {
+    if (error instanceof ParamError) throw paramError(error);
+    throw error;
   }
 }
 
-function truncate(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+/** The 400 for parameters that could be read two ways: its code, the parameter, the reason. */
+export function paramError(error: ParamError): ApiError {
+  return new ApiError(400, {
+    type: 'invalid_request_error',
+    code: error.code,
+    ...(error.param === undefined ? {} : { param: error.param }),
+    message: error.message,
+  });
 }
 
 /** Reads a form value as a string, or undefined when absent; refuses hashes and arrays. */

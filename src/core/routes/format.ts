@@ -33,6 +33,8 @@ export const routeEntrySchema = z.strictObject({
   unavailable: nonEmpty.optional(),
   /** Shown as the requirement's reason instead of the generated one. */
   note: nonEmpty.optional(),
+  /** `multipart`: the body may also be `multipart/form-data` (a file upload); absent: form bodies only. */
+  body: z.literal('multipart').optional(),
 });
 
 export const typeEntrySchema = z.strictObject({

@@ -171,7 +171,13 @@ class Generator {
     const operationId =
       typeof operation['operationId'] === 'string' ? operation['operationId'] : `${method} ${path}`;
     const response = this.#responseTypes(operation, operationId);
-    const base = { method, path, operation: operationId, response };
+    const base = {
+      method,
+      path,
+      operation: operationId,
+      response,
+      ...(takesMultipart(operation) ? { body: 'multipart' as const } : {}),
+    };
     const where = `paths[${JSON.stringify(path)}].${method.toLowerCase()}`;
     const access: Access = method === 'GET' ? 'read' : 'write';
 
@@ -240,7 +246,7 @@ class Generator {
   }
 
   #covered(
-    base: Pick<RouteEntry, 'method' | 'path' | 'operation' | 'response'>,
+    base: Pick<RouteEntry, 'method' | 'path' | 'operation' | 'response' | 'body'>,
     resource: string,
     permissions: ResourcePermissions,
     access: Access,
@@ -265,7 +271,7 @@ class Generator {
 
   /** Records an unmapped-type problem and returns the route as unavailable. */
   #gap(
-    base: Pick<RouteEntry, 'method' | 'path' | 'operation' | 'response'>,
+    base: Pick<RouteEntry, 'method' | 'path' | 'operation' | 'response' | 'body'>,
     code: string,
     where: string,
     message: string,
@@ -593,6 +599,7 @@ function orderRoute(route: RouteEntry): RouteEntry {
     ...(route.anyOf !== undefined ? { anyOf: route.anyOf } : {}),
     ...(route.unavailable !== undefined ? { unavailable: route.unavailable } : {}),
     ...(route.note !== undefined ? { note: route.note } : {}),
+    ...(route.body !== undefined ? { body: route.body } : {}),
   };
 }
 
@@ -639,4 +646,11 @@ function isObject(value: unknown): value is Json {
 
 function isString(value: unknown): value is string {
   return typeof value === 'string';
+}
+
+/** Whether an operation's request body may be `multipart/form-data` (a file upload). */
+function takesMultipart(operation: Json): boolean {
+  const body = operation['requestBody'];
+  if (!isObject(body) || !isObject(body['content'])) return false;
+  return Object.hasOwn(body['content'], 'multipart/form-data');
 }

@@ -1,7 +1,8 @@
 import { AppscopeError } from '../../errors.js';
+import { parseBody } from '../params/body.js';
+import { ParamError, type ParamObject, parseParams } from '../params/params.js';
 import type { Requirement } from '../requirement.js';
 import type { HttpMethod } from './format.js';
-import { collectBodyExpand, collectExpand, decodeComponent } from './query.js';
 import type { CompiledRoute, RouteTable } from './route-table.js';
 
 /** An API request as the gateway sees it. */
@@ -10,9 +11,7 @@ export interface RequestInput {
   readonly method: string;
   /** The request path, optionally with its query string (`/v1/customers?expand[]=data.default_source`). */
   readonly path: string;
-  /** A query string (without `?`) to read as well as the one in `path`. */
-  readonly query?: string;
-  /** The raw request body; read for `expand` on POST, PUT and PATCH only. */
+  /** The raw request body of a POST, PUT or PATCH (form-encoded unless `contentType` says otherwise). */
   readonly body?: string | Uint8Array;
   readonly contentType?: string;
 }
@@ -32,7 +31,7 @@ export interface ResolvedRequest {
   readonly requirement: Requirement;
   /** False when the endpoint is not available to apps: the requirement can never be satisfied. */
   readonly available: boolean;
-  /** The distinct expand paths read from the request, decoded. */
+  /** The distinct expand paths of the request. */
   readonly expand: readonly string[];
 }
 
@@ -40,11 +39,11 @@ const NO_EXPAND: readonly string[] = Object.freeze([]);
 
 /**
  * Resolves a request to its requirement: the route's permission group plus one group per
- * expanded field. `expand` is read from the query string for every method and, for POST, PUT
- * and PATCH, from the body as well (never from the body of a GET or DELETE: upstream does not
- * read it there). Throws `ERR_UNKNOWN_ENDPOINT` when no route matches and
- * `ERR_INVALID_EXPAND` for a field that cannot be expanded. An unavailable endpoint resolves
- * with `available: false` and a group no permission satisfies.
+ * expanded field. The query string and (for POST, PUT and PATCH) the body are read with the one
+ * parameter parser ({@link parseParams}, {@link parseBody}), exactly as the gateway reads them.
+ * Throws a `ParamError` for parameters that could be read two ways, `ERR_UNKNOWN_ENDPOINT` when
+ * no route matches and `ERR_INVALID_EXPAND` for a field that cannot be expanded. An unavailable
+ * endpoint resolves with `available: false` and a group no permission satisfies.
  * @example
  * const resolved = resolveRequest(defaultRouteTable(), { method: 'GET', path: '/v1/customers/cus_1?expand[]=default_source' });
  * decide(catalog.closure(['customer_read']), resolved.requirement).allowed; // true
@@ -53,30 +52,82 @@ export function resolveRequest(table: RouteTable, request: RequestInput): Resolv
   const method = normalizeMethod(request.method);
   const full = request.path;
   const question = full.indexOf('?');
-  const end = question < 0 ? full.length : question;
-  const route = table.match(method, full, end);
-  if (route === undefined) throw unknownEndpoint(table, method, question < 0 ? full : full.slice(0, end));
-  const path = question < 0 ? full : full.slice(0, end);
-  if (!route.available) return result(method, path, route, route.requirement, NO_EXPAND);
-
-  let raw: string[] | undefined;
-  if (question >= 0) raw = collectExpand(full, question + 1, raw);
-  if (request.query !== undefined) raw = collectExpand(request.query, 0, raw);
-  if (request.body !== undefined && (method === 'POST' || method === 'PUT' || method === 'PATCH')) {
-    raw = collectBodyExpand(request.body, request.contentType, raw);
+  const path = question < 0 ? full : full.slice(0, question);
+  const route = matchRoute(table, method, path);
+  let params = question < 0 ? EMPTY : parseParams(full.slice(question + 1), 'query');
+  if (
+    request.body !== undefined &&
+    request.body.length > 0 &&
+    (method === 'POST' || method === 'PUT' || method === 'PATCH')
+  ) {
+    const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
+    params = mergeParams(params, parseBody(body, request.contentType, { multipart: route.multipart }).params);
   }
-  if (raw === undefined) return result(method, path, route, route.requirement, NO_EXPAND);
+  return resolveRoute(table, method, path, route, params);
+}
 
-  // raw values never contain `&`, so joining them is an unambiguous cache key
-  const key = raw.length === 1 ? raw[0]! : raw.join('&');
-  const expanded =
-    table.cachedExpansion(route, key) ??
-    table.expand(
-      route,
-      raw.map((value) => decodeComponent(value)),
-      key,
+const EMPTY: ParamObject = Object.freeze(Object.create(null) as ParamObject);
+
+/**
+ * The route a canonical method and path (no query string) name. Throws `ERR_UNKNOWN_ENDPOINT`,
+ * naming the methods the path accepts or suggesting a close route.
+ */
+export function matchRoute(table: RouteTable, method: HttpMethod, path: string): CompiledRoute {
+  const route = table.match(method, path, path.length);
+  if (route === undefined) throw unknownEndpoint(table, method, path);
+  return route;
+}
+
+/**
+ * The requirement of a matched route for a request's parsed parameters: the route's own group
+ * and one group per path in `expand` (a string, or a list of strings). Throws
+ * `ERR_INVALID_EXPAND` for an `expand` of another shape or a field that cannot be expanded.
+ */
+export function resolveRoute(
+  table: RouteTable,
+  method: HttpMethod,
+  path: string,
+  route: CompiledRoute,
+  params: ParamObject,
+): ResolvedRequest {
+  if (!route.available) return result(method, path, route, route.requirement, NO_EXPAND);
+  const expand = params['expand'];
+  if (expand === undefined) return result(method, path, route, route.requirement, NO_EXPAND);
+  let paths: readonly string[];
+  if (typeof expand === 'string') paths = [expand];
+  else if (Array.isArray(expand) && expand.every((item) => typeof item === 'string'))
+    paths = expand as string[];
+  else {
+    throw new AppscopeError(
+      'ERR_INVALID_EXPAND',
+      '`expand` must be a list of strings (`expand[0]=customer`)',
     );
+  }
+  if (paths.length === 0) return result(method, path, route, route.requirement, NO_EXPAND);
+  // values never hold NUL (the parser refuses it), so joining with it is an unambiguous cache key
+  const key = paths.length === 1 ? paths[0]! : paths.join('\u0000');
+  const expanded = table.cachedExpansion(route, key) ?? table.expand(route, paths, key);
   return result(method, path, route, expanded.requirement, expanded.expand);
+}
+
+/**
+ * The parameters of a query string and a body as one structure: a POST's parameters may come
+ * in either place, but a name given in both is refused (two readers could take either one).
+ */
+export function mergeParams(query: ParamObject, body: ParamObject): ParamObject {
+  let merged: Record<string, ParamObject[string]> | undefined;
+  for (const name in query) {
+    if (name in body) {
+      throw new ParamError(
+        'parameter_duplicate',
+        `Parameter \`${name}\` is given both in the query string and in the body: send it in one place.`,
+        name,
+      );
+    }
+    merged ??= Object.assign(Object.create(null) as Record<string, ParamObject[string]>, body);
+    merged[name] = query[name]!;
+  }
+  return merged ?? body;
 }
 
 /**
@@ -88,6 +139,18 @@ export function resolveRequest(table: RouteTable, request: RequestInput): Resolv
  * resolveRequestLine(defaultRouteTable(), 'POST /v1/refunds').requirement[0]?.anyOf; // ['charge_write']
  */
 export function resolveRequestLine(table: RouteTable, line: string): ResolvedRequest {
+  const { method, target } = parseRequestLine(line);
+  return resolveRequest(table, { method, path: target });
+}
+
+/**
+ * Reads a request line such as `GET /v1/customers?expand[]=x` into its method (as written)
+ * and request target (a full URL's scheme and host dropped, a leading `/` added, a fragment
+ * dropped). Throws `ERR_INVALID_REQUEST_LINE` when the line is not `METHOD /path`.
+ * @example
+ * parseRequestLine('get https://api.stripe.com/v1/charges HTTP/1.1'); // { method: 'get', target: '/v1/charges' }
+ */
+export function parseRequestLine(line: string): { readonly method: string; readonly target: string } {
   const parts = line.trim().split(/\s+/);
   const [method, target, version] = parts;
   if (
@@ -108,7 +171,7 @@ export function resolveRequestLine(table: RouteTable, line: string): ResolvedReq
   if (!path.startsWith('/')) path = `/${path}`;
   const hash = path.indexOf('#');
   if (hash >= 0) path = path.slice(0, hash);
-  return resolveRequest(table, { method, path });
+  return { method, target: path };
 }
 
 function result(

@@ -37,6 +37,8 @@ export interface CompiledRoute {
   readonly available: boolean;
   /** The requirement of a request without `expand`. */
   readonly requirement: Requirement;
+  /** Whether the body may be `multipart/form-data` (a file upload) as well as a form. */
+  readonly multipart: boolean;
 }
 
 /** What expanding adds to a route's requirement, cached per route and expand string. */
@@ -632,6 +634,7 @@ function compileRoute(entry: RouteEntry, catalog: Catalog): MutableRoute {
     response: Object.freeze([...entry.response]),
     available: entry.unavailable === undefined,
     requirement: Object.freeze([group]),
+    multipart: entry.body === 'multipart',
     owner: undefined,
     expandCache: new Map(),
     lastKey: undefined,
