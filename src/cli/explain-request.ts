@@ -121,7 +121,7 @@ function render(
     const error = verdict.error!;
     const body = error.toJSON().error as { code?: string; message: string };
     if (json) {
-      return printJson(io, {
+      printJson(io, {
         request,
         key,
         decision: {
@@ -133,6 +133,7 @@ function render(
           message: body.message,
         },
       });
+      return;
     }
     const who = verdict.keyHint === '' ? '' : `\n  key:       ${verdict.keyHint}`;
     io.stdout(
@@ -143,8 +144,10 @@ function render(
 
   if (access?.kind !== 'install' || verdict.decision === undefined) {
     const message = "an account's secret key has full access to its own account's data";
-    if (json)
-      return printJson(io, { request, key, decision: { allowed: true, outcome: 'allowed', message } });
+    if (json) {
+      printJson(io, { request, key, decision: { allowed: true, outcome: 'allowed', message } });
+      return;
+    }
     io.stdout(
       `${head}\n  key:       ${verdict.keyHint} — secret key of ${verdict.account} (${mode(verdict.livemode)} mode)\n  decision:  allowed: ${message}\n`,
     );
@@ -167,7 +170,7 @@ function render(
   const code = denial?.code;
   const outcome = verdict.outcome;
   if (json) {
-    return printJson(io, {
+    printJson(io, {
       request,
       key,
       decision: {
@@ -179,6 +182,7 @@ function render(
         accepted,
       },
     });
+    return;
   }
   const lines = [
     head,
