@@ -99,7 +99,11 @@ export interface ApiKey {
   readonly rolled_to: string | null;
 }
 
-/** A key just created: the only time its secret is shown. */
+/**
+ * A key just created: the only time its secret is shown. `secret` is one of the
+ * `SECRET_FIELDS` (see `redact-secrets.ts`): wherever an answer is kept (an idempotent
+ * replay), it becomes `null` with `secret_redacted: true`.
+ */
 export interface CreatedKey extends ApiKey {
   readonly secret: string;
 }

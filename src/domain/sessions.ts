@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Mode, SessionRow } from '../store/store.js';
 import type { Actor } from './actor.js';
 import { checkMode } from './actor.js';
@@ -7,8 +7,9 @@ import { toUser, type User } from './users.js';
 
 /**
  * Dashboard sessions: a random 256-bit session id lives in the browser's cookie and only its
- * SHA-256 hash in the store, next to a per-session CSRF secret, the mode the user works in, and
- * an absolute expiry. Signing out deletes the row.
+ * SHA-256 hash in the store, next to the mode the user works in and an absolute expiry. The
+ * session's CSRF token is derived from the session id (an HMAC), so it is stored nowhere and
+ * cannot be turned back into the id. Signing out deletes the row.
  */
 
 /** A signed-in session, as the dashboard needs it (never the session id). */
@@ -28,6 +29,14 @@ export const SESSION_TTL_SECONDS = 12 * 60 * 60;
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/**
+ * The CSRF token of the session whose id is `token`: HMAC-SHA256 of a fixed label keyed with
+ * the session id. Pages show it; the store never holds it; it changes with every session.
+ */
+function csrfTokenFor(token: string): string {
+  return createHmac('sha256', token).update('appscope dashboard csrf v1').digest('base64url');
 }
 
 function userActor(user: User, mode: Mode): Actor & { readonly type: 'user' } {
@@ -58,7 +67,6 @@ export async function startSession(
   const row: SessionRow = {
     id_hash: hashToken(token),
     user_id: input.user.id,
-    csrf_secret: randomBytes(32).toString('base64url'),
     mode,
     created: now,
     expires: now + (input.ttlSeconds ?? SESSION_TTL_SECONDS),
@@ -72,7 +80,7 @@ export async function startSession(
     session: {
       user: input.user,
       actor: userActor(input.user, mode),
-      csrfToken: row.csrf_secret,
+      csrfToken: csrfTokenFor(token),
       mode,
       expires: row.expires,
     },
@@ -99,7 +107,7 @@ export async function resumeSession(domain: Domain, token: string | undefined): 
       return {
         user: publicUser,
         actor: userActor(publicUser, row.mode),
-        csrfToken: row.csrf_secret,
+        csrfToken: csrfTokenFor(token),
         mode: row.mode,
         expires: row.expires,
       };

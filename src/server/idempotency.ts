@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../domain/actor.js';
+import { redactSecrets } from '../domain/redact-secrets.js';
 import { ApiError } from '../http/stripe-error.js';
 import type { ServerContext } from './app.js';
 import { toApiError } from './errors.js';
@@ -15,6 +16,10 @@ const MAX_KEY_LENGTH = 255;
  * request gets that answer again (`Idempotent-Replayed: true`) without running twice; the same
  * key with a different request is refused with `idempotency_error`. Concurrent requests with
  * one key wait for each other. Keys are scoped to the caller's account and mode.
+ *
+ * No secret is kept: the stored answer goes through {@link redactSecrets} (a created key's
+ * `secret` becomes `null` with `secret_redacted: true`, so a replay returns the key without
+ * it), and the request is kept only as a SHA-256 fingerprint of its method, URL and body.
  */
 export async function withIdempotency(
   context: ServerContext,
@@ -35,10 +40,7 @@ export async function withIdempotency(
   }
   const scope =
     actor.type === 'account_key' ? `${actor.account}:${actor.livemode ? 'live' : 'test'}` : 'operator';
-  const fingerprint = createHash('sha256')
-    .update(`${request.method}\n${request.url}\n`)
-    .update(request.rawBody ?? Buffer.alloc(0))
-    .digest('hex');
+  const fingerprint = requestFingerprint(request);
   const lockKey = `${scope}\n${key}`;
   const previous = locks.get(lockKey);
   let release!: () => void;
@@ -85,7 +87,7 @@ export async function withIdempotency(
         key,
         fingerprint,
         status,
-        body: JSON.stringify(body),
+        body: JSON.stringify(redactSecrets(body)),
         request_id: request.id,
         created: now,
       }),
@@ -99,3 +101,14 @@ export async function withIdempotency(
 }
 
 const locks = new Map<string, Promise<void>>();
+
+/**
+ * What the store keeps of a request to tell a retry from a different request: the hex SHA-256
+ * of its method, URL and raw body, never the body itself.
+ */
+export function requestFingerprint(request: Pick<FastifyRequest, 'method' | 'url' | 'rawBody'>): string {
+  return createHash('sha256')
+    .update(`${request.method}\n${request.url}\n`)
+    .update(request.rawBody ?? Buffer.alloc(0))
+    .digest('hex');
+}

@@ -246,13 +246,14 @@ export interface UserRow {
   readonly created: number;
 }
 
-/** `sessions`: one signed-in dashboard session; the session id itself is never stored. */
+/**
+ * `sessions`: one signed-in dashboard session; neither the session id nor its CSRF token (derived
+ * from the id) is stored.
+ */
 export interface SessionRow {
   /** Hex SHA-256 of the session id the browser holds in its cookie. */
   readonly id_hash: string;
   readonly user_id: string;
-  /** The session's CSRF token, echoed in every form. */
-  readonly csrf_secret: string;
   /** The mode the dashboard shows and acts in. */
   readonly mode: Mode;
   readonly created: number;

@@ -139,7 +139,15 @@ describe('sessions', () => {
     expect(stored?.id_hash).toBe(hash);
     expect(JSON.stringify(stored)).not.toContain(token);
     const apps = await browser.get('/dashboard/apps');
-    const out = await browser.post('/dashboard/sign-out', { csrf: csrfOf(apps.body) });
+    const csrf = csrfOf(apps.body);
+    // the CSRF token is derived from the session id: stored nowhere, the same on every page of
+    // the session, different in another session
+    expect(JSON.stringify(stored)).not.toContain(csrf);
+    expect(csrfOf((await browser.get('/dashboard/apps')).body)).toBe(csrf);
+    const other = agent(world.app);
+    await other.signIn(world.emails.admin, PASSWORD);
+    expect(csrfOf((await other.get('/dashboard/apps')).body)).not.toBe(csrf);
+    const out = await browser.post('/dashboard/sign-out', { csrf });
     expect(out.statusCode).toBe(303);
     expect(out.headers.location).toBe('/dashboard/sign-in?signed_out=1');
     expect(await world.store.transaction((tx) => tx.getSession(hash), { readOnly: true })).toBeUndefined();

@@ -336,6 +336,74 @@ describe('Idempotency-Key', () => {
     expect(conflict.body.error?.type).toBe('idempotency_error');
   });
 
+  it('replays a created key without its secret, and stores no secret (install, key, roll)', async () => {
+    const idempotent = { 'idempotency-key': 'k-install' };
+    const installed = await call('POST', '/v1/apps/installs', merchantKey, `app=${APP}`, idempotent);
+    const installAgain = await call('POST', '/v1/apps/installs', merchantKey, `app=${APP}`, idempotent);
+    const installId = installed.body['id'] as string;
+    const firstKey = installed.body['key'] as Record<string, unknown>;
+    expect(firstKey['secret']).toMatch(/^rk_test_[0-9A-Za-z]{42}$/);
+    expect(firstKey['secret_redacted']).toBeUndefined();
+    expect(installAgain.headers['idempotent-replayed']).toBe('true');
+    expect(installAgain.body).toEqual({
+      ...installed.body,
+      key: { ...firstKey, secret: null, secret_redacted: true },
+    });
+
+    const keyUrl = `/v1/apps/installs/${installId}/keys`;
+    const created = await call('POST', keyUrl, merchantKey, 'permissions[]=customer_write', {
+      'idempotency-key': 'k-create',
+    });
+    const createdAgain = await call('POST', keyUrl, merchantKey, 'permissions[]=customer_write', {
+      'idempotency-key': 'k-create',
+    });
+    expect(created.status).toBe(200);
+    expect(created.body['secret']).toMatch(/^rk_test_/);
+    expect(createdAgain.status).toBe(200);
+    expect(createdAgain.headers['idempotent-replayed']).toBe('true');
+    expect(createdAgain.body).toEqual({ ...created.body, secret: null, secret_redacted: true });
+
+    const rollUrl = `${keyUrl}/${created.body['id'] as string}/roll`;
+    const rolled = await call('POST', rollUrl, merchantKey, '', { 'idempotency-key': 'k-roll' });
+    const rolledAgain = await call('POST', rollUrl, merchantKey, '', { 'idempotency-key': 'k-roll' });
+    expect(rolled.body['secret']).toMatch(/^rk_test_/);
+    expect(rolledAgain.headers['idempotent-replayed']).toBe('true');
+    expect(rolledAgain.body).toEqual({ ...rolled.body, secret: null, secret_redacted: true });
+
+    // the replay is still the same request: no second key was made
+    const keys = await call('GET', keyUrl, merchantKey);
+    expect((keys.body['data'] as unknown[]).length).toBe(3);
+
+    const secrets = [firstKey['secret'], created.body['secret'], rolled.body['secret']] as string[];
+    const rows = await store.transaction(
+      async (tx) =>
+        Promise.all(
+          ['k-install', 'k-create', 'k-roll'].map((key) =>
+            tx.getIdempotencyRecord(`${merchantAccount}:test`, key, 0),
+          ),
+        ),
+      { readOnly: true },
+    );
+    for (const row of rows) {
+      expect(row?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+      for (const secret of secrets) expect(JSON.stringify(row)).not.toContain(secret.slice(-16));
+    }
+  });
+
+  it('keeps only a hash of the request, never its body', async () => {
+    const marker = 'expected_permissions[]=do-not-store-this-value-4f1c';
+    const first = await call('POST', '/v1/apps/installs', merchantKey, `app=${APP}&${marker}`, {
+      'idempotency-key': 'k-body',
+    });
+    expect(first.status).toBe(400); // consent_stale: a stored 4xx answer
+    const row = await store.transaction(
+      (tx) => tx.getIdempotencyRecord(`${merchantAccount}:test`, 'k-body', 0),
+      { readOnly: true },
+    );
+    expect(row?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(row)).not.toContain('do-not-store-this-value');
+  });
+
   it('runs concurrent requests with one key once', async () => {
     const results = await Promise.all(
       [1, 2, 3].map(() =>

@@ -27,6 +27,8 @@ export interface TestDatabase {
   open(options?: OpenStoreOptions): Promise<Store>;
   /** Runs SQL directly, outside appscope (for tampering and inspection). */
   exec(text: string): Promise<Record<string, unknown>[]>;
+  /** SQLite: the database's files (main, `-wal`, `-shm`), present or not; PostgreSQL: none. */
+  readonly files: readonly string[];
   /** Closes every store opened on it and removes it. */
   drop(): Promise<void>;
 }
@@ -63,6 +65,7 @@ function sqliteDialect(): TestDialect {
       const path = join(dir, 'appscope.db');
       const stores: Store[] = [];
       return {
+        files: [path, `${path}-wal`, `${path}-shm`],
         async open(options) {
           const store = await openStore(`sqlite:${path}`, options);
           stores.push(store);
@@ -96,6 +99,7 @@ function postgresDialect(): TestDialect {
       const schema = `appscope_test_${randomBytes(6).toString('hex')}`;
       const stores: Store[] = [];
       return {
+        files: [],
         async open(options) {
           const store = await openStore(postgres.url, { schema, channel: schema, ...options });
           stores.push(store);

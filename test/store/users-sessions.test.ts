@@ -17,7 +17,6 @@ const user = (id: string, account: string, email: string, created = 1): UserRow 
 const session = (hash: string, userId: string, expires: number): SessionRow => ({
   id_hash: hash,
   user_id: userId,
-  csrf_secret: `csrf-${hash}`,
   mode: 'test',
   created: 1,
   expires,
@@ -105,6 +104,48 @@ for (const dialect of DIALECTS) {
         .transaction((tx) => tx.insertSession({ ...session('h_bad', 'usr_1', 1), mode: 'staging' as 'test' }))
         .catch((e: unknown) => e);
       expect(isAppscopeError(badMode, 'ERR_STORE')).toBe(true);
+    });
+
+    it('migration 7 drops the stored CSRF secret and deletes idempotent answers that hold a secret', async () => {
+      const db = await fresh();
+      const first = await db.open();
+      await withAccounts(first, 'acct_a');
+      await first.close();
+      // the database as migration 6 left it, with the plain-text values it could hold
+      await db.exec('alter table sessions add column csrf_secret text');
+      await db.exec('delete from appscope_migrations where version = 7');
+      await db.exec(
+        `insert into users (id, account_id, email, role, password_hash, created) values ('usr_1', 'acct_a', 'a@example.com', 'admin', 'scrypt$x', 1)`,
+      );
+      await db.exec(
+        `insert into sessions (id_hash, user_id, csrf_secret, mode, created, expires) values ('h1', 'usr_1', 'legacy-csrf-secret', 'test', 1, 99999999999)`,
+      );
+      const answer = (key: string, body: string) =>
+        db.exec(
+          `insert into idempotency_keys (scope, key, fingerprint, status, body, request_id, created) values ('acct_a:test', '${key}', 'f', 200, '${body}', 'req_1', 1)`,
+        );
+      await answer('with-secret', '{"id":"key_1","secret":"rk_test_legacy","redacted":"rk_test_***…"}');
+      await answer('redacted', '{"id":"key_2","secret":null,"secret_redacted":true}');
+      await answer('plain', '{"id":"appinst_1","object":"apps.install"}');
+
+      const store = await db.open();
+      const columns = (
+        await db.exec(
+          dialect.name === 'sqlite'
+            ? `select name from pragma_table_info('sessions')`
+            : `select column_name as name from information_schema.columns where table_name = 'sessions' and table_schema = current_schema()`,
+        )
+      ).map((row) => row['name']);
+      expect(columns).not.toContain('csrf_secret');
+      expect(await store.transaction((tx) => tx.getSession('h1'), { readOnly: true })).toEqual({
+        id_hash: 'h1',
+        user_id: 'usr_1',
+        mode: 'test',
+        created: 1,
+        expires: 99999999999,
+      });
+      const keys = (await db.exec('select key from idempotency_keys order by key')).map((row) => row['key']);
+      expect(keys).toEqual(['plain', 'redacted']);
     });
 
     it('refuses users and sessions writes in read-only transactions', async () => {
