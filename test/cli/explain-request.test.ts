@@ -142,7 +142,7 @@ describe('appscope explain-request', () => {
     const run = await explain(revokedKey, 'GET /v1/customers');
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /decision: {2}refused \(401\): the API key `rk_test_\*\*\*…\w{4}` has been revoked/,
+      /decision: {2}refused \(401\): The API key `rk_test_\*\*\*…\w{4}` has been revoked/,
     );
     expect(run.stdout + run.stderr).not.toContain(revokedKey);
   });
@@ -156,7 +156,8 @@ describe('appscope explain-request', () => {
     });
     const run = await explain(writerKey, 'GET /v1/nope');
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('appscope: unknown endpoint `GET /v1/nope`\n');
+    // the gateway's own answer: a 404 naming the unknown endpoint
+    expect(run.stdout).toContain('decision:  refused (404): Unrecognized request URL (GET: /v1/nope). Unknown endpoint `GET /v1/nope`.');
     const missing = await runCli(['explain-request', '--data-dir', dir, 'GET /v1/customers']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('pass the key the app sends with --key');

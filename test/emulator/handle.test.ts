@@ -26,7 +26,7 @@ function caller(emulator = createEmulator(), scope: Partial<EmulatorRequest> = {
 }
 
 describe('createEmulator().handle', () => {
-  it('accepts expand[] and expand[0] alike, in the query for GET and in the body for POST', async () => {
+  it('accepts expand[] and expand[0] alike, in the query for GET and in the body for POST, and refuses percent-encoded brackets', async () => {
     const call = caller();
     const customer = (await call('POST', '/v1/customers', { body: 'source=tok_visa&email=a%40example.com' }))
       .body;
@@ -34,11 +34,14 @@ describe('createEmulator().handle', () => {
       query: 'expand[]=default_source',
     });
     const byIndex = await call('GET', `/v1/customers/${customer.id}`, {
-      query: 'expand%5B0%5D=default_source',
+      query: 'expand[0]=default_source',
     });
     expect(byBrackets.status).toBe(200);
     expect(byBrackets.body['default_source']).toMatchObject({ object: 'card', last4: '4242' });
     expect(byIndex.body).toEqual(byBrackets.body);
+    const encoded = await call('GET', `/v1/customers/${customer.id}`, { query: 'expand%5B0%5D=default_source' });
+    expect(encoded.status).toBe(400);
+    expect(encoded.body).toMatchObject({ error: { code: 'parameter_invalid_name', param: 'expand%5B0%5D' } });
 
     const list = await call('GET', '/v1/customers', { query: 'expand[0]=data.default_source&limit=1' });
     expect(list.body.data?.[0]?.['default_source']).toMatchObject({ object: 'card' });
