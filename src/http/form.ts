@@ -31,31 +31,45 @@ export function paramError(error: ParamError): ApiError {
   });
 }
 
-/** Reads a form value as a string, or undefined when absent; refuses hashes and arrays. */
+/**
+ * Reads a form value as a string, or undefined when absent. A list is refused as not a string;
+ * a hash (`name[key]=…`) is refused as an unknown parameter naming its first key, so a sub-key
+ * is never silently dropped.
+ */
 export function stringParam(form: FormObject, name: string): string | undefined {
   const value = form[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') {
-    throw invalidRequest(`Invalid string: ${name} must be a string, not a hash or an array.`, {
-      code: 'parameter_invalid_string',
-      param: name,
-    });
-  }
-  return value;
+  if (value === undefined || typeof value === 'string') return value;
+  if (!Array.isArray(value)) throw unknownSubKey(name, value);
+  throw invalidRequest(`Invalid string: ${name} must be a string, not a list.`, {
+    code: 'parameter_invalid_string',
+    param: name,
+  });
 }
 
-/** Reads a form value as a list of strings (`a[]=x&a[]=y` or `a[0]=x`). */
+/**
+ * Reads a form value as a list of strings (`a[0]=x&a[1]=y`, `a[]=x`, or a single `a=x`). A hash
+ * (`a[key]=x`) is an unknown parameter, naming its first key; nested values are refused.
+ */
 export function stringListParam(form: FormObject, name: string): string[] | undefined {
   const value = form[name];
   if (value === undefined) return undefined;
-  const items = typeof value === 'string' ? [value] : Array.isArray(value) ? value : Object.values(value);
-  if (!items.every((item): item is string => typeof item === 'string')) {
-    throw invalidRequest(`Invalid array: ${name} must be a list of strings.`, {
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value)) throw unknownSubKey(name, value);
+  return value.map((item, i) => {
+    if (typeof item === 'string') return item;
+    throw invalidRequest(`Invalid array: ${name}[${i}] must be a string.`, {
       code: 'parameter_invalid',
-      param: name,
+      param: `${name}[${i}]`,
     });
-  }
-  return items;
+  });
+}
+
+function unknownSubKey(name: string, value: { [key: string]: FormValue }): ApiError {
+  const key = Object.keys(value)[0] ?? '';
+  return invalidRequest(`Received unknown parameter: ${name}[${key}]`, {
+    code: 'parameter_unknown',
+    param: `${name}[${key}]`,
+  });
 }
 
 /** Refuses any parameter not in `allowed`, naming it, the way Stripe does. */

@@ -253,10 +253,38 @@ describe('bad input changes nothing', () => {
       'content-type': 'application/json',
     });
     expect(json.status).toBe(400);
-    expect(json.body.error?.code).toBe('content_type_invalid');
+    expect(json.body.error?.code).toBe('content_type_unsupported');
     const nested = await call('POST', '/v1/apps/installs', merchantKey, 'app[a][b][c][d][e][f][g][h][i]=x');
     expect(nested.status).toBe(400);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('never drops a parameter: prototype names and unknown sub-keys on key creation are 400s', async () => {
+    const installId = (await call('POST', '/v1/apps/installs', merchantKey, `app=${APP}`)).body['id'] as string;
+    const keysUrl = `/v1/apps/installs/${installId}/keys`;
+    const countKeys = async () => ((await call('GET', keysUrl, merchantKey)).body['data'] as unknown[]).length;
+    const before = await countKeys();
+    const cases: [string, string][] = [
+      ['permissions[hasOwnProperty]=invoice_read', 'permissions[hasOwnProperty]'],
+      ['permissions[toString]=invoice_read', 'permissions[toString]'],
+      ['permissions[__proto__][0]=invoice_read', 'permissions[__proto__][0]'],
+      ['permissions[constructor][prototype]=x', 'permissions[constructor][prototype]'],
+      ['expires_at[toString]=1', 'expires_at[toString]'],
+      ['expires_at[valueOf]=1', 'expires_at[valueOf]'],
+      ['permissions[foo]=invoice_read', 'permissions[foo]'],
+      ['expires_at[foo]=1', 'expires_at[foo]'],
+      ['toString=1', 'toString'],
+    ];
+    for (const [body, param] of cases) {
+      const response = await call('POST', keysUrl, merchantKey, body);
+      expect(response.status, body).toBe(400);
+      expect(response.body.error, body).toMatchObject({ code: 'parameter_unknown', param });
+    }
+    // the same parameters, well-formed, narrow the key and set its expiry
+    const expiry = Math.floor(Date.now() / 1000) + 600;
+    const ok = await call('POST', keysUrl, merchantKey, `permissions[0]=invoice_read&expires_at=${expiry}`);
+    expect(ok.body).toMatchObject({ permissions: ['invoice_read'], expires_at: expiry });
+    expect(await countKeys()).toBe(before + 1);
   });
 
   it('refuses an oversized body before reading it all', async () => {
