@@ -89,9 +89,17 @@ async function account(domain: Domain, name: string): Promise<TestAccount> {
 
 /** Starts a gateway world. `gateway` replaces the default in-process (recording) emulator upstream. */
 export async function startGateway(
-  options: { gateway?: GatewayOptions; limits?: Partial<ServerLimits>; clock?: () => number } = {},
+  options: {
+    gateway?: GatewayOptions;
+    limits?: Partial<ServerLimits>;
+    clock?: () => number;
+    /** A SQLite data directory (default: an in-memory database), for tests that also run the CLI on it. */
+    dataDir?: string;
+  } = {},
 ): Promise<GatewayWorld> {
-  const store = await openStore('sqlite::memory:');
+  const store = await openStore(
+    options.dataDir === undefined ? 'sqlite::memory:' : { dataDir: options.dataDir },
+  );
   const domain = createDomain({
     store,
     catalog: defaultCatalog(),

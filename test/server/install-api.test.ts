@@ -260,9 +260,12 @@ describe('bad input changes nothing', () => {
   });
 
   it('never drops a parameter: prototype names and unknown sub-keys on key creation are 400s', async () => {
-    const installId = (await call('POST', '/v1/apps/installs', merchantKey, `app=${APP}`)).body['id'] as string;
+    const installId = (await call('POST', '/v1/apps/installs', merchantKey, `app=${APP}`)).body[
+      'id'
+    ] as string;
     const keysUrl = `/v1/apps/installs/${installId}/keys`;
-    const countKeys = async () => ((await call('GET', keysUrl, merchantKey)).body['data'] as unknown[]).length;
+    const countKeys = async () =>
+      ((await call('GET', keysUrl, merchantKey)).body['data'] as unknown[]).length;
     const before = await countKeys();
     const cases: [string, string][] = [
       ['permissions[hasOwnProperty]=invoice_read', 'permissions[hasOwnProperty]'],
