@@ -13,7 +13,6 @@ import {
   routeTableFileSchema,
   type TypeEntry,
 } from './format.js';
-import { decodeComponent } from './query.js';
 
 /** Expand paths with more segments than this are refused (Stripe itself expands at most four levels). */
 export const MAX_EXPAND_SEGMENTS = 8;
@@ -605,12 +604,22 @@ function matchDecoded(node: TrieNode, segments: readonly string[], index: number
   return matchDecoded(node.param, segments, index + 1);
 }
 
+/** A path segment percent-decoded; a malformed escape is left as it is (it then matches no id). */
+function decodeSegment(segment: string): string {
+  if (segment.indexOf('%') < 0) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function matchEscaped(root: TrieNode, path: string): MutableRoute | undefined {
   if (!path.startsWith('/')) return undefined;
   const segments = path
     .slice(1)
     .split('/')
-    .map((segment) => decodeComponent(segment, false));
+    .map(decodeSegment);
   // an encoded slash: never guess which route upstream would see
   if (segments.some((segment) => segment.includes('/'))) return undefined;
   return matchDecoded(root, segments, 0);
