@@ -1,6 +1,6 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseBody } from '../core/params/body.js';
 import { ParamError } from '../core/params/params.js';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DECISION_OUTCOMES, type ListDecisionsInput, listDecisions } from '../domain/decisions.js';
 import {
   getInstall,

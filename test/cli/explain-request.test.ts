@@ -157,7 +157,9 @@ describe('appscope explain-request', () => {
     const run = await explain(writerKey, 'GET /v1/nope');
     expect(run.code).toBe(1);
     // the gateway's own answer: a 404 naming the unknown endpoint
-    expect(run.stdout).toContain('decision:  refused (404): Unrecognized request URL (GET: /v1/nope). Unknown endpoint `GET /v1/nope`.');
+    expect(run.stdout).toContain(
+      'decision:  refused (404): Unrecognized request URL (GET: /v1/nope). Unknown endpoint `GET /v1/nope`.',
+    );
     const missing = await runCli(['explain-request', '--data-dir', dir, 'GET /v1/customers']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('pass the key the app sends with --key');

@@ -39,7 +39,9 @@ describe('createEmulator().handle', () => {
     expect(byBrackets.status).toBe(200);
     expect(byBrackets.body['default_source']).toMatchObject({ object: 'card', last4: '4242' });
     expect(byIndex.body).toEqual(byBrackets.body);
-    const encoded = await call('GET', `/v1/customers/${customer.id}`, { query: 'expand%5B0%5D=default_source' });
+    const encoded = await call('GET', `/v1/customers/${customer.id}`, {
+      query: 'expand%5B0%5D=default_source',
+    });
     expect(encoded.status).toBe(400);
     expect(encoded.body).toMatchObject({ error: { code: 'parameter_invalid_name', param: 'expand%5B0%5D' } });
 

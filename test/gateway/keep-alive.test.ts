@@ -77,7 +77,10 @@ describe('one kept-alive connection, several keys', () => {
         `rk_test_***…${reader.slice(-4)}`,
       ]);
       // the two without a usable key are counted as unauthenticated, not logged one row each
-      expect(w.unauthenticated.slice(-2).map((u) => u.reason)).toEqual(['missing_key', 'malformed_authorization']);
+      expect(w.unauthenticated.slice(-2).map((u) => u.reason)).toEqual([
+        'missing_key',
+        'malformed_authorization',
+      ]);
       // a revoked key is refused on the very next request of the same connection
       await revokeKey(w.domain, { actor: OPERATOR, key: readerKeyId });
       const revoked = await get(agent, customers, `Bearer ${reader}`);

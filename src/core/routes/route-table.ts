@@ -616,10 +616,7 @@ function decodeSegment(segment: string): string {
 
 function matchEscaped(root: TrieNode, path: string): MutableRoute | undefined {
   if (!path.startsWith('/')) return undefined;
-  const segments = path
-    .slice(1)
-    .split('/')
-    .map(decodeSegment);
+  const segments = path.slice(1).split('/').map(decodeSegment);
   // an encoded slash: never guess which route upstream would see
   if (segments.some((segment) => segment.includes('/'))) return undefined;
   return matchDecoded(root, segments, 0);
