@@ -120,19 +120,28 @@ export interface Authorizer {
   authorize(input: AuthorizeInput, requestId: string): Verdict | Promise<Verdict>;
 }
 
-const NO_VERDICT: Omit<Verdict, 'outcome' | 'stage' | 'error' | 'unauthenticated'> = Object.freeze({
-  keyHint: '',
-  livemode: false,
-  principal: undefined,
-  access: undefined,
-  account: null,
-  install: null,
-  app: null,
-  request: undefined,
-  resolved: undefined,
-  decision: undefined,
-  denial: undefined,
-});
+/** A verdict being settled: one object per request, filled in stage by stage. */
+type Draft = { -readonly [K in keyof Verdict]: Verdict[K] };
+
+function draft(): Draft {
+  return {
+    outcome: 'allowed',
+    stage: undefined,
+    error: undefined,
+    unauthenticated: undefined,
+    keyHint: '',
+    livemode: false,
+    principal: undefined,
+    access: undefined,
+    account: null,
+    install: null,
+    app: null,
+    request: undefined,
+    resolved: undefined,
+    decision: undefined,
+    denial: undefined,
+  };
+}
 
 /**
  * Creates the one authorizer. Stages, in order: header hygiene; credentials (a throttled
@@ -152,36 +161,40 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   const denials = new DenialBuilder(options.catalog);
 
   function refused(
-    base: Partial<Verdict>,
+    v: Draft,
     stage: VerdictStage,
     error: ApiError,
     unauthenticated?: UnauthenticatedReason,
   ): Verdict {
-    return { ...NO_VERDICT, ...base, outcome: 'denied', stage, error, unauthenticated };
+    v.outcome = 'denied';
+    v.stage = stage;
+    v.error = error;
+    v.unauthenticated = unauthenticated;
+    return v;
   }
 
-  function failClosed(base: Partial<Verdict>, error: unknown, requestId: string): Verdict {
-    if (isAppscopeError(error) && (error.code === 'ERR_STORE' || error.code === 'ERR_STORE_BUSY')) {
-      options.onError?.(error, 'store');
-      return refused(base, 'store', serviceUnavailable());
-    }
+  function failClosed(v: Draft, error: unknown, requestId: string): Verdict {
     options.onError?.(error, 'store');
-    return refused(base, 'store', internalError(requestId));
+    if (isAppscopeError(error) && (error.code === 'ERR_STORE' || error.code === 'ERR_STORE_BUSY')) {
+      return refused(v, 'store', serviceUnavailable());
+    }
+    return refused(v, 'store', internalError(requestId));
   }
 
   function authorize(input: AuthorizeInput, requestId: string): Verdict | Promise<Verdict> {
+    const v = draft();
     const method = input.method;
     const headers = input.headers;
     const address = input.address ?? '';
     const hygiene = checkHeaders(method, headers, input.rawHeaders ?? flatten(headers));
-    if (hygiene !== undefined) return refused(NO_VERDICT, 'request', hygiene, 'malformed_request');
+    if (hygiene !== undefined) return refused(v, 'request', hygiene, 'malformed_request');
 
     const caller = callerOf(input.socket ?? null, single(headers.authorization));
     const credentials = caller.credentials;
     if (credentials.kind !== 'key') {
       throttle?.failed(address);
       return refused(
-        NO_VERDICT,
+        v,
         'authentication',
         authenticationError(
           credentials.kind === 'missing'
@@ -192,14 +205,15 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       );
     }
     const secret = credentials.key;
-    const identified = { keyHint: caller.maskedKey, livemode: secret.startsWith('_live_', 2) };
+    v.keyHint = caller.maskedKey;
+    v.livemode = secret.startsWith('_live_', 2);
     const cached = principals.cached(secret, caller.hash);
-    if (cached !== undefined) return authenticated(input, requestId, secret, identified, cached);
+    if (cached !== undefined) return authenticated(input, requestId, secret, v, cached);
     const wait = throttle?.retryAfter(address) ?? 0;
-    if (wait > 0) return refused(identified, 'authentication', tooManyFailures(wait), 'rate_limited');
+    if (wait > 0) return refused(v, 'authentication', tooManyFailures(wait), 'rate_limited');
     return principals.authenticate(secret, caller.hash).then(
-      (auth) => authenticated(input, requestId, secret, identified, auth),
-      (error: unknown) => failClosed(identified, error, requestId),
+      (auth) => authenticated(input, requestId, secret, v, auth),
+      (error: unknown) => failClosed(v, error, requestId),
     );
   }
 
@@ -207,63 +221,47 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     input: AuthorizeInput,
     requestId: string,
     secret: string,
-    identified: Partial<Verdict>,
+    v: Draft,
     auth: Awaited<ReturnType<PrincipalCache['authenticate']>>,
   ): Verdict | Promise<Verdict> {
     if (!auth.ok) {
       throttle?.failed(input.address ?? '');
-      return refused(
-        identified,
-        'authentication',
-        authenticationError(capitalize(auth.message)),
-        'invalid_key',
-      );
+      return refused(v, 'authentication', authenticationError(capitalize(auth.message)), 'invalid_key');
     }
     const principal = auth.principal;
-    const known: Partial<Verdict> = {
-      ...identified,
-      principal,
-      livemode: principal.livemode,
-      app: principal.type === 'account' ? null : principal.app,
-    };
+    v.principal = principal;
+    v.livemode = principal.livemode;
+    v.app = principal.type === 'account' ? null : principal.app;
     let resolving: ReturnType<typeof resolveAccess>;
     try {
       resolving = resolveAccess(
         principals,
         principal,
         secret,
-        identified.keyHint ?? '',
+        v.keyHint,
         single(input.headers['stripe-account']),
       );
     } catch (error) {
-      return failClosed(known, error, requestId);
+      return failClosed(v, error, requestId);
     }
     if (resolving instanceof Promise) {
       return resolving.then(
-        (access) => decideFor(input, requestId, known, access),
-        (error: unknown) => failClosed(known, error, requestId),
+        (access) => decideFor(input, requestId, v, access),
+        (error: unknown) => failClosed(v, error, requestId),
       );
     }
-    return decideFor(input, requestId, known, resolving);
+    return decideFor(input, requestId, v, resolving);
   }
 
-  function decideFor(
-    input: AuthorizeInput,
-    requestId: string,
-    known: Partial<Verdict>,
-    access: Access | ApiError,
-  ): Verdict {
-    if (access instanceof ApiError) return refused(known, 'access', access);
-    const base: Partial<Verdict> = {
-      ...known,
-      access,
-      account: access.account,
-      livemode: access.livemode,
-      install: access.kind === 'install' ? access.principal.install : null,
-    };
+  function decideFor(input: AuthorizeInput, requestId: string, v: Draft, access: Access | ApiError): Verdict {
+    if (access instanceof ApiError) return refused(v, 'access', access);
+    v.access = access;
+    v.account = access.account;
+    v.livemode = access.livemode;
+    v.install = access.kind === 'install' ? access.principal.install : null;
     if (!serves(access.livemode)) {
       return refused(
-        base,
+        v,
         'access',
         forbiddenAccount(
           `This gateway's upstream serves no ${access.livemode ? 'live' : 'test'}-mode requests: use a ${access.livemode ? 'test' : 'live'}-mode key.`,
@@ -275,7 +273,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     // the request: its path, then its parameters read once into one structure
     const target = input.target;
     const pathError = checkTarget(target, limits);
-    if (pathError !== undefined) return refused(base, 'request', pathError);
+    if (pathError !== undefined) return refused(v, 'request', pathError);
     const question = target.indexOf('?');
     const path = question < 0 ? target : target.slice(0, question);
     const method = canonicalMethod(input.method);
@@ -283,7 +281,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     try {
       route = matchRoute(routes, method, path);
     } catch (error) {
-      return refused(base, 'route', routeError(error, method, path, requestId));
+      return refused(v, 'route', routeError(error, method, path, requestId));
     }
     let request: CanonicalRequest;
     try {
@@ -295,51 +293,30 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
         route.multipart,
       );
     } catch (error) {
-      if (error instanceof ParamError) return refused(base, 'request', paramError(error));
-      return refused(base, 'request', internalError(requestId));
+      if (error instanceof ParamError) return refused(v, 'request', paramError(error));
+      return refused(v, 'request', internalError(requestId));
     }
+    v.request = request;
     let resolved: ResolvedRequest;
     try {
       resolved = resolveRoute(routes, method, path, route, request.params);
     } catch (error) {
-      return refused({ ...base, request }, 'route', routeError(error, method, path, requestId));
+      return refused(v, 'route', routeError(error, method, path, requestId));
     }
-    const decided: Partial<Verdict> = { ...base, request, resolved };
-    if (access.kind !== 'install')
-      return {
-        ...NO_VERDICT,
-        ...decided,
-        outcome: 'allowed',
-        stage: undefined,
-        error: undefined,
-        unauthenticated: undefined,
-      };
+    v.resolved = resolved;
+    if (access.kind !== 'install') return v;
     const decision = decide(access.principal.permissions, resolved.requirement);
-    if (decision.allowed) {
-      return {
-        ...NO_VERDICT,
-        ...decided,
-        decision,
-        outcome: 'allowed',
-        stage: undefined,
-        error: undefined,
-        unauthenticated: undefined,
-      };
-    }
+    v.decision = decision;
+    if (decision.allowed) return v;
     const denial = denials.deny(
-      { maskedKey: known.keyHint ?? '', via: access.via, principal: access.principal },
+      { maskedKey: v.keyHint, via: access.via, principal: access.principal },
       decision,
     );
-    return {
-      ...NO_VERDICT,
-      ...decided,
-      decision,
-      denial,
-      outcome: access.principal.shadowMode ? 'shadow_denied' : 'denied',
-      stage: 'decision',
-      error: denial.error,
-      unauthenticated: undefined,
-    };
+    v.denial = denial;
+    v.outcome = access.principal.shadowMode ? 'shadow_denied' : 'denied';
+    v.stage = 'decision';
+    v.error = denial.error;
+    return v;
   }
 
   return { authorize };
