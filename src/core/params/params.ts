@@ -365,30 +365,34 @@ function shown(text: string): string {
  */
 function checkCharacters(text: string, where: ParamSource): void {
   const length = text.length;
+  const place = where === 'query' ? 'query string' : 'form body';
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c <= 32 || c >= 127) {
-      throw new ParamError(
-        'parameter_invalid_encoding',
-        `The request ${where === 'query' ? 'query string' : 'form body'} has ${c === 32 ? 'a space' : c < 32 || c === 127 ? 'a control character' : 'a non-ASCII character'}: percent-encode every name and value (UTF-8).`,
+      throw badCharacter(
+        text,
+        i,
+        `The request ${place} has ${c === 32 ? 'a space' : c < 32 || c === 127 ? 'a control character' : 'a non-ASCII character'}: percent-encode every name and value (UTF-8).`,
       );
     }
     if (c === 59 /* ; */) {
-      throw new ParamError(
-        'parameter_invalid_encoding',
-        `The request ${where === 'query' ? 'query string' : 'form body'} has a \`;\`: separate parameters with \`&\` and percent-encode \`;\` in values.`,
+      throw badCharacter(
+        text,
+        i,
+        `The request ${place} has a \`;\`: separate parameters with \`&\` and percent-encode \`;\` in values.`,
       );
     }
     if (c === 35 /* # */ && where === 'query') {
-      throw new ParamError('parameter_invalid_encoding', 'The request target has a fragment (`#`).');
+      throw badCharacter(text, i, 'The request target has a fragment (`#`).');
     }
     if (c === 37 /* % */) {
       const hi = text.charCodeAt(i + 1);
       const lo = text.charCodeAt(i + 2);
       if (!(hi < 128 && lo < 128 && HEX[hi]! >= 0 && HEX[lo]! >= 0)) {
-        throw new ParamError(
-          'parameter_invalid_encoding',
-          `The request ${where === 'query' ? 'query string' : 'form body'} has a malformed percent-encoding near \`${shown(text.slice(i, i + 6))}\`.`,
+        throw badCharacter(
+          text,
+          i,
+          `The request ${place} has a malformed percent-encoding near \`${shown(text.slice(i, i + 6))}\`.`,
         );
       }
       i += 2;
@@ -396,8 +400,19 @@ function checkCharacters(text: string, where: ParamSource): void {
   }
 }
 
+/** An encoding error at `at`, naming the parameter (the raw name of the pair it is in) when it has one. */
+function badCharacter(text: string, at: number, message: string): ParamError {
+  const start = text.lastIndexOf('&', at) + 1;
+  let end = text.indexOf('&', start);
+  if (end < 0) end = text.length;
+  let eq = text.indexOf('=', start);
+  if (eq < 0 || eq > end) eq = end;
+  const name = text.slice(start, eq);
+  return new ParamError('parameter_invalid_encoding', message, name === '' ? undefined : shown(name));
+}
+
 /** Decodes `+` and `%XX` (UTF-8); throws on bytes that are not UTF-8. */
-function decode(raw: string, what: () => string, where: ParamSource): string {
+function decode(raw: string, what: () => string, where: ParamSource, param: string): string {
   const plus = raw.indexOf('+') >= 0;
   if (raw.indexOf('%') < 0) return plus ? raw.replaceAll('+', ' ') : raw;
   try {
@@ -406,6 +421,7 @@ function decode(raw: string, what: () => string, where: ParamSource): string {
     throw new ParamError(
       'parameter_invalid_encoding',
       `${what()} in the request ${where === 'query' ? 'query string' : 'body'} percent-encodes bytes that are not UTF-8.`,
+      shown(param),
     );
   }
 }
@@ -418,7 +434,7 @@ function decodeName(raw: string, where: ParamSource): string {
       shown(raw),
     );
   }
-  const name = decode(raw, () => `The parameter name \`${shown(raw)}\``, where);
+  const name = decode(raw, () => `The parameter name \`${shown(raw)}\``, where, raw);
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c < 32 || c === 127) {
@@ -433,7 +449,7 @@ function decodeName(raw: string, where: ParamSource): string {
 }
 
 function decodeValue(raw: string, name: string, where: ParamSource): string {
-  const value = decode(raw, () => `The value of \`${shown(name)}\``, where);
+  const value = decode(raw, () => `The value of \`${shown(name)}\``, where, name);
   if (value !== raw) checkValueText(value, name);
   return value;
 }
