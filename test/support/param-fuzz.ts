@@ -131,21 +131,6 @@ function violation(input: string, why: string): PropertyViolation {
  * structure with the same `expand` values.
  */
 export function checkForwarded(input: string, params: ParamObject, forwarded: string): void {
-  let again: ParamObject;
-  try {
-    again = parseParams(forwarded, 'body');
-  } catch (error) {
-    throw violation(input, `the forwarded text ${JSON.stringify(forwarded)} is refused: ${String(error)}`);
-  }
-  const roundTrip = structureDifference(params as Read, again as Read);
-  if (roundTrip !== '') throw violation(input, `parse(serialize(p)) differs from p at ${roundTrip}`);
-  const fixed = serializeParams(again);
-  if (fixed !== forwarded) {
-    throw violation(
-      input,
-      `serialize is not a fixed point: ${JSON.stringify(forwarded)} → ${JSON.stringify(fixed)}`,
-    );
-  }
   const expand = expandValues(params as Read).join('\u0000');
   for (const [reader, read] of [
     ['qs', qsRead],
@@ -173,6 +158,21 @@ export function checkForwarded(input: string, params: ParamObject, forwarded: st
         `${reader} expands ${JSON.stringify(expandValues(seen))}, the gateway decided on ${JSON.stringify(expandValues(params as Read))}`,
       );
     }
+  }
+  let again: ParamObject;
+  try {
+    again = parseParams(forwarded, 'body');
+  } catch (error) {
+    throw violation(input, `the forwarded text ${JSON.stringify(forwarded)} is refused: ${String(error)}`);
+  }
+  const roundTrip = structureDifference(params as Read, again as Read);
+  if (roundTrip !== '') throw violation(input, `parse(serialize(p)) differs from p at ${roundTrip}`);
+  const fixed = serializeParams(again);
+  if (fixed !== forwarded) {
+    throw violation(
+      input,
+      `serialize is not a fixed point: ${JSON.stringify(forwarded)} → ${JSON.stringify(fixed)}`,
+    );
   }
 }
 
