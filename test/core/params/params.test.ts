@@ -349,7 +349,7 @@ describe('serializeParams', () => {
       'a=1',
       'expand[0]=a&expand[1]=b',
       'm[%C3%A9]=%F0%9F%98%80',
-      'm[a%5Bb]=1',
+      'm[a%2Cb]=1',
       'x=',
     ]) {
       expect(serializeParams(parseParams(canonical, 'query'))).toBe(canonical);
