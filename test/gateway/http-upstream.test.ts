@@ -89,8 +89,9 @@ describe('HTTP upstream: what is forwarded and what is stripped', () => {
     expect(response.status).toBe(200);
     const seen = upstream.seen.at(-1)!;
     expect(seen.method).toBe('POST');
-    expect(seen.url).toBe('/v1/customers/cus_123?expand[0]=default_source');
-    expect(seen.body.toString('latin1')).toBe('email=a%40example.com&metadata[k]=v');
+    // canonical forwarding (issue 11): a POST's query parameters arrive in its body
+    expect(seen.url).toBe('/v1/customers/cus_123');
+    expect(seen.body.toString('latin1')).toBe('email=a%40example.com&metadata[k]=v&expand[0]=default_source');
     const { host, connection, ...forwarded } = seen.headers;
     expect(host).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(connection).toBe('keep-alive');

@@ -21,7 +21,14 @@ async function fuzz(...args: string[]): Promise<{ out: string; code: number }> {
   }
 }
 
-function counts(out: string): Record<string, number> {
+interface Counts {
+  readonly ran: number;
+  readonly refused: number;
+  readonly accepted: number;
+  readonly counterexamples: number;
+}
+
+function counts(out: string): Counts {
   const read = (label: string): number => {
     const match = new RegExp(`^${label}: +([\\d,]+)$`, 'm').exec(out);
     if (match === null) throw new Error(`no "${label}" line in:\n${out}`);
