@@ -99,7 +99,7 @@ describe('HTTP upstream: what is forwarded and what is stripped', () => {
       authorization: `Bearer ${UPSTREAM_KEY}`,
       'stripe-account': w.merchant.id,
       'content-type': 'application/x-www-form-urlencoded',
-      'content-length': '35',
+      'content-length': '60',
       'idempotency-key': 'idem-1',
       'stripe-version': '2026-10-28.endive',
       'user-agent': 'Stripe/v1 NodeBindings/23.1.0',
