@@ -205,15 +205,27 @@ describe('stripe route table: expand', () => {
     ]);
   });
 
-  it("accepts the official SDK's indexed form, curl's [] form and percent-encoded brackets", () => {
+  it("accepts the official SDK's indexed form and curl's [] form, and refuses percent-encoded brackets", () => {
     const expected = [['customer_read'], ['customer_read', 'source_read']];
     expect(groups('GET /v1/customers?expand[0]=data.default_source')).toEqual(expected);
     expect(groups('GET /v1/customers?expand[]=data.default_source')).toEqual(expected);
-    expect(groups('GET /v1/customers?expand%5B%5D=data.default_source')).toEqual(expected);
-    expect(groups('GET /v1/customers?expand%5b0%5d=data%2Edefault_source')).toEqual(expected);
+    expect(groups('GET /v1/customers?expand[0]=data%2Edefault_source')).toEqual(expected);
+    // brackets are written as they are: an encoded one could be read as a bracket or as text
+    for (const line of [
+      'GET /v1/customers?expand%5B%5D=data.default_source',
+      'GET /v1/customers?expand%5b0%5d=data%2Edefault_source',
+    ]) {
+      expect(() => groups(line), line).toThrow(
+        expect.objectContaining({ name: 'ParamError', code: 'parameter_invalid_name' }),
+      );
+    }
     expect(
-      groups('GET /v1/customers?limit=3&expand[1]=data.test_clock&expand[0]=data.default_source'),
-    ).toEqual([['customer_read'], ['billing_clock_read'], ['customer_read', 'source_read']]);
+      groups('GET /v1/customers?limit=3&expand[0]=data.default_source&expand[1]=data.test_clock'),
+    ).toEqual([['customer_read'], ['customer_read', 'source_read'], ['billing_clock_read']]);
+    // indices count up from 0 in order: `[1]` before `[0]` is refused, not reordered
+    expect(() => groups('GET /v1/customers?expand[1]=data.test_clock&expand[0]=data.default_source')).toThrow(
+      expect.objectContaining({ name: 'ParamError', code: 'parameter_invalid_index' }),
+    );
   });
 
   it('reads expand from a form body on POST, but never from the body of a GET', () => {
@@ -241,7 +253,7 @@ describe('stripe route table: expand', () => {
     expect(del.requirement.map((g) => g.anyOf)).toEqual([['customer_write']]);
   });
 
-  it('reads expand from multipart and JSON bodies, and from the query of a POST', () => {
+  it('reads expand from a multipart body only on POST /v1/files, refuses JSON bodies, and reads the query of a POST', () => {
     const boundary = 'XyZ';
     const multipart = [
       `--${boundary}`,
@@ -262,13 +274,23 @@ describe('stripe route table: expand', () => {
       contentType: `multipart/form-data; boundary=${boundary}`,
     });
     expect(files.requirement.map((g) => g.anyOf)).toEqual([['file_write'], ['file_read']]);
-    const json = resolveRequest(table, {
-      method: 'POST',
-      path: '/v1/customers',
-      body: '{"expand":["test_clock"]}',
-      contentType: 'application/json',
-    });
-    expect(json.expand).toEqual(['test_clock']);
+    // multipart where the route takes no upload
+    expect(() =>
+      resolveRequest(table, {
+        method: 'POST',
+        path: '/v1/customers',
+        body: new TextEncoder().encode(multipart),
+        contentType: `multipart/form-data; boundary=${boundary}`,
+      }),
+    ).toThrow(expect.objectContaining({ name: 'ParamError', code: 'content_type_unsupported' }));
+    expect(() =>
+      resolveRequest(table, {
+        method: 'POST',
+        path: '/v1/customers',
+        body: '{"expand":["test_clock"]}',
+        contentType: 'application/json',
+      }),
+    ).toThrow(expect.objectContaining({ name: 'ParamError', code: 'content_type_unsupported' }));
     const query = resolveRequest(table, { method: 'POST', path: '/v1/customers?expand[]=test_clock' });
     expect(query.expand).toEqual(['test_clock']);
   });
