@@ -1,22 +1,15 @@
 /**
- * `npm run fuzz [-- --cases N] [--seed S] [--workers W] [--tolerate-known]`: the
+ * `npm run fuzz [-- --cases N] [--seed S] [--workers W]`: the
  * parser-differential property of test/support/param-fuzz.ts on many cases (default 1,000,000).
  * Cases are drawn in batches of 10,000, batch k from seed `S + k`, and the batches are shared out
  * among worker threads; the counts do not depend on the number of workers. Prints how many cases
  * ran, were refused, and were accepted and checked, and every counterexample; exits 1 on a
- * counterexample (with `--tolerate-known`, only on one that is not a known, reported bug).
+ * counterexample.
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import fc from 'fast-check';
-import {
-  checkFuzzCase,
-  describeCase,
-  type FuzzCase,
-  fuzzCaseArbitrary,
-  KNOWN_BUGS,
-  knownBug,
-} from '../test/support/param-fuzz.js';
+import { checkFuzzCase, describeCase, type FuzzCase, fuzzCaseArbitrary } from '../test/support/param-fuzz.js';
 
 const BATCH = 10_000;
 /** A worker runs this file too, through tsx's loader as the main thread does. */
@@ -27,13 +20,11 @@ interface Options {
   readonly cases: number;
   readonly seed: number;
   readonly workers: number;
-  readonly tolerateKnown: boolean;
 }
 
 interface Counterexample {
   readonly input: string;
   readonly why: string;
-  readonly known: string | undefined;
 }
 
 interface Tally {
@@ -41,7 +32,6 @@ interface Tally {
   refused: number;
   accepted: number;
   counterexamples: number;
-  known: Record<string, number>;
   shown: Counterexample[];
 }
 
@@ -55,7 +45,6 @@ function parseOptions(argv: readonly string[]): Options {
   let cases = 1_000_000;
   let seed = 20261204;
   let workers = Math.max(1, Math.min(2, availableParallelism()));
-  let tolerateKnown = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const number = (): number => {
@@ -66,16 +55,14 @@ function parseOptions(argv: readonly string[]): Options {
     if (arg === '--cases') cases = number();
     else if (arg === '--seed') seed = number();
     else if (arg === '--workers') workers = Math.max(1, number());
-    else if (arg === '--tolerate-known') tolerateKnown = true;
-    else
-      throw new Error(`unknown option ${arg} (options: --cases N, --seed S, --workers W, --tolerate-known)`);
+    else throw new Error(`unknown option ${arg} (options: --cases N, --seed S, --workers W)`);
   }
-  return { cases, seed, workers, tolerateKnown };
+  return { cases, seed, workers };
 }
 
 /** Runs some batches of a job: batch k has min(BATCH, rest) cases drawn from seed + k. */
 function runBatches(job: Job): Tally {
-  const tally: Tally = { ran: 0, refused: 0, accepted: 0, counterexamples: 0, known: {}, shown: [] };
+  const tally: Tally = { ran: 0, refused: 0, accepted: 0, counterexamples: 0, shown: [] };
   for (const k of job.batches) {
     const size = Math.min(BATCH, job.cases - k * BATCH);
     fc.check(
@@ -87,13 +74,10 @@ function runBatches(job: Job): Tally {
           else tally.accepted++;
         } catch (error) {
           tally.counterexamples++;
-          const known = knownBug(c);
-          if (known !== undefined) tally.known[known] = (tally.known[known] ?? 0) + 1;
           if (tally.shown.length < SHOWN) {
             tally.shown.push({
               input: describeCase(c),
               why: (error as Error).message.split('\n')[0]!,
-              known,
             });
           }
         }
@@ -110,7 +94,6 @@ function merge(into: Tally, from: Tally): void {
   into.refused += from.refused;
   into.accepted += from.accepted;
   into.counterexamples += from.counterexamples;
-  for (const [id, n] of Object.entries(from.known)) into.known[id] = (into.known[id] ?? 0) + n;
   for (const shown of from.shown) if (into.shown.length < SHOWN) into.shown.push(shown);
 }
 
@@ -139,33 +122,23 @@ async function main(): Promise<number> {
               }),
           ),
         );
-  const total: Tally = { ran: 0, refused: 0, accepted: 0, counterexamples: 0, known: {}, shown: [] };
+  const total: Tally = { ran: 0, refused: 0, accepted: 0, counterexamples: 0, shown: [] };
   for (const tally of tallies) merge(total, tally);
   const seconds = (performance.now() - started) / 1000;
 
-  const knownCount = Object.values(total.known).reduce((a, b) => a + b, 0);
   console.log(`parser-differential fuzz: seed ${options.seed}, ${workers} worker${workers === 1 ? '' : 's'}`);
   console.log(`cases run:               ${count(total.ran)}`);
   console.log(`refused:                 ${count(total.refused)}`);
   console.log(`accepted and checked:    ${count(total.accepted)}`);
   console.log(`counterexamples:         ${count(total.counterexamples)}`);
-  for (const bug of KNOWN_BUGS) {
-    const n = total.known[bug.id] ?? 0;
-    if (n > 0) console.log(`  known bug ${bug.id}: ${count(n)} (${bug.description})`);
-  }
-  if (total.counterexamples - knownCount > 0)
-    console.log(`  new: ${count(total.counterexamples - knownCount)}`);
   console.log(
     `time:                    ${seconds.toFixed(1)} s (${count(Math.round(total.ran / seconds))} cases/s)`,
   );
   for (const shown of total.shown) {
-    console.log(
-      `\ncounterexample${shown.known === undefined ? '' : ` (known bug ${shown.known})`}: ${shown.why}`,
-    );
+    console.log(`\ncounterexample: ${shown.why}`);
     console.log(`  ${shown.input}`);
   }
-  const failing = options.tolerateKnown ? total.counterexamples - knownCount : total.counterexamples;
-  return failing > 0 ? 1 : 0;
+  return total.counterexamples > 0 ? 1 : 0;
 }
 
 if (isMainThread) {

@@ -1007,31 +1007,3 @@ export function describeCase(c: FuzzCase): string {
   if (c.kind === 'body') return `body ${describeBody(c.body)}`;
   return `${c.where} ${JSON.stringify(c.kind === 'grammar' ? c.text : c.input.text)}`;
 }
-
-/**
- * Counterexamples already reported to the owner of src/, recognized by what the input is (not by
- * the message), so that the test and `npm run fuzz` name them apart from new ones. Each entry
- * has a test in test/core/params/body.test.ts written with `it.fails`: once src/ is fixed, that
- * test fails and the entry is to be removed.
- */
-export const KNOWN_BUGS = [
-  {
-    id: 'multipart-file-then-field',
-    description:
-      'a multipart upload whose file part comes before a field under the same root name (`file`, then `file[x]`) is accepted; the canonical re-serialization (fields first, file last) is refused by parseBody itself, and readers take the name as either the field or the file',
-    matches(c: FuzzCase): boolean {
-      if (c.kind !== 'body') return false;
-      try {
-        const parsed = parseBody(c.body.bytes, c.body.contentType, { multipart: c.body.multipart });
-        return parsed.file !== undefined && parsed.params[parsed.file.name] !== undefined;
-      } catch {
-        return false;
-      }
-    },
-  },
-] as const;
-
-/** The id of the known bug a counterexample is an instance of, if any. */
-export function knownBug(c: FuzzCase): string | undefined {
-  return KNOWN_BUGS.find((bug) => bug.matches(c))?.id;
-}

@@ -8,6 +8,7 @@ import {
   type ParamObject,
   parseParams,
   serializeParams,
+  splitName,
 } from './params.js';
 
 /**
@@ -227,8 +228,15 @@ function parseMultipart(body: Buffer, boundary: string, limits: ParamLimits): Pa
         );
       }
       checkValueText(value, headers.name);
-      if (file !== undefined && headers.name === file.name)
-        throw malformedMultipart(`\`${headers.name}\` is given more than once`);
+      // the file holds its name: a field under it after the file (`file`, `file[x]`) is refused
+      // as it is before the file, whatever the order of the parts
+      if (file !== undefined && splitName(headers.name, limits)[0] === file.name) {
+        throw new ParamError(
+          'parameter_mixed_types',
+          `Invalid parameter \`${headers.name}\`: \`${file.name}\` is the uploaded file and cannot also be a value, a list or a hash.`,
+          file.name,
+        );
+      }
       addParam(root, headers.name, value, state, limits, 'body');
     }
     pos = end + next.length;
