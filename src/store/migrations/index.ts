@@ -5,6 +5,7 @@ import { installShadowMode } from './0003-install-shadow-mode.js';
 import { decisions } from './0004-decisions.js';
 import { usersSessions } from './0005-users-sessions.js';
 import { changeCounter } from './0006-change-counter.js';
+import { slimDecisions } from './0007-slim-decisions.js';
 
 /**
  * One versioned schema change. `up` returns the SQL statements for a dialect; the runner
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   decisions,
   usersSessions,
   changeCounter,
+  slimDecisions,
 ];
 
 /** The schema version this code expects. */
