@@ -71,12 +71,17 @@ export function latencyMicros(ms: number): number {
 }
 
 /**
- * SQL finding a context's id by its values (`?` placeholders in `DECISION_CONTEXT_COLUMNS`
- * order; a null matches a null).
+ * SQL finding a context's id by its values: `column = ?` for each value that is not null (in
+ * `DECISION_CONTEXT_COLUMNS` order), `column is null` for each that is. (Not `is not distinct
+ * from ?`: PostgreSQL cannot use an index for it.)
+ * @example
+ * findContextSql([false, false, false, true, false, false, true, false, false, false]); // key_hint and route null
  */
-export const FIND_CONTEXT_SQL = `select id from decision_contexts where ${DECISION_CONTEXT_COLUMNS.map(
-  (column) => `${column} is not distinct from ?`,
-).join(' and ')} limit 1`;
+export function findContextSql(nulls: readonly boolean[]): string {
+  return `select id from decision_contexts where ${DECISION_CONTEXT_COLUMNS.map((column, c) =>
+    nulls[c] === true ? `${column} is null` : `${column} = ?`,
+  ).join(' and ')} limit 1`;
+}
 
 /** SQL adding a context (`?` placeholders in `DECISION_CONTEXT_COLUMNS` order). */
 export const ADD_CONTEXT_SQL = `insert into decision_contexts (${DECISION_CONTEXT_COLUMNS.join(', ')}) values (${DECISION_CONTEXT_COLUMNS.map(() => '?').join(', ')})`;

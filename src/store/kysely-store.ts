@@ -660,7 +660,9 @@ class KyselyTransaction implements StoreTransaction {
     if (known !== undefined) return known;
     const conn = this.#writable();
     const found = await sql<{ id: number }>`select id from decision_contexts where ${sql.join(
-      DECISION_CONTEXT_COLUMNS.map((column, c) => sql`${sql.ref(column)} is not distinct from ${values[c]}`),
+      DECISION_CONTEXT_COLUMNS.map((column, c) =>
+        values[c] === null ? sql`${sql.ref(column)} is null` : sql`${sql.ref(column)} = ${values[c]}`,
+      ),
       sql` and `,
     )} limit 1`.execute(conn);
     let id = found.rows[0]?.id;

@@ -24,7 +24,7 @@ import {
   DECISION_CONTEXT_COLUMNS,
   DECISION_NUMBER_COLUMNS,
   DECISION_TEXT_COLUMNS,
-  FIND_CONTEXT_SQL,
+  findContextSql,
   latencyMicros,
   STORED_DECISION_COLUMNS,
   storedPath,
@@ -92,7 +92,18 @@ const N = Object.fromEntries(DECISION_NUMBER_COLUMNS.map((column, i) => [column,
 // updated or deleted, so a remembered id stays valid — unless the transaction that added it
 // rolled back: then the map starts over.
 const CONTEXT: readonly CellAt[] = DECISION_CONTEXT_COLUMNS.map(cellOf);
-const findContext = db.prepare<unknown[], number>(FIND_CONTEXT_SQL).pluck();
+/** The lookup statement for each pattern of null values (at most 2⁵: five columns may be null). */
+const finds = new Map<string, Database.Statement<unknown[], number>>();
+function findContext(values: readonly (string | number | null)[]): number | undefined {
+  const nulls = values.map((value) => value === null);
+  const pattern = nulls.map(Number).join('');
+  let statement = finds.get(pattern);
+  if (statement === undefined) {
+    statement = db.prepare<unknown[], number>(findContextSql(nulls)).pluck();
+    finds.set(pattern, statement);
+  }
+  return statement.get(...values.filter((value) => value !== null));
+}
 const addContext = db.prepare(ADD_CONTEXT_SQL);
 const contexts = new Map<string, number>();
 const MAX_CONTEXTS = 10_000;
@@ -116,7 +127,7 @@ function contextOf(batch: EncodedBatch, r: number, seen: Map<string, number>): n
   const name = JSON.stringify(values);
   id = contexts.get(name);
   if (id === undefined) {
-    id = findContext.get(...values) ?? Number(addContext.run(...values).lastInsertRowid);
+    id = findContext(values) ?? Number(addContext.run(...values).lastInsertRowid);
     contexts.set(name, id);
   }
   seen.set(key, id);

@@ -64,6 +64,8 @@ export const slimDecisions: Migration = {
       )`,
       'create index decision_contexts_account on decision_contexts (account_id)',
       'create index decision_contexts_install on decision_contexts (install_id)',
+      // Writers look a context up by its values: the key and the route all but pick it.
+      'create index decision_contexts_lookup on decision_contexts (key_hint, route)',
       `insert into decision_contexts (${columns}) select distinct ${columns} from decisions`,
       `create table decisions_slim (
         ${seq},
