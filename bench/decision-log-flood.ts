@@ -7,7 +7,9 @@
  *       for `--duration` (default 5 minutes). The database file's growth across the flood
  *       (measured after the server's graceful stop has checkpointed its WAL) must stay under
  *       5 MB: requests refused before authentication are counted per minute, reason and
- *       address, never stored one row each.
+ *       address, never stored one row each. (a′) hands the same number of refused requests
+ *       straight to the decision log's `recordUnauthenticated`: what the log keeps of them
+ *       whatever the gateway in front does.
  *   (b) the on-disk cost of a stored decision: `--decisions` (default 100 000) typical decisions
  *       (four routes of three installs, half of them retrieves with an object id in the path, a
  *       tenth denied, real request ids) go through the real DecisionLog and SQLite writer thread
@@ -200,8 +202,50 @@ async function flood(): Promise<void> {
     console.log(
       `    database grew ${fmt(growth / MB, 2)} MB during the flood (goal < ${FLOOD_GOAL_MB} MB): ${verdict(growth < FLOOD_GOAL_MB * MB)}`,
     );
+    if (stored > 0) {
+      console.log(
+        '    (the gateway stored refused requests as decisions: it does not call recordUnauthenticated yet)',
+      );
+    }
+    await sinkFlood(result.requests.total);
   } finally {
     if (child !== undefined) await stopServer(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * (a′) The same number of refused requests handed straight to the decision log's
+ * `recordUnauthenticated` (as the gateway does for each), spread over the flood's duration from
+ * three addresses, into a fresh database through the SQLite writer thread: what the log itself
+ * keeps of a flood, whatever the gateway in front does.
+ */
+async function sinkFlood(requests: number): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'appscope-sink-'));
+  try {
+    const path = join(dataDir, 'appscope.db');
+    const store = await openStore({ dataDir });
+    const before = databaseBytes(path, false);
+    const log = new DecisionLog({ store, writer: openSqliteDecisionWriter(path) });
+    const t0 = Date.UTC(2026, 0, 1);
+    const step = (DURATION * 1000) / Math.max(1, requests);
+    for (let i = 0; i < requests; i++) {
+      log.recordUnauthenticated({
+        time: t0 + i * step,
+        reason: i % 20 === 0 ? 'invalid_key' : 'rate_limited',
+        address: `127.0.0.${1 + (i % 3)}`,
+        status: i % 20 === 0 ? 401 : 429,
+      });
+      if (i % 100_000 === 99_999) await log.flush();
+    }
+    await log.close();
+    await store.close();
+    const growth = databaseBytes(path, false) - before;
+    const rows = count(path, 'select count(*) from unauthenticated_requests');
+    console.log(
+      `(a′) the same ${fmt(requests)} refused requests through DecisionLog.recordUnauthenticated: ${fmt(rows)} count rows; database grew ${fmt(growth / MB, 2)} MB (goal < ${FLOOD_GOAL_MB} MB): ${verdict(growth < FLOOD_GOAL_MB * MB)}`,
+    );
+  } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -55,6 +55,9 @@ describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway
     expect(out).toMatch(/^\(a\) flood: [\d,]+ bad-key requests in 1 s over 10 connections \(.*\)$/m);
     expect(out).toMatch(/^ {4}database grew [\d.]+ MB during the flood \(goal < 5 MB\): (met|NOT MET)$/m);
     expect(out).toMatch(
+      /^\(a′\) the same [\d,]+ refused requests through DecisionLog.recordUnauthenticated: [\d,]+ count rows; database grew [\d.]+ MB \(goal < 5 MB\): (met|NOT MET)$/m,
+    );
+    expect(out).toMatch(
       /^ {4}[\d.]+ bytes on disk per stored decision, after checkpoint and VACUUM \(goal ≤ 120 bytes\): (met|NOT MET)$/m,
     );
     expect(out).toMatch(/^\(b\) stored decisions: 2,000 typical decisions written \(0 dropped\)/m);
