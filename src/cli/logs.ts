@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { OPERATOR } from '../domain/actor.js';
-import { DECISION_OUTCOMES, decisionStats, type LoggedDecision, listDecisions } from '../domain/decisions.js';
+import {
+  DECISION_OUTCOMES,
+  decisionStats,
+  type LoggedDecision,
+  listDecisions,
+  listUnauthenticatedCounts,
+} from '../domain/decisions.js';
 import { AppscopeError } from '../errors.js';
 import type { DecisionOutcome } from '../store/store.js';
 import { type CliIo, printJson, table } from './io.js';
@@ -19,6 +25,9 @@ interface LogsOptions {
   until?: string;
   limit: string;
   stats?: boolean;
+  unauthenticated?: boolean;
+  reason?: string;
+  address?: string;
   json?: boolean;
 }
 
@@ -39,6 +48,12 @@ export function registerLogs(program: Command, io: CliIo): void {
     .option('--until <when>', 'up to this long ago or this ISO time')
     .option('--limit <n>', 'at most N decisions, the newest (1-1000)', '50')
     .option('--stats', 'counts by outcome and dropped decisions instead of the decisions')
+    .option(
+      '--unauthenticated',
+      'requests refused before authentication, counted per minute, reason and address, instead of decisions',
+    )
+    .option('--reason <reason>', 'with --unauthenticated: only this reason, e.g. invalid_key')
+    .option('--address <address>', 'with --unauthenticated: only this client address')
     .option('--json', 'print JSON')
     .action(async (options: LogsOptions, command: Command) => {
       const mode = parseMode(options.mode);
@@ -64,6 +79,28 @@ export function registerLogs(program: Command, io: CliIo): void {
           ...(since === undefined ? {} : { since }),
           ...(until === undefined ? {} : { until }),
         };
+        if (options.unauthenticated) {
+          const counts = await listUnauthenticatedCounts(domain, {
+            actor: OPERATOR,
+            limit,
+            ...(options.reason === undefined ? {} : { reason: options.reason }),
+            ...(options.address === undefined ? {} : { address: options.address }),
+            ...(since === undefined ? {} : { since }),
+            ...(until === undefined ? {} : { until }),
+          });
+          if (options.json) return printJson(io, { object: 'list', data: counts });
+          if (counts.length === 0) {
+            io.stdout('no unauthenticated requests match\n');
+            return;
+          }
+          io.stdout(
+            `${table(
+              ['MINUTE', 'REASON', 'ADDRESS', 'COUNT'],
+              [...counts].reverse().map((c) => [c.minute, c.reason, c.address, String(c.count)]),
+            )}\n`,
+          );
+          return;
+        }
         if (options.stats) {
           const stats = await decisionStats(domain, filters);
           if (options.json) return printJson(io, stats);

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import pino from 'pino';
 import { DecisionLog } from '../decision-log/decision-log.js';
 import { type JsonLinesOutput, openJsonLines } from '../decision-log/json-lines.js';
-import { formatRequestLine, jsonText, missingText } from '../decision-log/request-line.js';
+import { DEFAULT_DECISION_LOG_MAX_BYTES, DecisionLogRetention } from '../decision-log/retention.js';
 import { createDomain } from '../domain/context.js';
 import { createEmulator, type Emulator } from '../emulator/emulator.js';
 import { AppscopeError } from '../errors.js';
@@ -14,8 +14,9 @@ import { createServer } from '../server/app.js';
 import { IDEMPOTENCY_TTL_SECONDS } from '../server/idempotency.js';
 import { createMetrics } from '../server/metrics.js';
 import { DEFAULT_DATA_DIR, openStore, resolveStoreTarget, storeTargetFrom } from '../store/open.js';
+import { formatRequestLine, jsonText, missingText } from '../store/request-line.js';
 import { openSqliteDecisionWriter } from '../store/sqlite-decision-writer.js';
-import type { Store } from '../store/store.js';
+import { parseByteSize } from './byte-size.js';
 import { catalogFor, type GlobalOptions, resolvePath } from './context.js';
 import { demoBanner, seedDemo, seedDemoUpstream } from './demo.js';
 import { routeTableFor } from './endpoints-resolve.js';
@@ -41,6 +42,11 @@ export interface ServeOptions {
   readonly decisionLogJsonl?: string;
   /** How long decisions are kept, e.g. `30d`; `off` keeps them forever. Default `30d`. */
   readonly decisionLogRetention?: string;
+  /**
+   * Largest the decision log may grow, e.g. `256MiB` or a byte count; past it the oldest
+   * decisions go first. `off`: no size limit. Default 256 MiB.
+   */
+  readonly decisionLogMaxBytes?: string;
   /** pino level: fatal, error, warn, info (default), debug, trace, silent. */
   readonly logLevel?: string;
   /** How long a graceful shutdown waits for in-flight requests before closing connections (ms, default 10 s). */
@@ -63,6 +69,7 @@ export interface RunningServer {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const HOUR_MS = 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
 
 /**
  * Fields that never reach a log line (pino `redact`, replaced by `[redacted]`): credentials in
@@ -117,6 +124,12 @@ export async function startServe(
       : options.decisionLogRetention === 'off'
         ? undefined
         : parseDuration(options.decisionLogRetention, '--decision-log-retention') * 1000;
+  const maxBytes =
+    options.decisionLogMaxBytes === undefined
+      ? DEFAULT_DECISION_LOG_MAX_BYTES
+      : options.decisionLogMaxBytes === 'off'
+        ? undefined
+        : parseByteSize(options.decisionLogMaxBytes, '--decision-log-max-bytes');
   const upstream = upstreamOptions(io, options);
   const jsonlToStdout = options.decisionLogJsonl === '-';
   const say = jsonlToStdout ? io.stderr : io.stdout;
@@ -297,22 +310,46 @@ export async function startServe(
     const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${urlHost}:${address.port}`;
 
-    // Housekeeping, off the request path: idempotency answers past their 24 hours, old decisions.
-    const prune = async (): Promise<void> => {
+    // Housekeeping, off the request path: idempotency answers past their 24 hours (hourly);
+    // the decision log by age and size (every minute: a flood can fill it faster than hourly
+    // checks would notice). Deletes go in short transactions with the event loop yielded between.
+    const pruneIdempotency = async (): Promise<void> => {
       try {
         const before = Math.floor(Date.now() / 1000) - IDEMPOTENCY_TTL_SECONDS;
         const idempotency = await store.transaction((tx) => tx.pruneIdempotencyRecords(before));
-        let decisions = 0;
-        if (retentionMs !== undefined) decisions = await pruneDecisions(store, Date.now() - retentionMs);
-        if (idempotency + decisions > 0) logger.info({ idempotency, decisions }, 'pruned old records');
+        if (idempotency > 0) logger.info({ idempotency }, 'pruned old records');
       } catch (error) {
         logger.warn({ err: error }, 'pruning old records failed; will retry');
       }
     };
-    const pruneTimer = setInterval(() => void prune(), HOUR_MS);
-    pruneTimer.unref();
-    timers.push(pruneTimer);
-    void prune();
+    const retention = new DecisionLogRetention(store, { maxAgeMs: retentionMs, maxBytes });
+    let pruning = false;
+    const pruneDecisionLog = async (): Promise<void> => {
+      if (pruning) return; // the previous round is still deleting
+      pruning = true;
+      try {
+        const result = await retention.prune(Date.now());
+        if (result.byAge + result.bySize > 0) {
+          logger.info(
+            { decisions: result.byAge, decisionsOverSize: result.bySize, decisionLogBytes: result.bytes },
+            'pruned old records',
+          );
+        }
+      } catch (error) {
+        logger.warn({ err: error }, 'pruning the decision log failed; will retry');
+      } finally {
+        pruning = false;
+      }
+    };
+    for (const [run, every] of [
+      [pruneIdempotency, HOUR_MS],
+      [pruneDecisionLog, MINUTE_MS],
+    ] as const) {
+      const timer = setInterval(() => void run(), every);
+      timer.unref();
+      timers.push(timer);
+      void run();
+    }
 
     const upstreamLabel = upstream === undefined ? 'built-in emulator (in process)' : upstream.url;
     logger.info(
@@ -322,6 +359,7 @@ export async function startServe(
         store: store.location,
         decisionLogJsonl: options.decisionLogJsonl ?? null,
         retentionDays: retentionMs === undefined ? null : retentionMs / (24 * HOUR_MS),
+        decisionLogMaxBytes: maxBytes ?? null,
       },
       'listening',
     );
@@ -388,18 +426,6 @@ function shortPath(io: CliIo, path: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }
 
-/** Deletes old decisions in chunks, yielding between them so requests keep flowing. */
-async function pruneDecisions(store: Store, before: number): Promise<number> {
-  const chunk = 1000;
-  let total = 0;
-  for (;;) {
-    const deleted = await store.transaction((tx) => tx.pruneDecisions(before, chunk));
-    total += deleted;
-    if (deleted < chunk) return total;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 /** `--upstream URL` with `APPSCOPE_UPSTREAM_KEY`, checked; undefined for the built-in emulator. */
 function upstreamOptions(io: CliIo, options: ServeOptions): (GatewayOptions & { kind: 'http' }) | undefined {
   if (options.upstream === undefined) return undefined;
@@ -444,13 +470,15 @@ interface ServeFlags {
   demo?: boolean;
   decisionLogJsonl?: string;
   decisionLogRetention: string;
+  decisionLogMaxBytes: string;
   logLevel: string;
   shutdownTimeout: string;
 }
 
 /**
  * `appscope serve [--port 4242] [--host 127.0.0.1] [--data-dir DIR] [--upstream URL] [--demo]
- * [--decision-log-jsonl PATH|-] [--log-level info]`: runs until SIGTERM or SIGINT, then shuts
+ * [--decision-log-jsonl PATH|-] [--decision-log-retention 30d] [--decision-log-max-bytes 256MiB]
+ * [--log-level info]`: runs until SIGTERM or SIGINT, then shuts
  * down gracefully and exits 0 (a second signal exits at once with 1).
  */
 export function registerServe(program: Command, io: CliIo): void {
@@ -464,6 +492,11 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--demo', 'seed demo data once and print its keys, a curl and an SDK snippet')
     .option('--decision-log-jsonl <path>', 'also write decisions as JSON lines to PATH (- for stdout)')
     .option('--decision-log-retention <duration>', 'keep decisions this long (e.g. 7d), or off', '30d')
+    .option(
+      '--decision-log-max-bytes <size>',
+      'keep the decision log under this size (e.g. 64MiB, 1GiB), oldest first, or off',
+      '256MiB',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--shutdown-timeout <duration>', 'longest wait for in-flight requests on shutdown', '10s')
     .action(async (flags: ServeFlags, command: Command) => {
@@ -483,6 +516,7 @@ export function registerServe(program: Command, io: CliIo): void {
           ...(flags.demo ? { demo: true } : {}),
           ...(flags.decisionLogJsonl === undefined ? {} : { decisionLogJsonl: flags.decisionLogJsonl }),
           decisionLogRetention: flags.decisionLogRetention,
+          decisionLogMaxBytes: flags.decisionLogMaxBytes,
           logLevel: flags.logLevel,
           shutdownTimeoutMs: parseDuration(flags.shutdownTimeout, '--shutdown-timeout') * 1000,
         },

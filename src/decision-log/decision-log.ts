@@ -1,7 +1,7 @@
 import type { DecisionRecord, DecisionSink, UnauthenticatedRequest } from '../gateway/decision-record.js';
 import type { GatewayMetrics } from '../server/metrics.js';
 import { type DecisionWriter, storeDecisionWriter } from '../store/sqlite-decision-writer.js';
-import type { Store } from '../store/store.js';
+import type { Store, UnauthenticatedCountRow } from '../store/store.js';
 import type { JsonLinesOutput } from './json-lines.js';
 import { toDecisionJson, toDecisionRow } from './rows.js';
 
@@ -30,6 +30,11 @@ export interface DecisionLogOptions {
   readonly maxBatchSize?: number;
   /** Longest a decision waits before it is written, in ms (default 500). */
   readonly flushIntervalMs?: number;
+  /**
+   * Most distinct (minute, reason, address) counts of unauthenticated requests held between two
+   * writes (default 10 000); past it, further addresses are counted under `other`.
+   */
+  readonly maxUnauthenticatedKeys?: number;
   /** Milliseconds since the epoch (default `Date.now`), for drop records. */
   readonly clock?: () => number;
   /** Told about every failed write (the batch is kept and retried). Default: ignored. */
@@ -44,6 +49,16 @@ export interface DecisionLogStats {
   /** Dropped because the queue was full, or because the store still failed at close. */
   readonly dropped: number;
   readonly writeErrors: number;
+  /** Requests refused before authentication, counted (and aggregated per minute, reason and address). */
+  readonly unauthenticated: number;
+}
+
+/** The address under which unauthenticated requests are counted once too many distinct ones wait. */
+export const OTHER_ADDRESSES = 'other';
+
+/** The start of the minute (ms) a time (ms) falls in. */
+export function minuteOf(time: number): number {
+  return Math.floor(time / 60_000) * 60_000;
 }
 
 interface PendingDrop {
@@ -57,6 +72,12 @@ interface PendingDrop {
  * metrics and pushes it on a bounded in-memory queue. Batches leave the queue off the request
  * path — when `batchSize` decisions are waiting, or every `flushIntervalMs` — and go to the
  * store (one transaction per batch, through `writer`) and, optionally, out as JSON lines.
+ *
+ * Requests refused before a caller was authenticated (`recordUnauthenticated`) are counted in
+ * `appscope_unauthenticated_requests_total{reason}` and added up in memory per minute, reason
+ * and client address; the counts go out with the next write, where a row for the same minute,
+ * reason and address adds to the stored one. A flood of bad keys grows the store by at most one
+ * row per minute, reason and address, never by a row per request.
  *
  * When the queue is full, new decisions are dropped: counted in
  * `appscope_decision_log_dropped_total`, in {@link DecisionLog.stats}, and written to the store
@@ -76,6 +97,7 @@ export class DecisionLog implements DecisionSink {
   readonly #maxQueue: number;
   readonly #batchSize: number;
   readonly #maxBatchSize: number;
+  readonly #maxUnauthenticatedKeys: number;
   readonly #clock: () => number;
   readonly #onError: (error: unknown) => void;
   readonly #timer: NodeJS.Timeout;
@@ -85,6 +107,12 @@ export class DecisionLog implements DecisionSink {
   /** Decisions already sent to JSON lines whose store write failed: retried first. */
   #retry: DecisionRecord[] = [];
   #pendingDrop: PendingDrop | undefined;
+  /** Unauthenticated requests not yet written, by minute, reason and address. */
+  #unauthenticatedCounts = new Map<
+    string,
+    { -readonly [K in keyof UnauthenticatedCountRow]: UnauthenticatedCountRow[K] }
+  >();
+  #unauthenticated = 0;
   #flushScheduled = false;
   /**
    * How many decisions at the head of the queue must be written even in a partial batch: those
@@ -113,6 +141,7 @@ export class DecisionLog implements DecisionSink {
         `maxBatchSize (${this.#maxBatchSize}) must be at least batchSize (${this.#batchSize})`,
       );
     }
+    this.#maxUnauthenticatedKeys = positive(options.maxUnauthenticatedKeys, 10_000, 'maxUnauthenticatedKeys');
     this.#clock = options.clock ?? Date.now;
     this.#onError = options.onError ?? (() => {});
     const interval = positive(options.flushIntervalMs, 500, 'flushIntervalMs');
@@ -124,13 +153,36 @@ export class DecisionLog implements DecisionSink {
   }
 
   /**
+   * Counts a request refused before authentication: in the metrics, and in memory under its
+   * minute, reason and address, written with the next batch. Returns at once and never throws.
+   */
+  recordUnauthenticated(entry: UnauthenticatedRequest): void {
+    this.#metrics?.observeUnauthenticated(entry.reason);
+    this.#unauthenticated += 1;
+    if (this.#closed) return;
+    const minute = minuteOf(entry.time);
+    const counts = this.#unauthenticatedCounts;
+    let key = `${minute} ${entry.reason} ${entry.address}`;
+    let count = counts.get(key);
+    if (count === undefined) {
+      let address = entry.address;
+      if (counts.size >= this.#maxUnauthenticatedKeys) {
+        address = OTHER_ADDRESSES;
+        key = `${minute} ${entry.reason} ${address}`;
+        count = counts.get(key);
+      }
+      if (count === undefined) {
+        count = { minute, reason: entry.reason, address, count: 0 };
+        counts.set(key, count);
+      }
+    }
+    count.count += 1;
+  }
+
+  /**
    * Counts the decision and queues it; returns at once and never throws. True when it was
    * queued, false when it was dropped (the queue was full, or the log is closed).
    */
-  recordUnauthenticated(_entry: UnauthenticatedRequest): void {
-    // aggregation lands with the bounded decision log (issue 11); until then nothing is kept
-  }
-
   record(entry: DecisionRecord): boolean {
     this.#metrics?.observeDecision(entry);
     if (this.#closed || this.#queue.length + this.#retry.length >= this.#maxQueue) {
@@ -204,6 +256,7 @@ export class DecisionLog implements DecisionSink {
       written: this.#written,
       dropped: this.#dropped,
       writeErrors: this.#writeErrors,
+      unauthenticated: this.#unauthenticated,
     };
   }
 
@@ -250,7 +303,26 @@ export class DecisionLog implements DecisionSink {
       if (!(await this.#writeStore(batch))) return;
       await yieldToRequests();
     }
-    if (this.#pendingDrop !== undefined) await this.#writeStore([]);
+    if (this.#pendingDrop !== undefined || this.#unauthenticatedCounts.size > 0) await this.#writeStore([]);
+  }
+
+  /** Takes the counts waiting to be written (they are put back if the write fails). */
+  #takeUnauthenticated(): UnauthenticatedCountRow[] {
+    if (this.#unauthenticatedCounts.size === 0) return [];
+    const counts = [...this.#unauthenticatedCounts.values()];
+    this.#unauthenticatedCounts = new Map();
+    return counts;
+  }
+
+  /** Puts counts back after a failed write, as far as there is room (the rest are lost: they are in the metrics). */
+  #restoreUnauthenticated(rows: readonly UnauthenticatedCountRow[]): void {
+    const counts = this.#unauthenticatedCounts;
+    for (const row of rows) {
+      const key = `${row.minute} ${row.reason} ${row.address}`;
+      const count = counts.get(key);
+      if (count !== undefined) count.count += row.count;
+      else if (counts.size < this.#maxUnauthenticatedKeys) counts.set(key, { ...row });
+    }
   }
 
   async #writeJsonLines(batch: readonly DecisionRecord[]): Promise<void> {
@@ -268,13 +340,15 @@ export class DecisionLog implements DecisionSink {
   async #writeStore(batch: DecisionRecord[]): Promise<boolean> {
     const writer = this.#writer;
     if (writer === undefined) {
-      this.#pendingDrop = undefined; // JSON lines only: the drop counter is all there is
+      this.#pendingDrop = undefined; // JSON lines only: the counters are all there is
+      this.#unauthenticatedCounts.clear();
       this.#written += batch.length;
       this.#metrics?.decisionsWritten(batch.length);
       return true;
     }
     const drop = this.#pendingDrop;
     this.#pendingDrop = undefined;
+    const unauthenticated = this.#takeUnauthenticated();
     const started = performance.now();
     try {
       await writer.write(
@@ -287,6 +361,7 @@ export class DecisionLog implements DecisionSink {
               first_time: Math.round(drop.first),
               last_time: Math.round(drop.last),
             },
+        unauthenticated,
       );
       this.#written += batch.length;
       this.#metrics?.decisionsWritten(batch.length, (performance.now() - started) / 1000);
@@ -296,6 +371,7 @@ export class DecisionLog implements DecisionSink {
       this.#metrics?.writeFailed();
       this.#onError(error);
       if (drop !== undefined) this.#remember(drop); // the drop record is written with the next batch
+      this.#restoreUnauthenticated(unauthenticated);
       // Keep the batch for the next flush, as far as the queue has room.
       const room = Math.max(0, this.#maxQueue - this.#queue.length - this.#retry.length);
       const kept = batch.slice(0, room);

@@ -1,4 +1,11 @@
-import type { DecisionFilter, DecisionOutcome, DecisionRow, Mode, StoreTransaction } from '../store/store.js';
+import type {
+  DecisionFilter,
+  DecisionOutcome,
+  DecisionRow,
+  Mode,
+  StoreTransaction,
+  UnauthenticatedCountRow,
+} from '../store/store.js';
 import { type Actor, accountFor, administers, checkMode, modeFor, requireSameMode } from './actor.js';
 import type { Domain } from './context.js';
 import { DomainError, invalidParameter, notFound } from './domain-error.js';
@@ -221,5 +228,70 @@ export function toLoggedDecision(row: DecisionRow): LoggedDecision {
     missing: JSON.parse(row.missing) as string[][],
     status: row.status,
     latency_ms: row.latency_ms,
+  };
+}
+
+/** Requests refused before authentication in one minute, for one reason, from one address. */
+export interface UnauthenticatedCount {
+  readonly object: 'apps.unauthenticated_count';
+  /** The minute's start (ISO-8601). */
+  readonly minute: string;
+  /** `missing_key`, `malformed_authorization`, `invalid_key`, `rate_limited` or `malformed_request`. */
+  readonly reason: string;
+  /** The client's address (`other` when too many distinct addresses arrived at once). */
+  readonly address: string;
+  readonly count: number;
+}
+
+/** Input of {@link listUnauthenticatedCounts}. */
+export interface ListUnauthenticatedInput {
+  readonly actor: Actor;
+  readonly reason?: string;
+  readonly address?: string;
+  /** Milliseconds since the epoch: minutes starting at or after it. */
+  readonly since?: number;
+  /** Milliseconds since the epoch: minutes starting before it. */
+  readonly until?: number;
+  /** 1–1000, default 50. */
+  readonly limit?: number;
+}
+
+/**
+ * Counts of requests refused before authentication, newest minute first (operators only: they
+ * belong to no account).
+ * @example
+ * const counts = await listUnauthenticatedCounts(domain, { actor: OPERATOR, reason: 'invalid_key' });
+ * counts[0]; // { object: 'apps.unauthenticated_count', minute: '2026-01-01T12:00:00.000Z', reason: 'invalid_key', address: '203.0.113.9', count: 1180 }
+ */
+export async function listUnauthenticatedCounts(
+  domain: Domain,
+  input: ListUnauthenticatedInput,
+): Promise<UnauthenticatedCount[]> {
+  if (input.actor.type !== 'operator') {
+    throw new DomainError('ERR_FORBIDDEN', 'only an operator can read unauthenticated request counts');
+  }
+  const limit = input.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw invalidParameter('limit', '`limit` must be an integer from 1 to 1000');
+  }
+  const rows = await readFlow(domain, (tx) =>
+    tx.listUnauthenticatedCounts({
+      limit,
+      ...(input.reason === undefined ? {} : { reason: input.reason }),
+      ...(input.address === undefined ? {} : { address: input.address }),
+      ...(input.since === undefined ? {} : { since: input.since }),
+      ...(input.until === undefined ? {} : { until: input.until }),
+    }),
+  );
+  return rows.map(toUnauthenticatedCount);
+}
+
+function toUnauthenticatedCount(row: UnauthenticatedCountRow): UnauthenticatedCount {
+  return {
+    object: 'apps.unauthenticated_count',
+    minute: new Date(row.minute).toISOString(),
+    reason: row.reason,
+    address: row.address,
+    count: row.count,
   };
 }

@@ -8,7 +8,7 @@ import {
   type MetricValueWithName,
   Registry,
 } from 'prom-client';
-import type { DecisionRecord } from '../gateway/decision-record.js';
+import type { DecisionRecord, UnauthenticatedReason } from '../gateway/decision-record.js';
 
 /**
  * Decision latency buckets, in seconds: a decision is a few microseconds of lookups, an
@@ -117,6 +117,8 @@ export interface GatewayMetrics {
   readonly registry: Registry;
   /** Counts a decision and observes its latency (called by the decision log's `record`). */
   observeDecision(entry: DecisionRecord): void;
+  /** Counts a request refused before authentication (called by the decision log's `recordUnauthenticated`). */
+  observeUnauthenticated(reason: UnauthenticatedReason): void;
   /**
    * Decisions the log wrote; `seconds` is how long the store write of that batch took
    * (undefined when no store was written: JSON lines only).
@@ -143,7 +145,8 @@ export interface MetricsOptions {
  * `appscope_gateway_requests_total{outcome,route,method}`,
  * `appscope_gateway_decision_latency_seconds{outcome}`, `appscope_decision_log_queue_depth`,
  * `appscope_decision_log_dropped_total`, `appscope_decision_log_written_total`,
- * `appscope_decision_log_write_errors_total`, and Node's default process metrics.
+ * `appscope_decision_log_write_errors_total`, `appscope_unauthenticated_requests_total{reason}`,
+ * and Node's default process metrics.
  * @example
  * const metrics = createMetrics();
  * const log = new DecisionLog({ store, metrics });
@@ -208,6 +211,18 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     help: 'Decision log batches that failed to be written (they are retried)',
     registers: [registry],
   });
+  // One plain number per reason (five of them), handed to prom-client at scrape time.
+  const unauthenticated = new Map<UnauthenticatedReason, number>();
+  new Counter({
+    name: 'appscope_unauthenticated_requests_total',
+    help: 'Requests refused before a caller was authenticated, by reason (missing_key, malformed_authorization, invalid_key, rate_limited, malformed_request)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of unauthenticated) this.inc({ reason }, count);
+    },
+  });
   const depthReaders: (() => number)[] = [];
   new Gauge({
     name: 'appscope_decision_log_queue_depth',
@@ -244,6 +259,9 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       }
       series.count += 1;
       latency.record(entry.outcome, entry.latencyMs / 1000);
+    },
+    observeUnauthenticated(reason) {
+      unauthenticated.set(reason, (unauthenticated.get(reason) ?? 0) + 1);
     },
     decisionsWritten(count, seconds) {
       if (count > 0) written.inc(count);

@@ -8,7 +8,12 @@ import {
   sql,
 } from 'kysely';
 import { AppscopeError, isAppscopeError } from '../errors.js';
-import { DECISION_COLUMN_LIST, DECISION_COLUMNS } from './decision-columns.js';
+import {
+  DECISION_CONTEXT_COLUMNS,
+  latencyMicros,
+  STORED_DECISION_COLUMNS,
+  storedPath,
+} from './decision-columns.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js';
 import type { Database } from './schema.js';
 import type {
@@ -22,6 +27,7 @@ import type {
   DecisionCounts,
   DecisionDropRow,
   DecisionFilter,
+  DecisionLogSize,
   DecisionRow,
   EventFilter,
   EventRow,
@@ -42,6 +48,8 @@ import type {
   StoreTransaction,
   TimeRange,
   TransactionOptions,
+  UnauthenticatedCountRow,
+  UnauthenticatedFilter,
   UserRow,
 } from './store.js';
 
@@ -68,6 +76,8 @@ export interface DialectAdapter {
 }
 
 const MAX_LIST = 1000;
+/** Most decision contexts a store remembers (then it starts over; the table has them all). */
+const MAX_CONTEXTS = 10_000;
 
 /** Runs one driver call, turning what it throws into `ERR_STORE` / `ERR_STORE_BUSY`. */
 type DriverGuard = <T>(operation: () => Promise<T>) => Promise<T>;
@@ -89,6 +99,11 @@ export class KyselyStore implements Store {
   readonly #inTransaction = new AsyncLocalStorage<true>();
   #open = 0;
   readonly #listeners = new Set<ChangeListener>();
+  /**
+   * Decision context ids by their values (JSON), as committed: contexts are never updated or
+   * deleted, so a committed id stays valid for every process.
+   */
+  readonly #contexts = new Map<string, number>();
   #stopWatching: (() => void) | undefined;
   #closed = false;
 
@@ -142,14 +157,22 @@ export class KyselyStore implements Store {
     let result!: T;
     this.#open++;
     let changes: readonly StoreChange[];
+    let opened: KyselyTransaction | undefined;
     try {
       changes = await this.#run(kind, async (conn, driver) => {
-        const tx = new KyselyTransaction(conn, kind === 'read', driver, this.dialect);
+        const tx = new KyselyTransaction(conn, kind === 'read', driver, this.dialect, this.#contexts);
+        opened = tx;
         result = await this.#inTransaction.run(true, () => fn(tx));
         return tx.changes;
       });
     } finally {
       if (--this.#open === 0) this.#inTransaction.disable();
+    }
+    // Committed: the contexts this transaction found or added may be remembered.
+    const found = opened?.contexts;
+    if (found !== undefined && found.size > 0) {
+      if (this.#contexts.size + found.size > MAX_CONTEXTS) this.#contexts.clear();
+      for (const [key, id] of found) this.#contexts.set(key, id);
     }
     for (const change of changes) this.#emit(change);
     return result;
@@ -271,16 +294,26 @@ function clampLimit(limit: number | undefined): number {
 /** The operations of one open transaction, on one connection. */
 class KyselyTransaction implements StoreTransaction {
   readonly changes: StoreChange[] = [];
+  /** Decision contexts this transaction looked up or added, remembered by the store on commit. */
+  readonly contexts = new Map<string, number>();
   readonly #conn: Kysely<Database>;
   readonly #readOnly: boolean;
   readonly #driver: DriverGuard;
   readonly #dialect: StoreDialect;
+  readonly #known: ReadonlyMap<string, number>;
 
-  constructor(conn: Kysely<Database>, readOnly: boolean, driver: DriverGuard, dialect: StoreDialect) {
+  constructor(
+    conn: Kysely<Database>,
+    readOnly: boolean,
+    driver: DriverGuard,
+    dialect: StoreDialect,
+    known: ReadonlyMap<string, number>,
+  ) {
     this.#conn = conn;
     this.#readOnly = readOnly;
     this.#driver = driver;
     this.#dialect = dialect;
+    this.#known = known;
   }
 
   #writable(): Kysely<Database> {
@@ -592,57 +625,129 @@ class KyselyTransaction implements StoreTransaction {
     return this.#driver(async () => {
       const conn = this.#writable();
       // The hot write path of the decision log: precompiled SQL, no query builder per row.
+      const stored: unknown[][] = STORED_DECISION_COLUMNS.map(() => []);
+      let previous: NewDecisionRow | undefined;
+      let context = 0;
+      for (const row of rows) {
+        if (previous === undefined || !sameContext(row, previous)) context = await this.#contextId(row);
+        previous = row;
+        stored[0]!.push(row.time);
+        stored[1]!.push(context);
+        stored[2]!.push(row.request_id);
+        stored[3]!.push(storedPath(row.path, row.route));
+        stored[4]!.push(row.status);
+        stored[5]!.push(latencyMicros(row.latency_ms));
+      }
+      if (rows.length === 0) return;
       if (this.#dialect === 'postgres') {
-        const columns = DECISION_COLUMNS.map(() => [] as unknown[]);
-        for (const row of rows) {
-          DECISION_COLUMNS.forEach((column, c) => {
-            columns[c]!.push(row[column]);
-          });
-        }
-        await conn.executeQuery(CompiledQuery.raw(POSTGRES_DECISION_INSERT, columns));
+        await conn.executeQuery(CompiledQuery.raw(POSTGRES_DECISION_INSERT, stored));
         return;
       }
       for (let i = 0; i < rows.length; i += DECISION_CHUNK) {
-        const chunk = rows.slice(i, i + DECISION_CHUNK);
+        const count = Math.min(DECISION_CHUNK, rows.length - i);
         const parameters: unknown[] = [];
-        for (const row of chunk) for (const column of DECISION_COLUMNS) parameters.push(row[column]);
-        await conn.executeQuery(CompiledQuery.raw(sqliteDecisionInsert(chunk.length), parameters));
+        for (let r = i; r < i + count; r++) for (const column of stored) parameters.push(column[r]);
+        await conn.executeQuery(CompiledQuery.raw(sqliteDecisionInsert(count), parameters));
       }
     });
+  }
+
+  /** The id of a decision's context: remembered, found, or added (inside the write transaction). */
+  async #contextId(row: NewDecisionRow): Promise<number> {
+    const values = DECISION_CONTEXT_COLUMNS.map((column) => row[column]);
+    const key = JSON.stringify(values);
+    const known = this.contexts.get(key) ?? this.#known.get(key);
+    if (known !== undefined) return known;
+    const conn = this.#writable();
+    const found = await sql<{ id: number }>`select id from decision_contexts where ${sql.join(
+      DECISION_CONTEXT_COLUMNS.map((column, c) =>
+        values[c] === null ? sql`${sql.ref(column)} is null` : sql`${sql.ref(column)} = ${values[c]}`,
+      ),
+      sql` and `,
+    )} limit 1`.execute(conn);
+    let id = found.rows[0]?.id;
+    if (id === undefined) {
+      const added = await conn
+        .insertInto('decision_contexts')
+        .values({
+          account_id: row.account_id,
+          install_id: row.install_id,
+          app_id: row.app_id,
+          key_hint: row.key_hint,
+          livemode: row.livemode,
+          method: row.method,
+          route: row.route,
+          requirement: row.requirement,
+          outcome: row.outcome,
+          missing: row.missing,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      id = added.id;
+    }
+    this.contexts.set(key, Number(id));
+    return Number(id);
   }
 
   listDecisions(filter: DecisionFilter): Promise<DecisionRow[]> {
     return this.#driver(async () => {
       const before = filter.before;
-      return this.#conn
-        .selectFrom('decisions')
-        .selectAll()
+      const rows = await this.#conn
+        .selectFrom('decisions as d')
+        .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
+        .select([
+          'd.seq',
+          'd.time',
+          'd.request_id',
+          'c.account_id',
+          'c.install_id',
+          'c.app_id',
+          'c.key_hint',
+          'c.livemode',
+          'c.method',
+          'c.route',
+          'd.path',
+          'c.requirement',
+          'c.outcome',
+          'c.missing',
+          'd.status',
+          'd.latency_us',
+        ])
         .where((eb) => {
           const conditions = decisionConditions(eb, filter);
           if (before !== undefined) {
             conditions.push(
               eb.or([
-                eb('time', '<', before.time),
-                eb.and([eb('time', '=', before.time), eb('seq', '<', before.seq)]),
+                eb('d.time', '<', before.time),
+                eb.and([eb('d.time', '=', before.time), eb('d.seq', '<', before.seq)]),
               ]),
             );
           }
           return eb.and(conditions);
         })
-        .orderBy('time', 'desc')
-        .orderBy('seq', 'desc')
+        .orderBy('d.time', 'desc')
+        .orderBy('d.seq', 'desc')
         .limit(clampLimit(filter.limit))
         .execute();
+      return rows.map(({ latency_us, ...row }) => ({
+        ...row,
+        seq: Number(row.seq),
+        time: Number(row.time),
+        livemode: Number(row.livemode),
+        path: row.path ?? row.route ?? '',
+        latency_ms: Number(latency_us) / 1000,
+      }));
     });
   }
 
   countDecisions(filter: DecisionFilter): Promise<DecisionCounts> {
     return this.#driver(async () => {
       const rows = await this.#conn
-        .selectFrom('decisions')
-        .select((eb) => ['outcome', eb.fn.countAll().as('count')])
+        .selectFrom('decisions as d')
+        .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
+        .select((eb) => ['c.outcome', eb.fn.countAll().as('count')])
         .where((eb) => eb.and(decisionConditions(eb, filter)))
-        .groupBy('outcome')
+        .groupBy('c.outcome')
         .execute();
       const outcomes = { allowed: 0, denied: 0, shadow_denied: 0 };
       for (const row of rows) outcomes[row.outcome] = Number(row.count);
@@ -691,7 +796,101 @@ class KyselyTransaction implements StoreTransaction {
               )
               .executeTakeFirst();
       await conn.deleteFrom('decision_drops').where('time', '<', before).execute();
+      await conn
+        .deleteFrom('unauthenticated_requests')
+        .where('minute', '<=', before - MINUTE_MS)
+        .execute();
       return Number(result.numDeletedRows);
+    });
+  }
+
+  addUnauthenticatedCounts(rows: readonly UnauthenticatedCountRow[]): Promise<void> {
+    return this.#driver(async () => {
+      const conn = this.#writable();
+      // One row per minute, reason and address within a statement (PostgreSQL refuses to
+      // update a row twice in one INSERT … ON CONFLICT).
+      const merged = new Map<string, UnauthenticatedCountRow>();
+      for (const row of rows) {
+        if (!(row.count > 0)) continue;
+        const key = JSON.stringify([row.minute, row.reason, row.address]);
+        const seen = merged.get(key);
+        merged.set(key, seen === undefined ? { ...row } : { ...seen, count: seen.count + row.count });
+      }
+      const all = [...merged.values()];
+      for (let i = 0; i < all.length; i += UNAUTHENTICATED_CHUNK) {
+        await conn
+          .insertInto('unauthenticated_requests')
+          .values(all.slice(i, i + UNAUTHENTICATED_CHUNK))
+          .onConflict((oc) =>
+            oc.columns(['minute', 'reason', 'address']).doUpdateSet((eb) => ({
+              count: eb('unauthenticated_requests.count', '+', eb.ref('excluded.count')),
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  listUnauthenticatedCounts(filter: UnauthenticatedFilter): Promise<UnauthenticatedCountRow[]> {
+    return this.#driver(async () => {
+      let query = this.#conn.selectFrom('unauthenticated_requests').selectAll();
+      if (filter.reason !== undefined) query = query.where('reason', '=', filter.reason);
+      if (filter.address !== undefined) query = query.where('address', '=', filter.address);
+      if (filter.since !== undefined) query = query.where('minute', '>=', filter.since);
+      if (filter.until !== undefined) query = query.where('minute', '<', filter.until);
+      const rows = await query
+        .orderBy('minute', 'desc')
+        .orderBy('reason')
+        .orderBy('address')
+        .limit(clampLimit(filter.limit))
+        .execute();
+      return rows.map((row) => ({ ...row, minute: Number(row.minute), count: Number(row.count) }));
+    });
+  }
+
+  decisionLogSize(): Promise<DecisionLogSize> {
+    return this.#driver(async () => {
+      const conn = this.#conn;
+      const size =
+        this.#dialect === 'postgres'
+          ? await sql<{ bytes: number | string }>`select ${sql.join(
+              DECISION_LOG_TABLES.map(
+                (table) => sql`coalesce(pg_total_relation_size(to_regclass(${table})), 0)`,
+              ),
+              sql` + `,
+            )} as bytes`.execute(conn)
+          : await sql<{ bytes: number }>`select (page_count - freelist_count) * page_size as bytes
+              from pragma_page_count(), pragma_freelist_count(), pragma_page_size()`.execute(conn);
+      const seqs = await conn
+        .selectFrom('decisions')
+        .select((eb) => [eb.fn.min('seq').as('oldest'), eb.fn.max('seq').as('newest')])
+        .executeTakeFirst();
+      const minutes = await conn
+        .selectFrom('unauthenticated_requests')
+        .select((eb) => [eb.fn.min('minute').as('oldest'), eb.fn.max('minute').as('newest')])
+        .executeTakeFirst();
+      const number = (value: unknown): number | null =>
+        value === null || value === undefined ? null : Number(value);
+      return {
+        bytes: Number(size.rows[0]?.bytes ?? 0),
+        oldestSeq: number(seqs?.oldest),
+        newestSeq: number(seqs?.newest),
+        oldestMinute: number(minutes?.oldest),
+        newestMinute: number(minutes?.newest),
+      };
+    });
+  }
+
+  decisionTimeFrom(seq: number): Promise<number | undefined> {
+    return this.#driver(async () => {
+      const row = await this.#conn
+        .selectFrom('decisions')
+        .select('time')
+        .where('seq', '>=', seq)
+        .orderBy('seq')
+        .limit(1)
+        .executeTakeFirst();
+      return row === undefined ? undefined : Number(row.time);
     });
   }
 
@@ -771,13 +970,23 @@ class KyselyTransaction implements StoreTransaction {
   }
 }
 
-/** SQLite rows per statement: 15 parameters a row stays well under SQLite's limit of 32 766. */
-const DECISION_CHUNK = 200;
+/** SQLite rows per statement: 6 parameters a row stays well under SQLite's limit of 32 766. */
+const DECISION_CHUNK = 500;
+const UNAUTHENTICATED_CHUNK = 200;
+const MINUTE_MS = 60_000;
+
+/** The tables the decision log's size counts (PostgreSQL; SQLite counts the whole file). */
+const DECISION_LOG_TABLES = ['decisions', 'decision_contexts', 'decision_drops', 'unauthenticated_requests'];
+
+/** True when two decisions share their context (compared before looking the context up). */
+function sameContext(a: NewDecisionRow, b: NewDecisionRow): boolean {
+  for (const column of DECISION_CONTEXT_COLUMNS) if (a[column] !== b[column]) return false;
+  return true;
+}
 
 /** PostgreSQL: the whole batch in one statement, one array parameter per column. */
-const POSTGRES_DECISION_INSERT = `insert into decisions (${DECISION_COLUMN_LIST}) select * from unnest(
-  $1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[],
-  $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::integer[], $15::double precision[])`;
+const POSTGRES_DECISION_INSERT = `insert into decisions (${STORED_DECISION_COLUMNS.map((c) => `"${c}"`).join(', ')})
+  select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::integer[], $6::bigint[])`;
 
 const sqliteInserts = new Map<number, string>();
 /**
@@ -788,33 +997,36 @@ const sqliteInserts = new Map<number, string>();
 function sqliteDecisionInsert(count: number): string {
   let text = sqliteInserts.get(count);
   if (text === undefined) {
-    const row = `(${DECISION_COLUMNS.map(() => '?').join(', ')})`;
-    text = `insert or fail into decisions (${DECISION_COLUMN_LIST}) values ${new Array<string>(count).fill(row).join(', ')}`;
+    const row = `(${STORED_DECISION_COLUMNS.map(() => '?').join(', ')})`;
+    text = `insert or fail into decisions (${STORED_DECISION_COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${new Array<string>(count).fill(row).join(', ')}`;
     sqliteInserts.set(count, text);
   }
   return text;
 }
 
+/** The tables of a decision listing: decisions `d` joined to their contexts `c`. */
+type DecisionTables = Database & { d: Database['decisions']; c: Database['decision_contexts'] };
+
 /** The WHERE conditions of a decision filter (everything but the cursor and the limit). */
 function decisionConditions(
-  eb: ExpressionBuilder<Database, 'decisions'>,
+  eb: ExpressionBuilder<DecisionTables, 'd' | 'c'>,
   filter: DecisionFilter,
 ): Expression<SqlBool>[] {
   const conditions: Expression<SqlBool>[] = [];
-  if (filter.accountId !== undefined) conditions.push(eb('account_id', '=', filter.accountId));
-  if (filter.installId !== undefined) conditions.push(eb('install_id', '=', filter.installId));
-  if (filter.appId !== undefined) conditions.push(eb('app_id', '=', filter.appId));
-  if (filter.livemode !== undefined) conditions.push(eb('livemode', '=', filter.livemode ? 1 : 0));
-  if (filter.outcome !== undefined) conditions.push(eb('outcome', '=', filter.outcome));
-  if (filter.route !== undefined) conditions.push(eb('route', '=', filter.route));
-  if (filter.requestId !== undefined) conditions.push(eb('request_id', '=', filter.requestId));
-  if (filter.seq !== undefined) conditions.push(eb('seq', '=', filter.seq));
-  if (filter.since !== undefined) conditions.push(eb('time', '>=', filter.since));
-  if (filter.until !== undefined) conditions.push(eb('time', '<', filter.until));
+  if (filter.accountId !== undefined) conditions.push(eb('c.account_id', '=', filter.accountId));
+  if (filter.installId !== undefined) conditions.push(eb('c.install_id', '=', filter.installId));
+  if (filter.appId !== undefined) conditions.push(eb('c.app_id', '=', filter.appId));
+  if (filter.livemode !== undefined) conditions.push(eb('c.livemode', '=', filter.livemode ? 1 : 0));
+  if (filter.outcome !== undefined) conditions.push(eb('c.outcome', '=', filter.outcome));
+  if (filter.route !== undefined) conditions.push(eb('c.route', '=', filter.route));
+  if (filter.requestId !== undefined) conditions.push(eb('d.request_id', '=', filter.requestId));
+  if (filter.seq !== undefined) conditions.push(eb('d.seq', '=', filter.seq));
+  if (filter.since !== undefined) conditions.push(eb('d.time', '>=', filter.since));
+  if (filter.until !== undefined) conditions.push(eb('d.time', '<', filter.until));
   if (filter.permission !== undefined) {
     // The requirement is canonical JSON text: a name appears quoted. `_` and `%` are escaped.
     const pattern = `%${JSON.stringify(filter.permission).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    conditions.push(sql<SqlBool>`${sql.ref('requirement')} like ${pattern} escape '\\'`);
+    conditions.push(sql<SqlBool>`${sql.ref('c.requirement')} like ${pattern} escape '\\'`);
   }
   return conditions;
 }

@@ -5,12 +5,12 @@ import type {
   AppVersionRow,
   AuditRow,
   DecisionDropRow,
-  DecisionRow,
   EventRow,
   IdempotencyRow,
   InstallRow,
   KeyRow,
   SessionRow,
+  UnauthenticatedCountRow,
   UserRow,
 } from './store.js';
 
@@ -31,7 +31,31 @@ export interface Database {
   audit_head: { id: number; seq: number; hash: string };
   change_counter: { id: number; seq: number };
   idempotency_keys: Mutable<IdempotencyRow>;
-  decisions: Mutable<Omit<DecisionRow, 'seq'>> & { seq: Generated<number> };
+  /** One decision: what differs from decision to decision; the rest is its context's (migration 8). */
+  decisions: {
+    seq: Generated<number>;
+    time: number;
+    context_id: number;
+    request_id: string;
+    /** Null when the path is the route template itself. */
+    path: string | null;
+    status: number | null;
+    latency_us: number;
+  };
+  decision_contexts: {
+    id: Generated<number>;
+    account_id: string | null;
+    install_id: string | null;
+    app_id: string | null;
+    key_hint: string | null;
+    livemode: number;
+    method: string;
+    route: string | null;
+    requirement: string;
+    outcome: 'allowed' | 'denied' | 'shadow_denied';
+    missing: string;
+  };
+  unauthenticated_requests: Mutable<UnauthenticatedCountRow>;
   decision_drops: Mutable<DecisionDropRow> & { seq: Generated<number> };
   users: Mutable<UserRow>;
   sessions: Mutable<SessionRow>;

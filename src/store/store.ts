@@ -185,6 +185,7 @@ export interface DecisionRow {
   /** JSON array of the unmet groups' alternatives. */
   readonly missing: string;
   readonly status: number | null;
+  /** Milliseconds; stored to the microsecond. */
   readonly latency_ms: number;
 }
 
@@ -199,6 +200,49 @@ export interface DecisionDropRow {
   /** Times of the first and last dropped decision (ms). */
   readonly first_time: number;
   readonly last_time: number;
+}
+
+/**
+ * `unauthenticated_requests`: requests refused before a caller was established (no key, a bad
+ * key, rate limited, …), counted per minute, reason and client address instead of stored one
+ * row each.
+ */
+export interface UnauthenticatedCountRow {
+  /** The start of the minute, in milliseconds since the epoch (a multiple of 60 000). */
+  readonly minute: number;
+  /** Why the request was refused, e.g. `invalid_key` (the gateway's `UnauthenticatedReason`). */
+  readonly reason: string;
+  /** The client's address as the socket reported it. */
+  readonly address: string;
+  readonly count: number;
+}
+
+/** Filters for {@link StoreTransaction.listUnauthenticatedCounts}. */
+export interface UnauthenticatedFilter {
+  readonly reason?: string;
+  readonly address?: string;
+  /** Minutes starting at or after this time (ms). */
+  readonly since?: number;
+  /** Minutes starting before this time (ms). */
+  readonly until?: number;
+  readonly limit?: number;
+}
+
+/** How large the decision log is, and the range it spans (see {@link StoreTransaction.decisionLogSize}). */
+export interface DecisionLogSize {
+  /**
+   * Bytes the decision log takes. SQLite: the pages in use of the whole database file
+   * (`(page_count - freelist_count) × page_size`; the decision log is nearly all of it, and the
+   * measure is O(1)); PostgreSQL: `pg_total_relation_size` of the decision log's tables, indexes
+   * included (space of deleted rows counts until VACUUM reuses it).
+   */
+  readonly bytes: number;
+  /** The oldest and newest decision's `seq`, or null when there is none. */
+  readonly oldestSeq: number | null;
+  readonly newestSeq: number | null;
+  /** The oldest and newest minute of unauthenticated counts (ms), or null when there is none. */
+  readonly oldestMinute: number | null;
+  readonly newestMinute: number | null;
 }
 
 /** Filters for {@link StoreTransaction.listDecisions} and {@link StoreTransaction.countDecisions}. */
@@ -393,9 +437,21 @@ export interface StoreTransaction {
   insertDecisionDrop(row: DecisionDropRow): Promise<void>;
   /**
    * Deletes decisions older than `before` (ms), at most `limit` of them (oldest first) when
-   * given, and the drop records older than `before`; returns how many decisions.
+   * given, and the drop records and unauthenticated counts of minutes that ended by `before`;
+   * returns how many decisions.
    */
   pruneDecisions(before: number, limit?: number): Promise<number>;
+  /**
+   * Adds counts of unauthenticated requests: a row for the same minute, reason and address as
+   * a stored one adds to its count (one row each, however many batches brought it).
+   */
+  addUnauthenticatedCounts(rows: readonly UnauthenticatedCountRow[]): Promise<void>;
+  /** Unauthenticated counts, newest minute first (then reason, then address). */
+  listUnauthenticatedCounts(filter: UnauthenticatedFilter): Promise<UnauthenticatedCountRow[]>;
+  /** How many bytes the decision log takes, and the range of decisions and minutes it holds. */
+  decisionLogSize(): Promise<DecisionLogSize>;
+  /** The time of the first decision whose `seq` is at least `seq`, if any (ms). */
+  decisionTimeFrom(seq: number): Promise<number | undefined>;
 
   insertUser(row: UserRow): Promise<void>;
   getUser(id: string): Promise<UserRow | undefined>;

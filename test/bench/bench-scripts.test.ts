@@ -12,7 +12,7 @@ const tsx = async (...args: string[]): Promise<string> =>
   (await run(process.execPath, ['--import', 'tsx', ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 }))
     .stdout;
 
-describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway)', () => {
+describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway, npm run bench:flood)', () => {
   it('bench:decide prints every engine against appscope and its three goals', async () => {
     const out = await tsx('bench/decide.ts', '--quick', '--rounds', '1');
     for (const engine of [
@@ -49,4 +49,17 @@ describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway
     expect(logs).toHaveLength(2);
     for (const [, written] of logs) expect(Number(written!.replace(/,/g, ''))).toBeGreaterThan(0);
   }, 180_000);
+
+  it('bench:flood floods a real server with bad keys and prints both goals: database growth and bytes per decision', async () => {
+    const out = await tsx('bench/decision-log-flood.ts', '--duration', '1s', '--decisions', '2000');
+    expect(out).toMatch(/^\(a\) flood: [\d,]+ bad-key requests in 1 s over 10 connections \(.*\)$/m);
+    expect(out).toMatch(/^ {4}database grew [\d.]+ MB during the flood \(goal < 5 MB\): (met|NOT MET)$/m);
+    expect(out).toMatch(
+      /^\(a′\) the same [\d,]+ refused requests through DecisionLog.recordUnauthenticated: [\d,]+ count rows; database grew [\d.]+ MB \(goal < 5 MB\): (met|NOT MET)$/m,
+    );
+    expect(out).toMatch(
+      /^ {4}[\d.]+ bytes on disk per stored decision, after checkpoint and VACUUM \(goal ≤ 120 bytes\): (met|NOT MET)$/m,
+    );
+    expect(out).toMatch(/^\(b\) stored decisions: 2,000 typical decisions written \(0 dropped\)/m);
+  }, 60_000);
 });

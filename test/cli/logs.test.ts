@@ -56,6 +56,17 @@ beforeAll(async () => {
   log.record(decision(3, 60_000, { install: install2, outcome: 'shadow_denied', missing: [['x_read']] }));
   log.record(decision(4, 1000));
   log.record(decision(5, 500)); // the queue holds 4: dropped
+  // refused before authentication: counted per minute, reason and address
+  const minuteAgo = now - 60_000 - (now % 60_000);
+  for (let i = 0; i < 3; i++) {
+    log.recordUnauthenticated({
+      time: minuteAgo,
+      reason: 'invalid_key',
+      address: '203.0.113.9',
+      status: 401,
+    });
+  }
+  log.recordUnauthenticated({ time: minuteAgo + 1, reason: 'missing_key', address: '::1', status: 401 });
   await log.close();
   await store.close();
 });
@@ -112,6 +123,31 @@ describe('appscope logs', () => {
     const text = await logs('--stats');
     expect(text.stdout).toMatch(/^all decisions on record\nOUTCOME\s+COUNT\nallowed\s+2\n/);
     expect(text.stdout).toMatch(/dropped\s+1 {2}\(queue full; last drop /);
+  });
+
+  it('lists requests refused before authentication with --unauthenticated, per minute, reason and address', async () => {
+    const minute = new Date(now - 60_000 - (now % 60_000)).toISOString();
+    const run = await logs('--unauthenticated', '--json');
+    expect(run.json()).toEqual({
+      object: 'list',
+      data: [
+        {
+          object: 'apps.unauthenticated_count',
+          minute,
+          reason: 'invalid_key',
+          address: '203.0.113.9',
+          count: 3,
+        },
+        { object: 'apps.unauthenticated_count', minute, reason: 'missing_key', address: '::1', count: 1 },
+      ],
+    });
+    const text = await logs('--unauthenticated', '--reason', 'invalid_key');
+    expect(text.stdout).toMatch(
+      /^MINUTE\s+REASON\s+ADDRESS\s+COUNT\n\S+\s+invalid_key\s+203\.0\.113\.9\s+3\n$/,
+    );
+    expect((await logs('--unauthenticated', '--address', '198.51.100.1')).stdout).toBe(
+      'no unauthenticated requests match\n',
+    );
   });
 
   it('refuses bad options precisely', async () => {

@@ -351,4 +351,17 @@ describe(`appscope serve --demo (npm start; ${builtFresh ? 'bin/appscope.js on d
       await new Promise((resolve) => taken.close(resolve));
     }
   });
+
+  it('refuses a --decision-log-max-bytes that is not a size, before opening anything', async () => {
+    const run = await runCli(
+      ['serve', '--port', '0', '--data-dir', dataDir, '--decision-log-max-bytes', '12 parsecs'],
+      {
+        cwd: dataDir,
+      },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'appscope: --decision-log-max-bytes: `12 parsecs` is not a size; use bytes or e.g. `512KiB`, `64MiB`, `1GiB`, `500MB`\n',
+    );
+  });
 });

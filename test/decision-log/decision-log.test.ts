@@ -165,7 +165,7 @@ describe('DecisionLog', () => {
     expect(log.stats()).toMatchObject({ queued: 2, written: 0 });
     await log.flush();
     expect(await stored()).toEqual(['req_000002', 'req_000001']);
-    expect(log.stats()).toEqual({ queued: 0, written: 2, dropped: 0, writeErrors: 0 });
+    expect(log.stats()).toEqual({ queued: 0, written: 2, dropped: 0, writeErrors: 0, unauthenticated: 0 });
   });
 
   it('writes a full batch without waiting for the timer, and a partial one on the timer', async () => {
@@ -302,7 +302,7 @@ describe('DecisionLog', () => {
     const { log, stored } = await setup({ jsonl, flushIntervalMs: 60_000 });
     log.record(decision(1));
     const stats = await log.close();
-    expect(stats).toEqual({ queued: 0, written: 1, dropped: 0, writeErrors: 0 });
+    expect(stats).toEqual({ queued: 0, written: 1, dropped: 0, writeErrors: 0, unauthenticated: 0 });
     expect(await stored()).toEqual(['req_000001']);
     expect(jsonl.closed()).toBe(true);
     log.record(decision(2));
@@ -559,7 +559,13 @@ describe('DecisionLog', () => {
       const writer = openSqliteDecisionWriter(join(dir, 'appscope.db'));
       const log = new DecisionLog({ store, writer, maxQueue: 3, flushIntervalMs: 60_000 });
       for (let i = 1; i <= 5; i++) log.record(decision(i, { outcome: i === 2 ? 'denied' : 'allowed' }));
-      expect(await log.close()).toEqual({ queued: 0, written: 3, dropped: 2, writeErrors: 0 });
+      expect(await log.close()).toEqual({
+        queued: 0,
+        written: 3,
+        dropped: 2,
+        writeErrors: 0,
+        unauthenticated: 0,
+      });
       const rows = await store.transaction((tx) => tx.listDecisions({}), { readOnly: true });
       expect(rows.map((r) => [r.request_id, r.outcome])).toEqual([
         ['req_000003', 'allowed'],

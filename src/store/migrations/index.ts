@@ -6,6 +6,7 @@ import { decisions } from './0004-decisions.js';
 import { usersSessions } from './0005-users-sessions.js';
 import { changeCounter } from './0006-change-counter.js';
 import { secretsAtRest } from './0007-secrets-at-rest.js';
+import { slimDecisions } from './0008-slim-decisions.js';
 
 /**
  * One versioned schema change. `up` returns the SQL statements for a dialect; the runner
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   usersSessions,
   changeCounter,
   secretsAtRest,
+  slimDecisions,
 ];
 
 /** The schema version this code expects. */

@@ -22,9 +22,10 @@ export interface RequestLineDecision {
  * writes the same account, route and key over and over, escapes each distinct value once per
  * batch. Request ids (generated here), methods (the HTTP parser's) and outcomes need no escaping.
  *
- * Self-contained on purpose, like the two helpers: the SQLite decision writer's worker thread
- * runs these very functions (their source is embedded in the worker's), so both writers of
- * request lines write one format.
+ * `serve` writes the lines of requests without a stored decision with it; the SQLite decision
+ * writer's worker thread (`sqlite-decision-worker.ts`) writes those of the decisions it stores,
+ * so both writers of request lines write one format. It lives in the store layer because that
+ * worker does; `serve` (an edge) imports it from here.
  */
 export function formatRequestLine(
   bindings: string,
