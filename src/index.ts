@@ -205,9 +205,15 @@ export { createEmulator } from './emulator/emulator.js';
 export { startEmulatorServer } from './emulator/server.js';
 export { AppscopeError, type ErrorCode, httpStatusOf, isAppscopeError } from './errors.js';
 export {
+  AUTH_THROTTLE_DEFAULTS,
+  type AuthThrottle,
+  type AuthThrottleOptions,
+  createAuthThrottle,
+  rateLimitedError,
+} from './gateway/auth-throttle.js';
+export {
   type AuthorizeInput,
   type Authorizer,
-  type AuthThrottle,
   type CanonicalRequest,
   createAuthorizer,
   type Verdict,

@@ -14,6 +14,7 @@ import { type CredentialResult, readCredentials } from '../http/credentials.js';
 import { paramError } from '../http/form.js';
 import { ApiError, authenticationError, internalError, serviceUnavailable } from '../http/stripe-error.js';
 import { type Access, resolveAccess } from './access.js';
+import { type AuthThrottle, rateLimitedError } from './auth-throttle.js';
 import type { UnauthenticatedReason } from './decision-record.js';
 import { type Denial, DenialBuilder } from './denial.js';
 import { forbiddenAccount, unrecognizedUrl } from './errors.js';
@@ -87,14 +88,6 @@ export interface Verdict {
   readonly decision: Decision | undefined;
   /** For `denied` (by the decision) and `shadow_denied`: the code, the 403 and what would allow it. */
   readonly denial: Denial | undefined;
-}
-
-/** Counts failed authentication per address and blocks an address that fails too often. */
-export interface AuthThrottle {
-  /** Seconds an address must wait before it may try unknown keys again; 0 when it may. */
-  retryAfter(address: string): number;
-  /** Counts one failed authentication from an address. */
-  failed(address: string): void;
 }
 
 /** What {@link createAuthorizer} needs. */
@@ -192,7 +185,10 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     const caller = callerOf(input.socket ?? null, single(headers.authorization));
     const credentials = caller.credentials;
     if (credentials.kind !== 'key') {
-      throttle?.failed(address);
+      // an address that keeps failing is refused with a 429 whatever it sends next
+      const wait = throttle?.retryAfter(address) ?? 0;
+      if (wait > 0) return refused(v, 'authentication', rateLimitedError(wait), 'rate_limited');
+      void throttle?.failed(address);
       return refused(
         v,
         'authentication',
@@ -210,7 +206,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     const cached = principals.cached(secret, caller.hash);
     if (cached !== undefined) return authenticated(input, requestId, secret, v, cached);
     const wait = throttle?.retryAfter(address) ?? 0;
-    if (wait > 0) return refused(v, 'authentication', tooManyFailures(wait), 'rate_limited');
+    if (wait > 0) return refused(v, 'authentication', rateLimitedError(wait), 'rate_limited');
     return principals.authenticate(secret, caller.hash).then(
       (auth) => authenticated(input, requestId, secret, v, auth),
       (error: unknown) => failClosed(v, error, requestId),
@@ -225,7 +221,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     auth: Awaited<ReturnType<PrincipalCache['authenticate']>>,
   ): Verdict | Promise<Verdict> {
     if (!auth.ok) {
-      throttle?.failed(input.address ?? '');
+      void throttle?.failed(input.address ?? '');
       return refused(v, 'authentication', authenticationError(capitalize(auth.message)), 'invalid_key');
     }
     const principal = auth.principal;
@@ -381,19 +377,6 @@ function routeError(error: unknown, method: string, path: string, requestId: str
     });
   }
   return internalError(requestId);
-}
-
-/** 429 for an address that failed authentication too often. */
-function tooManyFailures(seconds: number): ApiError {
-  return new ApiError(
-    429,
-    {
-      type: 'invalid_request_error',
-      code: 'rate_limit',
-      message: `Too many requests with invalid API keys from this address: try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
-    },
-    { 'retry-after': String(seconds) },
-  );
 }
 
 /** What one `Authorization` header says, worked out once per connection (see {@link callerOf}). */

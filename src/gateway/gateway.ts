@@ -4,6 +4,7 @@ import type { Requirement } from '../core/requirement.js';
 import type { RouteTable } from '../core/routes/route-table.js';
 import type { Domain } from '../domain/context.js';
 import { AppscopeError } from '../errors.js';
+import { createAuthThrottle } from './auth-throttle.js';
 import { createAuthorizer, type Verdict } from './authorize.js';
 import type { DecisionSink } from './decision-record.js';
 import { ACCEPTED_PERMISSIONS_HEADER } from './denial.js';
@@ -77,7 +78,7 @@ export function registerGateway(
   const upstream = createUpstream(options);
   const sink = context.decisions;
   const cache = createPrincipalCache(context.domain);
-  const throttle = options.throttle;
+  const throttle = options.throttle === false ? undefined : createAuthThrottle(options.throttle);
   const authorizer = createAuthorizer({
     routes: context.routes,
     catalog: context.routes.catalog,

@@ -1,5 +1,5 @@
 import type { Emulator } from '../emulator/emulator.js';
-import type { AuthThrottle } from './authorize.js';
+import type { AuthThrottleOptions } from './auth-throttle.js';
 
 /**
  * The built-in emulator, called in process (no HTTP hop): the default upstream. Data is kept
@@ -56,6 +56,9 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({ pathBytes: 
  */
 export type GatewayOptions = GatewayUpstreamOptions & {
   readonly limits?: Partial<GatewayLimits>;
-  /** Blocks an address that fails authentication too often (429 with `Retry-After`). */
-  readonly throttle?: AuthThrottle;
+  /**
+   * Blocks an address that fails authentication too often (429 with `Retry-After`): by default
+   * 20 failures in 60 s block it for 60 s; `false` turns the throttle off.
+   */
+  readonly throttle?: AuthThrottleOptions | false;
 };

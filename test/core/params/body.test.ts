@@ -230,7 +230,7 @@ describe('parseBody: strict multipart', () => {
       'parameter_duplicate',
     );
     expect(refusal(bytes(multipart([file(), field('file', 'x')])), MP, UPLOAD).message).toBe(
-      'Malformed `multipart/form-data` body: `file` is given more than once.',
+      'Invalid parameter `file`: `file` is the uploaded file and cannot also be a value, a list or a hash.',
     );
     expect(refusal(bytes(multipart([field('file', 'x'), file()])), MP, UPLOAD).code).toBe(
       'parameter_duplicate',
