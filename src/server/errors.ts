@@ -62,6 +62,25 @@ export function toApiError(error: unknown, requestId: string): { apiError: ApiEr
       unexpected: false,
     };
   }
+  if (
+    fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
+    fastifyCode === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
+  ) {
+    // a Content-Type the server cannot even read (empty, `form`, a list of types): the same
+    // answer the parameter parser gives a type it can read but does not take
+    return {
+      apiError: new ApiError(400, {
+        type: 'invalid_request_error',
+        code:
+          fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'content_type_unsupported' : 'request_malformed',
+        message:
+          fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'Unsupported or malformed `Content-Type`: send parameters as `application/x-www-form-urlencoded` (UTF-8).'
+            : `The request could not be read: ${(error as Error).message}`,
+      }),
+      unexpected: false,
+    };
+  }
   const statusCode = (error as { statusCode?: unknown }).statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return {
