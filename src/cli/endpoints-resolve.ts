@@ -57,12 +57,7 @@ export function registerEndpointsResolve(endpoints: Command, io: CliIo): void {
         if (requires.length === 0) lines.push('  requires:  nothing');
         else lines.push('  requires all of:');
         requires.forEach((group, g) => {
-          const what =
-            group.anyOf.length === 0
-              ? '(no permission can)'
-              : group.anyOf.length === 1
-                ? group.anyOf[0]
-                : `any of ${group.anyOf.join(', ')}`;
+          const what = alternatives(group.anyOf);
           const outcome = evidence?.groups[g];
           const mark =
             outcome === undefined
@@ -90,4 +85,10 @@ export function routeTableFor(io: CliIo, globals: GlobalOptions, routes?: string
     return loadRouteTable(resolvePath(io, path), catalogFor(io, globals));
   if (globals.catalog !== undefined) return loadRouteTable(DEFAULT_ROUTE_TABLE_PATH, catalogFor(io, globals));
   return defaultRouteTable();
+}
+
+/** A requirement group's alternatives as the text output shows them: `a`, `any of a, b`, or that none can. */
+export function alternatives(anyOf: readonly string[]): string {
+  if (anyOf.length === 0) return '(no permission can)';
+  return anyOf.length === 1 ? anyOf[0]! : `any of ${anyOf.join(', ')}`;
 }

@@ -5,7 +5,7 @@ import { AppscopeError } from '../errors.js';
 import { createAuthorizer, type Verdict } from '../gateway/authorize.js';
 import { createPrincipalCache } from '../gateway/principal-cache.js';
 import type { GlobalOptions } from './context.js';
-import { routeTableFor } from './endpoints-resolve.js';
+import { alternatives, routeTableFor } from './endpoints-resolve.js';
 import { type CliIo, EXIT_FAILURE, printJson } from './io.js';
 import { type StoreOptions, withDomain } from './store-context.js';
 
@@ -195,12 +195,7 @@ function render(
   if (resolved !== undefined && !resolved.available) lines.push('  not available to app keys');
   lines.push(groups.length === 0 ? '  requires:  nothing' : '  requires all of:');
   groups.forEach((group, g) => {
-    const what =
-      group.anyOf.length === 0
-        ? '(no permission can)'
-        : group.anyOf.length === 1
-          ? group.anyOf[0]
-          : `any of ${group.anyOf.join(', ')}`;
+    const what = alternatives(group.anyOf);
     const pending = 'pending' in group ? group.pending : undefined;
     const mark = group.satisfied
       ? `✓ ${group.via !== undefined && group.via.length > 1 ? `via ${group.via.join(' → ')}` : `granted ${group.satisfiedBy ?? ''}`}`
