@@ -101,7 +101,7 @@ export interface AuthorizerOptions {
   readonly serves?: (livemode: boolean) => boolean;
   readonly throttle?: AuthThrottle;
   /** Called with unexpected errors (the verdict is then a plain 500). */
-  readonly onError?: (error: unknown, stage: VerdictStage) => void;
+  readonly onError?: (error: unknown, stage: VerdictStage, requestId: string) => void;
 }
 
 /** Authorizes requests; compiled once per route table and catalog. */
@@ -167,7 +167,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   }
 
   function failClosed(v: Draft, error: unknown, requestId: string): Verdict {
-    options.onError?.(error, 'store');
+    options.onError?.(error, 'store', requestId);
     if (isAppscopeError(error) && (error.code === 'ERR_STORE' || error.code === 'ERR_STORE_BUSY')) {
       return refused(v, 'store', serviceUnavailable());
     }
@@ -277,7 +277,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     try {
       route = matchRoute(routes, method, path);
     } catch (error) {
-      return refused(v, 'route', routeError(error, method, path, requestId));
+      return refused(v, 'route', routeError(error, method, path, requestId, options.onError));
     }
     let request: CanonicalRequest;
     try {
@@ -290,6 +290,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       );
     } catch (error) {
       if (error instanceof ParamError) return refused(v, 'request', paramError(error));
+      options.onError?.(error, 'request', requestId);
       return refused(v, 'request', internalError(requestId));
     }
     v.request = request;
@@ -297,7 +298,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     try {
       resolved = resolveRoute(routes, method, path, route, request.params);
     } catch (error) {
-      return refused(v, 'route', routeError(error, method, path, requestId));
+      return refused(v, 'route', routeError(error, method, path, requestId, options.onError));
     }
     v.resolved = resolved;
     if (access.kind !== 'install') return v;
@@ -364,7 +365,13 @@ function canonicalMethod(method: string): HttpMethod {
   return (upper === 'HEAD' ? 'GET' : upper) as HttpMethod;
 }
 
-function routeError(error: unknown, method: string, path: string, requestId: string): ApiError {
+function routeError(
+  error: unknown,
+  method: string,
+  path: string,
+  requestId: string,
+  onError: AuthorizerOptions['onError'],
+): ApiError {
   if (isAppscopeError(error, 'ERR_UNKNOWN_ENDPOINT')) {
     return unrecognizedUrl(method, path, `${capitalize(error.message)}.`);
   }
@@ -376,6 +383,7 @@ function routeError(error: unknown, method: string, path: string, requestId: str
       message: `${capitalize(error.message)}.`,
     });
   }
+  onError?.(error, 'route', requestId);
   return internalError(requestId);
 }
 

@@ -86,10 +86,12 @@ export function registerGateway(
     limits,
     serves: (livemode) => upstream.serves(livemode),
     ...(throttle === undefined ? {} : { throttle }),
-    onError: (error) =>
+    onError: (error, stage, requestId) =>
       app.log.error(
-        { err: error },
-        'store unavailable or unexpected error while authorizing: request refused',
+        { err: error, requestId },
+        stage === 'store'
+          ? 'store unavailable or failing while authorizing: request refused'
+          : 'unexpected error while authorizing: request refused',
       ),
   });
   const events = compileEventVisibility(context.routes.catalog);
