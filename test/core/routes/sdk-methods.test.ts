@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,7 @@ describe('SDK method table: generated from the installed stripe SDK', () => {
     const edited = await generate('--check', '--out', out);
     expect(edited.code).toBe(1);
     expect(edited.err).toContain(`it differs from what stripe ${methods.version} (installed) generates`);
+    rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   it('is versioned by the installed SDK', () => {
