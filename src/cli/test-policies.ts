@@ -397,6 +397,11 @@ function refine(structural: StructuralIssue, document: unknown): Issue {
           suggestion,
         };
   }
+  if (code === 'invalid_value' && valueAt(document, segments) === undefined) {
+    // zod reports a missing enum field as a bad value
+    const field = String(segments.at(-1));
+    return { severity, code: 'missing_field', path, message: `missing required field \`${field}\`` };
+  }
   if (code === 'invalid_value' && pattern(segments) === 'cases[].expect') {
     const value = valueAt(document, segments);
     const suggestion = typeof value === 'string' ? didYouMean(value, ['allow', 'deny']) : undefined;
