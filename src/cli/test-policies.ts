@@ -374,10 +374,33 @@ function checkFile(full: string, file: string, tables: TableCache): Plan | FileE
     else manifest = read.manifest;
   }
 
-  if (issues.length > 0 || !parsed.success || table === undefined) return { file, issues };
+  if (issues.length > 0 || !parsed.success || table === undefined) {
+    return { file, issues: inDocumentOrder(issues, Object.keys(raw)) };
+  }
   const data: TestFile = parsed.data;
   manifest ??= grantsManifest(data.grants ?? []);
   return { file, table, manifest, cases: data.cases };
+}
+
+/**
+ * Issues in the order of the document: by top-level field as the file orders them (problems of
+ * the whole file first), then by index (`cases[2]` before `cases[10]`); stable otherwise.
+ */
+function inDocumentOrder(issues: readonly Issue[], fields: readonly string[]): Issue[] {
+  const key = (path: string): number[] => {
+    const field = /^[^.[]*/.exec(path)![0];
+    const at = field === '' ? -1 : fields.indexOf(field);
+    const indices = [...path.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
+    return [at < 0 && field !== '' ? fields.length : at, ...indices];
+  };
+  const compare = (a: number[], b: number[]): number => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+    return 0;
+  };
+  return issues
+    .map((issue, i) => ({ issue, i, key: key(issue.path) }))
+    .sort((x, y) => compare(x.key, y.key) || x.i - y.i)
+    .map((x) => x.issue);
 }
 
 /** A structural problem, with did-you-mean for unknown fields and for `expect`. */

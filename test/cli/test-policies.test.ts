@@ -367,8 +367,8 @@ describe('appscope test', () => {
       expect(run.code).toBe(1);
       const { errors } = run.json() as { errors: { issues: { code: string; path: string }[] }[] };
       expect(errors[0]!.issues.map((i) => `${i.code} ${i.path}`)).toEqual([
-        'too_few_items cases',
         'missing_grants ',
+        'too_few_items cases',
       ]);
     });
 
