@@ -16,6 +16,7 @@ import { registerManifestValidate } from './manifest-validate.js';
 import { registerPermissionsExplain } from './permissions-explain.js';
 import { registerPermissionsList } from './permissions-list.js';
 import { registerServe } from './serve.js';
+import { registerTestPolicies } from './test-policies.js';
 import { registerUsers } from './users.js';
 
 /** Builds the `appscope` program; each command lives in its own file. */
@@ -52,6 +53,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerAudit(program, io, setExit);
   registerServe(program, io);
   registerExplainRequest(program, io, setExit);
+  registerTestPolicies(program, io, setExit);
   registerLogs(program, io);
   registerUsers(program, io);
 
