@@ -107,6 +107,19 @@ export {
   type RouteTableValidation,
   validateRouteTable,
 } from './core/routes/route-table.js';
+export {
+  compileSdkMethods,
+  DEFAULT_SDK_METHODS_PATH,
+  defaultSdkMethods,
+  parseSdkMethods,
+  type SdkEndpointMethod,
+  type SdkMethod,
+  type SdkMethods,
+  type SdkMethodsFile,
+  type SdkRawMethod,
+  sdkMethodsFileSchema,
+  serializeSdkMethods,
+} from './core/routes/sdk-methods.js';
 export { STRIPE_MAPPING } from './core/routes/stripe-mapping.js';
 export { type DashboardContext, type DashboardOptions, registerDashboard } from './dashboard/dashboard.js';
 export { DecisionLog, type DecisionLogOptions, type DecisionLogStats } from './decision-log/decision-log.js';

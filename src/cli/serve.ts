@@ -426,8 +426,11 @@ function shortPath(io: CliIo, path: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }
 
-/** `--upstream URL` with `APPSCOPE_UPSTREAM_KEY`, checked; undefined for the built-in emulator. */
-function upstreamOptions(io: CliIo, options: ServeOptions): (GatewayOptions & { kind: 'http' }) | undefined {
+/** `--upstream URL` with `APPSCOPE_UPSTREAM_KEY`, checked; undefined for the built-in emulator (also used by `record`). */
+export function upstreamOptions(
+  io: CliIo,
+  options: Pick<ServeOptions, 'upstream' | 'upstreamMultiAccount'>,
+): (GatewayOptions & { kind: 'http' }) | undefined {
   if (options.upstream === undefined) return undefined;
   let url: URL;
   try {
