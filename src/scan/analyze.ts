@@ -419,6 +419,7 @@ class Analyzer {
             ? { kind: 'computed', text: `${['stripe', ...object.path].join('.')}[…]` }
             : undefined;
         }
+        if (object.kind === 'computed') return { kind: 'computed', text: `${object.text}.${name}` };
         if (object.kind === 'httpClient' && name === 'makeRequest') {
           return { kind: 'makeRequest', via: calleeText(node) };
         }
@@ -617,7 +618,7 @@ class Analyzer {
       return;
     }
     if (value?.kind === 'computed') {
-      this.#report(node, `${value.text}()`, {
+      this.#report(node, value.text, {
         code: 'computed_member',
         reason: `computed member name in \`${source(callee)}\`: the SDK method cannot be read statically`,
       });
@@ -642,6 +643,10 @@ class Analyzer {
           reason: `\`${via}\` is not a method in the SDK method table`,
         });
       }
+      return;
+    }
+    if ('raw' in method) {
+      this.#rawRequest(node, scope);
       return;
     }
     const expand = this.#expandOption(node, node.arguments, via, scope);

@@ -7,8 +7,7 @@ export type {
   ScanContext,
   ScanPathsResult,
   ScanResult,
-  SdkMethod,
-  SdkMethods,
+  SdkMethodLookup,
   Unresolved,
   UnresolvedCode,
 } from './types.js';

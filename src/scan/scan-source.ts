@@ -1,6 +1,6 @@
 import { parseSync } from 'oxc-parser';
 import { analyzeProgram } from './analyze.js';
-import type { ScanCall, ScanContext, ScanResult, SdkMethods, Unresolved } from './types.js';
+import type { ScanCall, ScanContext, ScanResult, SdkMethodLookup, Unresolved } from './types.js';
 
 /** Extensions of the files the scanner reads. */
 export const SOURCE_EXTENSIONS: readonly string[] = Object.freeze([
@@ -98,7 +98,7 @@ const MEMBER_CALL = /[A-Za-z_$][\w$]*(?:\s*!?\s*\??\.\s*[A-Za-z_$][\w$]*){1,3}\s
  * typical codebase, is not parsed. Syntax errors in such a file go unreported: it holds no
  * Stripe call either way.
  */
-export function mayHaveFindings(code: string, sdkMethods: SdkMethods): boolean {
+export function mayHaveFindings(code: string, sdkMethods: SdkMethodLookup): boolean {
   if (MENTIONS_STRIPE.test(code)) return true;
   for (const match of code.matchAll(MEMBER_CALL)) {
     const names = match[0]

@@ -1,28 +1,18 @@
 import type { RouteTable } from '../core/routes/route-table.js';
+import type { SdkMethod } from '../core/routes/sdk-methods.js';
 
 /**
- * One method of the `stripe` SDK, as the SDK method table describes it: `call` is the member
- * path relative to the client (`invoices.retrieve`, `checkout.sessions.create`).
+ * The slice of the SDK method table (`src/core/routes/sdk-methods.ts`) the scanner uses: a
+ * lookup by the member path relative to the client (`invoices.retrieve`,
+ * `checkout.sessions.create`). `defaultSdkMethods()` is one.
  */
-export interface SdkMethod {
-  readonly call: string;
-  readonly method: 'GET' | 'POST' | 'DELETE';
-  /** The SDK's path template, e.g. `/v1/invoices/{invoice}`. */
-  readonly path: string;
-  /** `list` and `search` methods auto-paginate. */
-  readonly type?: 'list' | 'search' | (string & {});
-  /** The route table template this method maps to, when the table generator found one. */
-  readonly route: string | null;
-}
-
-/** The slice of the SDK method table the scanner uses: a lookup by member path. */
-export interface SdkMethods {
+export interface SdkMethodLookup {
   find(call: string): SdkMethod | undefined;
 }
 
 /** What a scan resolves calls against. */
 export interface ScanContext {
-  readonly sdkMethods: SdkMethods;
+  readonly sdkMethods: SdkMethodLookup;
   readonly routes: RouteTable;
   /**
    * Skip parsing files whose text cannot hold anything the scanner reports (default true):
