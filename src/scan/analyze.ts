@@ -620,7 +620,7 @@ class Analyzer {
     if (value?.kind === 'computed') {
       this.#report(node, value.text, {
         code: 'computed_member',
-        reason: `computed member name in \`${source(callee)}\`: the SDK method cannot be read statically`,
+        reason: `computed member name in ${quote(source(callee))}: the SDK method cannot be read statically`,
       });
       return;
     }
@@ -660,7 +660,7 @@ class Analyzer {
     if (method === undefined) {
       this.#report(node, 'rawRequest', {
         code: 'dynamic_method',
-        reason: `\`rawRequest\` method ${methodArg === undefined ? 'is missing' : `\`${source(methodArg)}\` is not a literal HTTP method`}`,
+        reason: `\`rawRequest\` method ${methodArg === undefined ? 'is missing' : `${quote(source(methodArg))} is not a literal HTTP method`}`,
       });
       return;
     }
@@ -668,7 +668,7 @@ class Analyzer {
     if (path?.kind !== 'string' || !path.text.startsWith('/')) {
       this.#report(node, 'rawRequest', {
         code: 'dynamic_path',
-        reason: `\`rawRequest\` path ${pathArg === undefined ? 'is missing' : `\`${source(pathArg)}\` is not a literal path`}`,
+        reason: `\`rawRequest\` path ${pathArg === undefined ? 'is missing' : `${quote(source(pathArg))} is not a literal path`}`,
       });
       return;
     }
@@ -700,7 +700,8 @@ class Analyzer {
    * `method`, else GET.
    */
   #httpCall(node: Node, scope: Scope): boolean {
-    const [first, second] = node.arguments;
+    const first = unwrap(node.arguments[0]);
+    const second = unwrap(node.arguments[1]);
     if (first === undefined) return false;
     let url: Value | undefined;
     let options: Node | undefined;
@@ -732,7 +733,7 @@ class Analyzer {
       if (method === undefined) {
         this.#report(node, via, {
           code: 'dynamic_method',
-          reason: `\`${via}\` method \`${source(methodProperty.value)}\` is not a literal HTTP method`,
+          reason: `\`${via}\` method ${quote(source(methodProperty.value))} is not a literal HTTP method`,
         });
         return true;
       }
@@ -775,7 +776,8 @@ class Analyzer {
    * the call is placed without it.
    */
   #expandOption(node: Node, args: readonly Node[], via: string, scope: Scope): string[] {
-    for (const arg of args) {
+    for (const written of args) {
+      const arg = unwrap(written);
       if (arg?.type !== 'ObjectExpression') continue;
       const property = findProperty(arg, 'expand');
       if (property === undefined) continue;
@@ -787,7 +789,7 @@ class Analyzer {
         if (text?.kind !== 'string' || text.text.includes(HOLE)) {
           this.#report(node, via, {
             code: 'dynamic_expand',
-            reason: `\`expand\` item \`${item == null ? '' : source(item)}\` is not a literal string`,
+            reason: `\`expand\` item ${quote(item == null ? '' : source(item))} is not a literal string`,
           });
           continue;
         }
@@ -924,6 +926,25 @@ function calleeText(node: Node): string {
   else if (current.type === 'ThisExpression') parts.push('this');
   else return parts.length > 0 ? `….${parts.reverse().join('.')}` : 'call';
   return parts.reverse().join('.');
+}
+
+/** Source text in backticks for a message (double backticks around text that has one). */
+function quote(text: string): string {
+  return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
+}
+
+/** Unwraps parentheses and TypeScript's `as`, `satisfies`, `!` and `<T>x`. */
+function unwrap(node: Node): Node {
+  while (
+    node?.type === 'ParenthesizedExpression' ||
+    node?.type === 'TSAsExpression' ||
+    node?.type === 'TSSatisfiesExpression' ||
+    node?.type === 'TSNonNullExpression' ||
+    node?.type === 'TSTypeAssertion'
+  ) {
+    node = node.expression;
+  }
+  return node;
 }
 
 /** A short rendering of an expression for messages. */
