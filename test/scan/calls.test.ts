@@ -198,7 +198,7 @@ describe('scanSource: unresolved calls are listed with their reason', () => {
 });
 
 describe('scanSource: rawRequest and HTTP calls to api.stripe.com', () => {
-  it('rawRequest with a literal and a template path (${id} matches a path parameter)', () => {
+  it('rawRequest with a literal and a template path (an interpolated id matches a path parameter)', () => {
     const result = scan(`${CLIENT}
       export async function f(id: string) {
         await stripe.rawRequest('POST', '/v1/refunds', { charge: id });
@@ -224,11 +224,12 @@ describe('scanSource: rawRequest and HTTP calls to api.stripe.com', () => {
     expect(result.unresolved.map(({ code, reason }) => ({ code, reason }))).toEqual([
       { code: 'dynamic_path', reason: '`rawRequest` path `path` is not a literal path' },
       { code: 'dynamic_method', reason: '`rawRequest` method `method` is not a literal HTTP method' },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the reason shows the template as written
       { code: 'dynamic_path', reason: '`rawRequest` path `` `${…}/customers` `` is not a literal path' },
     ]);
   });
 
-  it('fetch with a template literal: ${id} matches a parameter, the method from the options, expand from the query', () => {
+  it('fetch with a template literal: an interpolated id matches a parameter, the method from the options, expand from the query', () => {
     const result = scan(`
       export async function charge(id: string, key: string) {
         await fetch(\`https://api.stripe.com/v1/charges/\${id}?expand[]=customer\`, { headers: { Authorization: key } });
