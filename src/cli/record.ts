@@ -47,7 +47,10 @@ export async function recordRun(
 ): Promise<RecordedRun> {
   const [program, ...args] = command;
   if (program === undefined) {
-    throw new AppscopeError('ERR_USAGE', 'name the command to record after `--`, e.g. `appscope record -- npm test`');
+    throw new AppscopeError(
+      'ERR_USAGE',
+      'name the command to record after `--`, e.g. `appscope record -- npm test`',
+    );
   }
   const upstream = upstreamOptions(io, flags);
   const recorder = await startRecorder({

@@ -86,7 +86,11 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         permissions: [{ permission: first.name, purpose: 'recording the calls a program makes' }],
       },
     });
-    const installed = await installApp(domain, { actor: OPERATOR, app: RECORDER_APP, account: account.account.id });
+    const installed = await installApp(domain, {
+      actor: OPERATOR,
+      app: RECORDER_APP,
+      account: account.account.id,
+    });
     await setShadowMode(domain, { actor: OPERATOR, install: installed.install.id, enabled: true });
     const observed: ObservedCall[] = [];
     const server = await createServer({
