@@ -51,8 +51,9 @@ export interface MinimalSet {
  * The set of catalog permissions that satisfies every satisfiable requirement group with the
  * least effective access: the smallest closure first, then the fewest names, then the
  * alphabetically first sorted list of names (or see {@link MinimalSetOptions.prefer}). Exact,
- * not greedy. Every implication counts (write ⇒ read included): a group `customer_read` is satisfied by a chosen `customer_write`,
- * and `product_read` is not added next to `checkout_session_write`, which implies it.
+ * not greedy. Every implication counts (write ⇒ read included): a group `customer_read` is
+ * satisfied by a chosen `customer_write`, and `product_read` is not added next to
+ * `checkout_session_write`, which implies it.
  *
  * How: groups are turned into bitsets of their satisfiers (every permission whose closure meets
  * the group's alternatives), deduplicated, and reduced — a group is dropped when another's
