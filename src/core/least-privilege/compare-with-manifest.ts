@@ -52,7 +52,7 @@ export interface ManifestComparison {
  * @example
  * const calls = ['GET /v1/customers/cus_1', 'GET /v1/invoices/in_1'].map((l) => resolveRequestLine(table, l).requirement);
  * const report = compareWithManifest(catalog, ['customer_write', 'payout_read'], calls);
- * report.missing; // ['invoice_read']
+ * report.missing; // ['credit_note_read'] (it and invoice_read imply each other); ['invoice_read'] with { prefer: 'named' }
  * report.unused; // ['payout_read']
  * report.wider; // [{ permission: 'customer_write', narrower: ['customer_read'] }]
  */
