@@ -19,6 +19,19 @@ export {
 } from './core/decide.js';
 export type { Issue, Severity } from './core/issues.js';
 export { formatIssues, hasErrors } from './core/issues.js';
+export { type CompanionNote, companionNotes } from './core/least-privilege/companion-notes.js';
+export {
+  compareWithManifest,
+  type ManifestComparison,
+  type WiderPermission,
+} from './core/least-privilege/compare-with-manifest.js';
+export { type MinimalSet, type MinimalSetOptions, minimalSet } from './core/least-privilege/minimal-set.js';
+export {
+  formatRestrictedKeyTable,
+  type RestrictedKeyAccess,
+  type RestrictedKeyRow,
+  restrictedKeyTable,
+} from './core/least-privilege/restricted-key.js';
 export {
   diffManifests,
   type ManifestDiff,
