@@ -15,6 +15,8 @@ import { registerManifestEdits } from './manifest-edit.js';
 import { registerManifestValidate } from './manifest-validate.js';
 import { registerPermissionsExplain } from './permissions-explain.js';
 import { registerPermissionsList } from './permissions-list.js';
+import { registerRecord } from './record.js';
+import { registerScan } from './scan.js';
 import { registerServe } from './serve.js';
 import { registerTestPolicies } from './test-policies.js';
 import { registerUsers } from './users.js';
@@ -53,6 +55,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerAudit(program, io, setExit);
   registerServe(program, io);
   registerExplainRequest(program, io, setExit);
+  registerScan(program, io, setExit);
+  registerRecord(program, io, setExit);
   registerTestPolicies(program, io, setExit);
   registerLogs(program, io);
   registerUsers(program, io);
