@@ -157,22 +157,62 @@ export function searchMinimal(
   const chosen: number[] = [];
   const bound = new Uint32Array(words);
   const packed = new Uint32Array(words);
+  const packedMembers = new Uint32Array(words);
+
+  /**
+   * Whether a leaf below, if it ties the best on closure size and count, could still win the
+   * tie. Every member added below is a candidate of a group open now, so none ranks before
+   * `first`, the best-ranked such candidate: the leaf's sorted names start with the chosen ones
+   * ranked before `first`, and continue with a name ranked `first` or later.
+   */
+  const mayWinTie = (open: readonly SearchGroup[], excluded: Uint32Array): boolean => {
+    if (named !== undefined) {
+      const unnamed = chosen.filter((i) => !hasBit(named, i)).length; // only grows below
+      if (unnamed < bestUnnamed) return true;
+      if (unnamed > bestUnnamed) return false;
+    }
+    let first = Number.POSITIVE_INFINITY;
+    for (const group of open) {
+      forEachBitMasked(group.sat, excluded, (q) => {
+        if (cat.rank[q]! < first) first = cat.rank[q]!;
+      });
+    }
+    const prefix = chosen
+      .map((i) => cat.rank[i]!)
+      .filter((rank) => rank < first)
+      .sort((a, b) => a - b);
+    for (let i = 0; i < prefix.length; i++) {
+      if (prefix[i] !== bestRanks[i]) return prefix[i]! < bestRanks[i]!;
+    }
+    // the leaf's next name ranks `first` or later: it wins only if the best's next name does too
+    return (bestRanks[prefix.length] ?? Number.POSITIVE_INFINITY) >= first;
+  };
 
   const visit = (closure: Uint32Array, open: readonly SearchGroup[], excluded: Uint32Array): void => {
     // lower bounds on every leaf below
     bound.set(closure);
     packed.fill(0);
-    let extra = 0;
+    packedMembers.fill(0);
+    let extraCount = 0;
     for (const group of open) {
       orInto(bound, group.core);
       if (!intersectsMasked(group.sat, excluded, packed)) {
-        extra++;
+        extraCount++;
         orMaskedInto(packed, group.sat, excluded);
       }
     }
-    const lowSize = popcount(bound);
-    const lowCount = chosen.length + extra;
+    let extraSize = 0;
+    for (const group of open) {
+      if (!intersects(group.members, bound) && !intersects(group.members, packedMembers)) {
+        extraSize++;
+        orInto(packedMembers, group.members);
+      }
+    }
+    const lowSize = popcount(bound) + extraSize;
+    const lowCount = chosen.length + extraCount;
     if (lowSize > bestSize || (lowSize === bestSize && lowCount > bestCount)) return;
+    if (lowSize === bestSize && lowCount === bestCount && open.length > 0 && !mayWinTie(open, excluded))
+      return;
     if (open.length === 0) {
       // here size ≤ bestSize, and count ≤ bestCount when the sizes are equal (else cut above)
       const ranks = chosen.map((i) => cat.rank[i]!).sort((a, b) => a - b);
@@ -193,15 +233,22 @@ export function searchMinimal(
       }
       return;
     }
-    // branch on the open group with the fewest candidates left
+    // branch on the open group with the fewest candidates left; among those, the one holding the
+    // best-ranked candidate, so that the tie cut (mayWinTie) learns the leading names early
     let pick: SearchGroup | undefined;
     let pickCount = Number.POSITIVE_INFINITY;
+    let pickRank = Number.POSITIVE_INFINITY;
     for (const group of open) {
       const count = popcountMasked(group.sat, excluded);
-      if (count < pickCount) {
+      if (count > pickCount) continue;
+      let rank = Number.POSITIVE_INFINITY;
+      forEachBitMasked(group.sat, excluded, (q) => {
+        if (cat.rank[q]! < rank) rank = cat.rank[q]!;
+      });
+      if (count < pickCount || rank < pickRank) {
         pick = group;
         pickCount = count;
-        if (count <= 1) break;
+        pickRank = rank;
       }
     }
     if (pick === undefined || pickCount === 0) return; // every candidate excluded: no leaf here

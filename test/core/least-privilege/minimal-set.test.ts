@@ -192,4 +192,25 @@ describe('minimalSet on a custom catalog', () => {
       minimalSet(custom, [[requirementGroup(custom, ['a_read'], 'a')]], { prefer: 'named' }).permissions,
     ).toEqual(['a_read']);
   });
+
+  it('settles many equally cheap choices by name instead of enumerating the ties', () => {
+    // 40 groups of two alternatives with the same access each: 2⁴⁰ optimal sets by access and count
+    const pad = (i: number) => String(i).padStart(2, '0');
+    const compiled = compileCatalog({
+      formatVersion: 1,
+      name: 'pairs',
+      resources: Array.from({ length: 40 }, (_, i) => ({
+        resource: `R${i}`,
+        description: 'r',
+        permissions: [`a${pad(i)}_read`, `b${pad(i)}_read`],
+      })),
+    });
+    if (!compiled.ok) throw new Error('catalog');
+    const custom = compiled.catalog;
+    const requirements = Array.from({ length: 40 }, (_, i) => [
+      requirementGroup(custom, [`b${pad(i)}_read`, `a${pad((i + 1) % 40)}_read`], `g${i}`),
+    ]);
+    const result = minimalSet(custom, requirements);
+    expect(result.permissions).toEqual(Array.from({ length: 40 }, (_, i) => `a${pad(i)}_read`));
+  });
 });
