@@ -26,4 +26,17 @@ describe('benchmark script (npm run bench:scan)', () => {
     const calls = /([\d,]+) calls/.exec(stdout);
     expect(Number(calls![1]!.replace(/,/g, ''))).toBeGreaterThan(0);
   }, 60_000);
+
+  it('solves the minimal set for 500 calls from the route table and prints its goal', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'bench/minimal-set.ts', '--runs', '2'],
+      {
+        cwd: root,
+      },
+    );
+    expect(stdout).toMatch(/^workload: 500 calls from the Stripe route table \(seed 1; \d+ with expand\)/m);
+    expect(stdout).toMatch(/^route table +first run [\d.]+ ms .*median of 1 [\d.]+ ms: \d+ permissions/m);
+    expect(stdout).toMatch(/^goal: minimal set for 500 calls ≤ 10 ms \(median [\d.]+ ms\): (met|NOT MET)$/m);
+  }, 60_000);
 });
