@@ -160,7 +160,7 @@ function parseOutcome(value: string | undefined): DecisionOutcome | undefined {
 }
 
 /** `1h` (that long before now) or an ISO-8601 time, as milliseconds since the epoch. */
-function parseWhen(text: string, option: string, now: number): number {
+export function parseWhen(text: string, option: string, now: number): number {
   if (/^\d{4}-\d{2}-\d{2}/.test(text.trim())) {
     const at = Date.parse(text);
     if (Number.isNaN(at)) throw new AppscopeError('ERR_USAGE', `${option}: \`${text}\` is not a valid time`);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { formatIssues } from '../core/issues.js';
 import { isAppscopeError } from '../errors.js';
 import { registerAccounts } from './accounts.js';
+import { registerAnalyze } from './analyze.js';
 import { registerApps } from './apps.js';
 import { registerAudit } from './audit.js';
 import { registerEndpointsResolve } from './endpoints-resolve.js';
@@ -59,6 +60,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerRecord(program, io, setExit);
   registerTestPolicies(program, io, setExit);
   registerLogs(program, io);
+  registerAnalyze(program, io);
   registerUsers(program, io);
 
   for (const command of allCommands(program))

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Catalog } from '../../core/catalog/catalog.js';
+import { analyzeUsage } from '../../core/least-privilege/analyze-usage.js';
 import { type ListDecisionsInput, type LoggedDecision, listDecisions } from '../../domain/decisions.js';
 import { listInstalls } from '../../domain/installs.js';
 import type { Install } from '../../domain/objects.js';
@@ -150,30 +151,6 @@ function scope(session: Session): Pick<ListDecisionsInput, 'actor' | 'account' |
   return { actor: session.actor, account: session.user.account, mode: session.mode };
 }
 
-/**
- * Which granted permissions the allowed calls used: a granted permission counts as used when
- * it (or something it implies) satisfied a group of a call's requirement; `readsOnly` lists
- * write permissions that were only ever needed for what a narrower permission they imply covers.
- */
-export function usage(
-  catalog: Catalog,
-  granted: readonly string[],
-  allowed: readonly LoggedDecision[],
-): { unused: string[]; used: Map<string, number> } {
-  const used = new Map<string, number>();
-  const closures = granted.map((name) => ({ name, closure: catalog.closure([name]) }));
-  for (const decision of allowed) {
-    for (const group of decision.requirement) {
-      for (const { name, closure } of closures) {
-        if (group.some((alternative) => closure.has(catalog.indexOf(alternative)))) {
-          used.set(name, (used.get(name) ?? 0) + 1);
-        }
-      }
-    }
-  }
-  return { unused: granted.filter((name) => !used.has(name)), used };
-}
-
 function missingText(missing: readonly (readonly string[])[]): Html {
   if (missing.length === 0) return html`<span class="muted">—</span>`;
   return html`${missing.map(
@@ -250,10 +227,13 @@ export function registerActivity(app: FastifyInstance, deps: DashboardDeps): voi
                 since: filters.since,
                 until: filters.until,
               });
+              // the same analysis as `appscope analyze` (src/core/least-privilege/analyze-usage.ts)
+              const analysis = analyzeUsage(catalog, install.permissions_granted, allowed.data);
               return {
                 install,
                 allowedCount: allowed.data.length,
-                ...usage(catalog, install.permissions_granted, allowed.data),
+                unused: analysis.unused,
+                wider: analysis.wider,
               };
             }),
           )
@@ -331,7 +311,10 @@ ${requestsChart(buckets, windowLabel)}
           row.unused.length === 0
             ? html`<span class="muted">Every granted permission was used</span>`
             : row.unused.map((n, i) => html`${i > 0 ? ', ' : ''}<code>${n}</code>`)
-        }</td></tr>`,
+        }${row.wider.map(
+          (w) =>
+            html`<br><span class="small muted"><code>${w.permission}</code> used only where <code>${w.narrower.join(', ')}</code> would do</span>`,
+        )}</td></tr>`,
     )}</tbody>
   </table></div>`
   }
