@@ -19,6 +19,12 @@ export {
 } from './core/decide.js';
 export type { Issue, Severity } from './core/issues.js';
 export { formatIssues, hasErrors } from './core/issues.js';
+export {
+  analyzeUsage,
+  type DeniedCall,
+  type ObservedDecision,
+  type UsageAnalysis,
+} from './core/least-privilege/analyze-usage.js';
 export { type CompanionNote, companionNotes } from './core/least-privilege/companion-notes.js';
 export {
   compareWithManifest,
@@ -271,6 +277,16 @@ export {
 } from './gateway/options.js';
 export { createPrincipalCache, type PrincipalCache } from './gateway/principal-cache.js';
 export type { Upstream, UpstreamRequest, UpstreamResponse } from './gateway/upstream.js';
+export { type ObservedCall, type Recorder, type RecorderOptions, startRecorder } from './record/recorder.js';
+export {
+  type ScanCall,
+  type ScanContext,
+  type ScanPathsResult,
+  type ScanResult,
+  scanPaths,
+  scanSource,
+  type Unresolved,
+} from './scan/index.js';
 export { createServer, type ServerLimits, type ServerOptions } from './server/app.js';
 export {
   createMetrics,
