@@ -32,6 +32,7 @@ import type { DecisionRecord } from '../src/gateway/decision-record.js';
 import { newRequestId } from '../src/http/request-id.js';
 import { openStore } from '../src/store/open.js';
 import { openSqliteDecisionWriter } from '../src/store/sqlite-decision-writer.js';
+import { prng } from './prng.js';
 
 // ---- autocannon (no bundled types): the slice used here
 interface AutocannonResult {
@@ -76,17 +77,6 @@ if (!(Number.isInteger(DECISIONS) && DECISIONS >= 1000 && DECISIONS <= 10_000_00
   throw new Error('--decisions: from 1000 to 10000000');
 }
 
-/** A small seeded PRNG (mulberry32): the same keys and decisions on every run with a seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(Number(flags.seed));
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const base62 = (n: number): string => {

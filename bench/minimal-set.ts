@@ -19,6 +19,7 @@ import { minimalSet } from '../src/core/least-privilege/minimal-set.js';
 import { type Requirement, requirementGroup } from '../src/core/requirement.js';
 import { defaultRouteTable } from '../src/core/routes/load.js';
 import { resolveRequest } from '../src/core/routes/resolve.js';
+import { prng } from './prng.js';
 import { median } from './stats.js';
 
 const { values: flags } = parseArgs({
@@ -27,18 +28,6 @@ const { values: flags } = parseArgs({
 const runs = Math.max(2, Number(flags.runs) || 21);
 const CALLS = 500;
 const GOAL_MS = 10;
-
-/** A small seeded PRNG (mulberry32): the same workload on every run with a seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = prng(Number(flags.seed));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;

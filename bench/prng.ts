@@ -1,0 +1,17 @@
+/**
+ * A small seeded PRNG (mulberry32) for the benchmarks: the same workload on every run with a
+ * seed, in [0, 1).
+ * @example
+ * const random = prng(1);
+ * random(); // the same number on every run
+ */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
