@@ -227,7 +227,7 @@ class Analyzer {
           } else if (declaration?.id?.type === 'Identifier') {
             set(declaration.id.name, this.#lookup(declaration.id.name, scope));
           } else if (statement.source != null) {
-            const from = this.#imports?.(statement.source.value);
+            const from = this.#required(statement.source.value);
             for (const specifier of statement.specifiers) {
               set(exportName(specifier.exported), importName(from, exportName(specifier.local)));
             }
@@ -260,7 +260,7 @@ class Analyzer {
         }
         case 'ExportAllDeclaration': {
           esModule = true;
-          const from = this.#imports?.(statement.source.value);
+          const from = this.#required(statement.source.value);
           if (statement.exported != null) set(exportName(statement.exported), from);
           else if (from?.kind === 'namespace') {
             // `export *` leaves out `default` and never overrides a name the module exports itself
