@@ -1,8 +1,9 @@
 /**
  * bench:scan — how fast `scanPaths` reads a codebase. Generates a seeded codebase of about
  * 100,000 lines in a temporary directory (TypeScript and CommonJS; about one file in eight
- * talks to Stripe in one of the styles the scanner knows, the rest is ordinary application
- * code with its own `.list(`/`.create(` calls), scans it several times and prints the median
+ * talks to Stripe in one of the styles the scanner knows, half of the TypeScript ones through
+ * a client imported from `src/stripe-client.ts`, the rest is ordinary application code with
+ * its own `.list(`/`.create(` calls and imports of `src/db.ts`), scans it several times and prints the median
  * files/s and lines/s against the goal (≥ 200,000 lines/s), with the prefilter and, side by
  * side, without it (every file parsed).
  *
@@ -96,9 +97,11 @@ function stripeCall(n: number): string {
 }
 
 function stripeFile(ts: boolean, n: number): string {
-  const head = ts
-    ? `import Stripe from 'stripe';\n\nconst stripe = new Stripe(process.env.STRIPE_KEY ?? '');\n\n`
-    : `const stripe = require('stripe')(process.env.STRIPE_KEY);\n\n`;
+  const head = !ts
+    ? `const stripe = require('stripe')(process.env.STRIPE_KEY);\n\n`
+    : random() < 0.5
+      ? `import { stripe } from '../../stripe-client';\n\n` // followed across files
+      : `import Stripe from 'stripe';\n\nconst stripe = new Stripe(process.env.STRIPE_KEY ?? '');\n\n`;
   let body = '';
   for (let i = 0; i < int(1, 4); i++) {
     body += `${ts ? 'export ' : ''}async function handle${n}_${i}(id${n}${ts ? ': string' : ''}) {\n`;
@@ -109,8 +112,18 @@ function stripeFile(ts: boolean, n: number): string {
 }
 
 function generate(dir: string): { files: number; lines: number } {
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  const shared = {
+    'stripe-client.ts': `import Stripe from 'stripe';\n\nexport const stripe = new Stripe(process.env.STRIPE_KEY ?? '');\n`,
+    'db.ts': `export interface Db {\n  query(sql: string): Promise<unknown[]>;\n}\nexport type Repo = Record<string, { list(o: object): Promise<any[]> }>;\n`,
+  };
   let lines = 0;
   let files = 0;
+  for (const [name, text] of Object.entries(shared)) {
+    writeFileSync(join(dir, 'src', name), text);
+    lines += text.split('\n').length - 1;
+    files++;
+  }
   let block = 0;
   while (lines < targetLines) {
     const ts = random() < 0.7;

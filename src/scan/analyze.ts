@@ -47,8 +47,28 @@ type Value =
   | { readonly kind: 'createHttpClient' }
   | { readonly kind: 'httpClient' }
   | { readonly kind: 'makeRequest'; readonly via: string }
+  /**
+   * another scanned file's module object, or an object literal it exports
+   * (`module.exports = { stripe }`): its members the scanner knows something about;
+   * `esModule` when it has ESM exports (its default import is its `default` member)
+   */
+  | { readonly kind: 'namespace'; readonly members: ReadonlyMap<string, Value>; readonly esModule: boolean }
   /** anything else the scanner knows to be something (it shadows outer names) */
   | { readonly kind: 'other' };
+
+/**
+ * What another scanned file exports that the scanner knows something about (clients, parts of
+ * clients, functions returning one, the `stripe` module re-exported), as {@link moduleExports}
+ * reads it; opaque outside this file.
+ */
+export type ModuleExports = Value;
+
+/**
+ * The exports of the files a program imports by relative specifier (`./client`), when they
+ * are known (`scanPaths` resolves them among the files it scans); undefined for a specifier
+ * that does not resolve or whose module exports nothing the scanner knows.
+ */
+export type ImportedModules = (specifier: string) => ModuleExports | undefined;
 
 /** The text of an expression in a template literal or a concatenation that cannot be read. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder reads as the template it stands for
@@ -143,9 +163,27 @@ function isLocalClientMember(path: readonly string[]): boolean {
   return path.length === 1 && /^(on|off|once|(set|get|create)[A-Z_]\w*|_\w*)$/.test(first);
 }
 
-/** Runs the analysis over one program. */
-export function analyzeProgram(program: Node, context: ScanContext): Finding[] {
-  return new Analyzer(context).run(program);
+/**
+ * Runs the analysis over one program. `imports` gives the exports of the other files it
+ * imports (`import { stripe } from './client'`, `require('./client')`); without it, every
+ * binding imported from a file other than `stripe`'s packages is unknown.
+ */
+export function analyzeProgram(program: Node, context: ScanContext, imports?: ImportedModules): Finding[] {
+  return new Analyzer(context, imports).run(program);
+}
+
+/**
+ * What a program exports that the scanner knows something about: ESM named and default
+ * exports (declarations, `export { a as b }`, `export … from`, `export *`), CommonJS
+ * `module.exports = …`, `module.exports.x = …` and `exports.x = …` at the top level, and
+ * TypeScript's `export =`. Undefined when it exports nothing of the kind.
+ */
+export function moduleExports(
+  program: Node,
+  context: ScanContext,
+  imports?: ImportedModules,
+): ModuleExports | undefined {
+  return new Analyzer(context, imports).exports(program);
 }
 
 class Analyzer {
@@ -153,9 +191,11 @@ class Analyzer {
   readonly #findings: Finding[] = [];
   /** `this` of the function being walked: a class's, or null outside classes and in plain functions */
   readonly #thisStack: (ClassInfo | null)[] = [null];
+  readonly #imports: ImportedModules | undefined;
 
-  constructor(context: ScanContext) {
+  constructor(context: ScanContext, imports: ImportedModules | undefined) {
     this.#context = context;
+    this.#imports = imports;
   }
 
   run(program: Node): Finding[] {
@@ -163,6 +203,116 @@ class Analyzer {
     this.#hoist(program.body, scope);
     for (const statement of program.body) this.#visit(statement, scope);
     return this.#findings;
+  }
+
+  exports(program: Node): ModuleExports | undefined {
+    const scope = new Scope(undefined);
+    this.#hoist(program.body, scope);
+    const members = new Map<string, Value>();
+    const set = (name: string, value: Value | undefined): void => {
+      if (isKnown(value)) members.set(name, value);
+    };
+    let esModule = false;
+    let assigned: Value | undefined; // `module.exports = …`
+    const cjs = (name: string): boolean => scope.lookup(name) === undefined;
+    for (const statement of program.body) {
+      switch (statement.type) {
+        case 'ExportNamedDeclaration': {
+          esModule = true;
+          const declaration = statement.declaration;
+          if (declaration?.type === 'VariableDeclaration') {
+            for (const declarator of declaration.declarations) {
+              for (const name of boundNames(declarator.id)) set(name, this.#lookup(name, scope));
+            }
+          } else if (declaration?.id?.type === 'Identifier') {
+            set(declaration.id.name, this.#lookup(declaration.id.name, scope));
+          } else if (statement.source != null) {
+            const from = this.#required(statement.source.value);
+            for (const specifier of statement.specifiers) {
+              set(exportName(specifier.exported), importName(from, exportName(specifier.local)));
+            }
+          } else {
+            for (const specifier of statement.specifiers) {
+              const local = specifier.local;
+              if (local.type === 'Identifier')
+                set(exportName(specifier.exported), this.#lookup(local.name, scope));
+            }
+          }
+          break;
+        }
+        case 'ExportDefaultDeclaration': {
+          esModule = true;
+          const declaration = statement.declaration;
+          if (declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction') {
+            set(
+              'default',
+              declaration.id == null
+                ? this.#functionValue(declaration, scope)
+                : this.#lookup(declaration.id.name, scope),
+            );
+          } else if (
+            declaration.type !== 'ClassDeclaration' &&
+            declaration.type !== 'TSInterfaceDeclaration'
+          ) {
+            set('default', this.#evaluate(declaration, scope));
+          }
+          break;
+        }
+        case 'ExportAllDeclaration': {
+          esModule = true;
+          const from = this.#required(statement.source.value);
+          if (statement.exported != null) set(exportName(statement.exported), from);
+          else if (from?.kind === 'namespace') {
+            // `export *` leaves out `default` and never overrides a name the module exports itself
+            for (const [name, value] of from.members)
+              if (name !== 'default' && !members.has(name)) set(name, value);
+          }
+          break;
+        }
+        case 'TSExportAssignment':
+          assigned = this.#evaluate(statement.expression, scope);
+          break;
+        case 'ExpressionStatement': {
+          const expression = statement.expression;
+          if (expression.type !== 'AssignmentExpression') break;
+          this.#assign(expression, scope); // `let stripe; stripe = new Stripe(k)` at the top level
+          if (expression.operator !== '=') break;
+          const left = expression.left;
+          if (isMember(left, 'module', 'exports') && cjs('module')) {
+            assigned = this.#objectOrValue(expression.right, scope);
+          } else if (left.type === 'MemberExpression') {
+            const name = propertyName(left.property, left.computed);
+            if (
+              name !== undefined &&
+              ((isMember(left.object, 'module', 'exports') && cjs('module')) ||
+                (left.object.type === 'Identifier' && left.object.name === 'exports' && cjs('exports')))
+            ) {
+              set(name, this.#evaluate(expression.right, scope));
+            }
+          }
+          break;
+        }
+      }
+    }
+    if (assigned?.kind === 'namespace') {
+      return { kind: 'namespace', members: new Map([...assigned.members, ...members]), esModule: false };
+    }
+    if (isKnown(assigned)) return assigned;
+    return members.size === 0 ? undefined : { kind: 'namespace', members, esModule };
+  }
+
+  /** `{ stripe, billing: client }` as a namespace of its known members; anything else evaluated. */
+  #objectOrValue(node: Node, scope: Scope): Value | undefined {
+    const object = unwrap(node);
+    if (object?.type !== 'ObjectExpression') return this.#evaluate(node, scope);
+    const members = new Map<string, Value>();
+    for (const property of object.properties) {
+      if (property.type !== 'Property' || property.kind !== 'init') continue;
+      const name = propertyName(property.key, property.computed);
+      const value = name === undefined ? undefined : this.#evaluate(property.value, scope);
+      if (name !== undefined && isKnown(value)) members.set(name, value);
+    }
+    return members.size === 0 ? undefined : { kind: 'namespace', members, esModule: false };
   }
 
   // ---- declarations --------------------------------------------------------------------
@@ -198,19 +348,36 @@ class Analyzer {
         case 'TSImportEqualsDeclaration': {
           const ref = statement.moduleReference;
           const source = ref?.type === 'TSExternalModuleReference' ? ref.expression?.value : undefined;
-          scope.vars.set(statement.id.name, done(scope, moduleValue(source) ?? OTHER));
+          scope.vars.set(statement.id.name, done(scope, this.#required(source) ?? OTHER));
           break;
         }
       }
     }
   }
 
+  /** What `require(source)` gives: `stripe`'s packages, or another scanned file's exports. */
+  #required(source: unknown): Value | undefined {
+    const module = moduleValue(source);
+    if (module !== undefined || typeof source !== 'string') return module;
+    // requiring an ES module gives its namespace; a CommonJS module, what it assigned
+    return this.#imports?.(source);
+  }
+
   #declareImport(statement: Node, scope: Scope): void {
     const source: string = statement.source.value;
     const module = moduleValue(source);
+    const imported = module === undefined ? this.#imports?.(source) : undefined;
     for (const specifier of statement.specifiers) {
       let value: Value = OTHER;
-      if (module?.kind === 'module') {
+      if (imported !== undefined) {
+        value =
+          (specifier.type === 'ImportNamespaceSpecifier'
+            ? imported
+            : importName(
+                imported,
+                specifier.type === 'ImportSpecifier' ? importedName(specifier) : 'default',
+              )) ?? OTHER;
+      } else if (module?.kind === 'module') {
         if (specifier.type !== 'ImportSpecifier') value = MODULE;
         else {
           const imported = importedName(specifier);
@@ -394,7 +561,7 @@ class Analyzer {
           scope.lookup('require') === undefined
         ) {
           const source = node.arguments[0];
-          return source?.type === 'Literal' ? moduleValue(source.value) : undefined;
+          return source?.type === 'Literal' ? this.#required(source.value) : undefined;
         }
         const value = this.#evaluate(callee, scope);
         if (value?.kind === 'module' || value?.kind === 'factory') return CLIENT;
@@ -876,8 +1043,55 @@ function moduleValue(source: unknown): Value | undefined {
 }
 
 function importedName(specifier: Node): string {
-  const imported = specifier.imported;
-  return imported.type === 'Identifier' ? imported.name : String(imported.value);
+  return exportName(specifier.imported);
+}
+
+/** A module export name: an identifier or a string literal (`export { a as "b c" }`). */
+function exportName(node: Node): string {
+  return node.type === 'Identifier' ? node.name : String(node.value);
+}
+
+/** Whether the scanner knows something about a value worth exporting to other files. */
+function isKnown(value: Value | undefined): value is Value {
+  return (
+    value !== undefined && value.kind !== 'other' && value.kind !== 'string' && value.kind !== 'computed'
+  );
+}
+
+/** `import { name } from …` (`default` for a default import) of another file's exports. */
+function importName(module: Value | undefined, name: string): Value | undefined {
+  // a CommonJS module's default import is what it assigned to `module.exports`
+  if (name === 'default' && !(module?.kind === 'namespace' && module.esModule)) return module;
+  return member(module, name);
+}
+
+/** The names a declaration pattern binds. */
+function boundNames(pattern: Node): string[] {
+  switch (pattern.type) {
+    case 'Identifier':
+      return [pattern.name];
+    case 'AssignmentPattern':
+      return boundNames(pattern.left);
+    case 'RestElement':
+      return boundNames(pattern.argument);
+    case 'ObjectPattern':
+      return pattern.properties.flatMap((p: Node) => boundNames(p.type === 'RestElement' ? p : p.value));
+    case 'ArrayPattern':
+      return pattern.elements.flatMap((e: Node) => (e == null ? [] : boundNames(e)));
+  }
+  return [];
+}
+
+/** `object.property` written plainly (`module.exports`). */
+function isMember(node: Node, object: string, property: string): boolean {
+  return (
+    node.type === 'MemberExpression' &&
+    !node.computed &&
+    node.object.type === 'Identifier' &&
+    node.object.name === object &&
+    node.property.type === 'Identifier' &&
+    node.property.name === property
+  );
 }
 
 /** A member of a value: a client's namespaces, the module's `Stripe`/`default`, the UI SDK's `createHttpClient`. */
@@ -889,6 +1103,8 @@ function member(value: Value | undefined, name: string): Value | undefined {
       return name === 'Stripe' || name === 'default' ? MODULE : undefined;
     case 'uiSdk':
       return name === 'createHttpClient' ? { kind: 'createHttpClient' } : undefined;
+    case 'namespace':
+      return value.members.get(name);
   }
   return undefined;
 }

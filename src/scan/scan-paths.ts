@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { ModuleGraph } from './modules.js';
 import { SOURCE_EXTENSIONS, scanFile } from './scan-source.js';
 import type { ScanCall, ScanContext, ScanPathsResult, Unresolved } from './types.js';
 
@@ -16,7 +17,12 @@ export const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set([
 const EXTENSIONS: ReadonlySet<string> = new Set(SOURCE_EXTENSIONS);
 
 /**
- * Scans files and directories: directories are walked (sorted, skipping
+ * Scans files and directories, following Stripe clients across the files scanned: a first
+ * pass reads what each file exports that is a client (or a part of one, a function returning
+ * one, …), a second finds the calls with each file's imports of those known
+ * (`import { stripe } from './client'`, `const { stripe } = require('./client')`). Relative
+ * specifiers resolve among the scanned files as Node and TypeScript resolve them (see
+ * {@link ModuleGraph.resolve}); packages are not followed. Directories are walked (sorted, skipping
  * {@link SKIPPED_DIRECTORIES} and `*.d.ts` files) for {@link SOURCE_EXTENSIONS}; a file named
  * directly is scanned whatever its extension. A file that cannot be read or parsed is one
  * `unresolved` entry, never the end of the scan. Files are reported by the path they were
@@ -33,18 +39,20 @@ export function scanPaths(paths: readonly string[], context: ScanContext): ScanP
   let lines = 0;
   let parsed = 0;
   const scanned = new Set<string>();
+  const sources = new Map<string, string>();
   for (const file of files) {
     if (scanned.has(file)) continue;
     scanned.add(file);
-    let code: string;
     try {
-      code = readFileSync(file, 'utf8');
+      sources.set(file, readFileSync(file, 'utf8'));
     } catch (error) {
       unresolved.push(readError(file, error));
-      continue;
     }
+  }
+  const graph = new ModuleGraph(sources, context);
+  for (const [file, code] of sources) {
     lines += countLines(code);
-    const result = scanFile(code, file, context);
+    const result = scanFile(code, file, context, graph.importsOf(file));
     if (result.parsed) parsed++;
     calls.push(...result.calls);
     unresolved.push(...result.unresolved);

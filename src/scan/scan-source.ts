@@ -1,5 +1,5 @@
-import { parseSync } from 'oxc-parser';
-import { analyzeProgram } from './analyze.js';
+import { type ParseResult, parseSync } from 'oxc-parser';
+import { analyzeProgram, type ImportedModules } from './analyze.js';
 import type { ScanCall, ScanContext, ScanResult, SdkMethodLookup, Unresolved } from './types.js';
 
 /** Extensions of the files the scanner reads. */
@@ -30,16 +30,36 @@ export function scanSource(code: string, filename: string, context: ScanContext)
   return { calls, unresolved };
 }
 
+/** What a file scanned as part of a project knows about the other files (see `scanPaths`). */
+export interface FileImports {
+  /** the exports of the files it imports, by specifier */
+  readonly modules: ImportedModules;
+  /** whether it imports anything {@link FileImports.modules} knows: the prefilter must let it through */
+  readonly anyKnown: () => boolean;
+  /** the source already parsed (while reading what the file exports) */
+  readonly parsed?: ParseResult | undefined;
+}
+
+/** Parses a source in the dialect its name says. */
+export function parseSource(code: string, filename: string): ParseResult {
+  return parseSync(filename, code, { sourceType: sourceTypeOf(filename), preserveParens: false });
+}
+
 /** {@link scanSource}, saying whether the source got past the prefilter to the parser. */
 export function scanFile(
   code: string,
   filename: string,
   context: ScanContext,
+  imports?: FileImports,
 ): ScanResult & { readonly parsed: boolean } {
-  if (context.prefilter !== false && !mayHaveFindings(code, context.sdkMethods)) {
+  if (
+    context.prefilter !== false &&
+    !mayHaveFindings(code, context.sdkMethods) &&
+    !(imports?.anyKnown() ?? false)
+  ) {
     return { calls: [], unresolved: [], parsed: false };
   }
-  const parsed = parseSync(filename, code, { sourceType: sourceTypeOf(filename), preserveParens: false });
+  const parsed = imports?.parsed ?? parseSource(code, filename);
   const positions = new Positions(code);
   if (parsed.errors.length > 0) {
     const error = parsed.errors[0]!;
@@ -61,7 +81,9 @@ export function scanFile(
   }
   const calls: ScanCall[] = [];
   const unresolved: Unresolved[] = [];
-  const findings = analyzeProgram(parsed.program, context).sort((a, b) => a.offset - b.offset);
+  const findings = analyzeProgram(parsed.program, context, imports?.modules).sort(
+    (a, b) => a.offset - b.offset,
+  );
   for (const finding of findings) {
     const { line, column } = positions.at(finding.offset);
     if (finding.placed !== undefined) {

@@ -12,7 +12,7 @@ export async function listAny(resource: Listable): Promise<number> {
 }
 
 export async function sharedCustomers(): Promise<number> {
-  // a client imported from another file: the scanner does not follow imports across files
+  // a client imported from another file: `scanPaths` follows it to src/client.ts
   const page = await shared.customers.list({ limit: 1 });
   return page.data.length;
 }
