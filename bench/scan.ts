@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { defaultRouteTable } from '../src/core/routes/load.js';
 import { defaultSdkMethods } from '../src/core/routes/sdk-methods.js';
 import { type ScanContext, type ScanPathsResult, scanPaths } from '../src/scan/index.js';
+import { prng } from './prng.js';
 import { median } from './stats.js';
 
 const GOAL_LINES_PER_SECOND = 200_000;
@@ -31,16 +32,7 @@ const targetLines = option('--lines', 100_000);
 const runs = option('--runs', 5);
 const seed = option('--seed', 12);
 
-/** mulberry32: a small seeded generator, so every run scans the same codebase. */
-function generator(state: number): () => number {
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = generator(seed);
+const random = prng(seed); // every run scans the same codebase
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const int = (low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
 
