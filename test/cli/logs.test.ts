@@ -7,6 +7,7 @@ import { DecisionLog } from '../../src/decision-log/decision-log.js';
 import { createDomain } from '../../src/domain/context.js';
 import type { DecisionRecord } from '../../src/gateway/decision-record.js';
 import { openStore } from '../../src/store/open.js';
+import { decisionRecord } from '../support/decision-rows.js';
 import { runCli } from '../support/run-cli.js';
 
 let dir: string;
@@ -15,24 +16,14 @@ let install2 = 'appinst_2';
 const now = Date.now();
 
 function decision(n: number, ageMs: number, overrides: Partial<DecisionRecord> = {}): DecisionRecord {
-  return {
+  return decisionRecord({
     time: now - ageMs,
     requestId: `req_logs${n}`,
-    account: 'acct_1',
     install: install1,
     app: 'com.example.app',
-    keyHint: 'rk_test_***…abcd',
-    livemode: false,
-    method: 'GET',
-    route: '/v1/customers',
-    path: '/v1/customers',
-    requirement: [['customer_read']],
-    outcome: 'allowed',
-    missing: [],
-    status: 200,
     latencyMs: 0.31,
     ...overrides,
-  };
+  });
 }
 
 beforeAll(async () => {

@@ -1,3 +1,4 @@
+import type { DecisionRecord } from '../../src/gateway/decision-record.js';
 import type { NewDecisionRow } from '../../src/store/store.js';
 
 /** The time of decision row 0 (2026-01-01). */
@@ -24,6 +25,31 @@ export function decisionRow(n: number, overrides: Partial<NewDecisionRow> = {}):
     missing: '[]',
     status: 200,
     latency_ms: 0.25,
+    ...overrides,
+  };
+}
+
+/**
+ * A gateway `DecisionRecord` with everyday values (an allowed `GET /v1/customers` needing
+ * `customer_read`, by install `appinst_1` of `acct_1`), for tests that feed a decision log.
+ */
+export function decisionRecord(overrides: Partial<DecisionRecord> = {}): DecisionRecord {
+  return {
+    time: DECISION_T0,
+    requestId: 'req_0000',
+    account: 'acct_1',
+    install: 'appinst_1',
+    app: 'com.example.app',
+    keyHint: 'rk_test_***…abcd',
+    livemode: false,
+    method: 'GET',
+    route: '/v1/customers',
+    path: '/v1/customers',
+    requirement: [['customer_read']],
+    outcome: 'allowed',
+    missing: [],
+    status: 200,
+    latencyMs: 0.3,
     ...overrides,
   };
 }
