@@ -989,7 +989,9 @@ class Analyzer {
       this.#rawRequest(node, scope);
       return;
     }
-    const expand = this.#expandOption(node, node.arguments, via, scope);
+    // the path's ids come first, then the params (`retrieve(id, params, options)`)
+    const ids = method.path.split('{').length - 1;
+    const expand = this.#expandOption(node, node.arguments, via, scope, ids);
     this.#place(node, via, method.method, method.path, expand);
   }
 
@@ -1012,7 +1014,7 @@ class Analyzer {
       });
       return;
     }
-    const expand = this.#expandOption(node, node.arguments.slice(2, 3), 'rawRequest', scope);
+    const expand = this.#expandOption(node, node.arguments.slice(2, 3), 'rawRequest', scope, 0);
     this.#placeUrl(node, 'rawRequest', method, path.text, expand);
   }
 
@@ -1111,33 +1113,98 @@ class Analyzer {
   }
 
   /**
-   * The literal `expand` of a call: the first object argument with an `expand` property. A
-   * value that is not a literal string or list of strings is reported (`dynamic_expand`) and
-   * the call is placed without it.
+   * The literal `expand` of a call: the first object argument with an `expand` property,
+   * followed into a variable declared with an object literal (`const params = { expand: […] }`)
+   * and into spreads of such variables. A value that is not a literal string or list of
+   * strings is reported (`dynamic_expand`) and the call is placed without it, as is a params
+   * argument (the one after the path's ids, `params`) that cannot be read: an unknown variable
+   * or expression, or a spread of one.
    */
-  #expandOption(node: Node, args: readonly Node[], via: string, scope: Scope): string[] {
-    for (const written of args) {
-      const arg = unwrap(written);
-      if (arg?.type !== 'ObjectExpression') continue;
-      const property = findProperty(arg, 'expand');
-      if (property === undefined) continue;
-      const value = property.value;
-      const items: Node[] = value.type === 'ArrayExpression' ? value.elements : [value];
-      const expand: string[] = [];
-      for (const item of items) {
-        const text = item == null || item.type === 'SpreadElement' ? undefined : this.#evaluate(item, scope);
-        if (text?.kind !== 'string' || text.text.includes(HOLE)) {
-          this.#report(node, via, {
-            code: 'dynamic_expand',
-            reason: `\`expand\` item ${quote(item == null ? '' : source(item))} is not a literal string`,
-          });
-          continue;
-        }
-        expand.push(text.text);
-      }
-      return expand;
+  #expandOption(node: Node, args: readonly Node[], via: string, scope: Scope, params = -1): string[] {
+    const unreadable: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const object = this.#paramsObject(args[i], scope, i === params ? unreadable : undefined, 0);
+      if (object === undefined) continue;
+      const expand = this.#expandOf(node, object.node, object.scope, via, unreadable);
+      if (expand !== undefined) return expand;
+    }
+    for (const text of unreadable) {
+      this.#report(node, via, {
+        code: 'dynamic_expand',
+        reason: `params ${quote(text)} is not an object literal in scope: its \`expand\` cannot be read`,
+      });
     }
     return [];
+  }
+
+  /**
+   * The object literal a params argument is: written in place, or the initializer of the
+   * variable it names. Anything else that may be params (not a string, a number, `null` or
+   * `undefined`) goes to `unreadable` when given.
+   */
+  #paramsObject(
+    written: Node,
+    scope: Scope,
+    unreadable: string[] | undefined,
+    depth: number,
+  ): { node: Node; scope: Scope } | undefined {
+    const arg = unwrap(written);
+    if (arg == null || depth > 8) return undefined;
+    if (arg.type === 'ObjectExpression') return { node: arg, scope };
+    if (arg.type === 'Identifier') {
+      if (arg.name === 'undefined') return undefined;
+      const binding = scope.lookup(arg.name);
+      if (binding !== undefined && binding.init != null && (binding.path ?? []).length === 0) {
+        const init = unwrap(binding.init);
+        if (init?.type === 'ObjectExpression' || init?.type === 'Identifier') {
+          return this.#paramsObject(init, binding.scope, unreadable, depth + 1);
+        }
+      }
+    }
+    if (
+      arg.type === 'Literal' ||
+      arg.type === 'TemplateLiteral' ||
+      arg.type === 'ArrowFunctionExpression' ||
+      arg.type === 'FunctionExpression'
+    ) {
+      return undefined;
+    }
+    const value = this.#evaluate(arg, scope);
+    if (value?.kind === 'string') return undefined;
+    unreadable?.push(source(arg));
+    return undefined;
+  }
+
+  /** The `expand` of an object literal (undefined when it has none), spreads followed. */
+  #expandOf(node: Node, object: Node, scope: Scope, via: string, unreadable: string[]): string[] | undefined {
+    const property = findProperty(object, 'expand');
+    if (property === undefined) {
+      // a later property wins over a spread; spreads are read last to first
+      for (let i = object.properties.length - 1; i >= 0; i--) {
+        const spread = object.properties[i];
+        if (spread.type !== 'SpreadElement') continue;
+        const inner = this.#paramsObject(spread.argument, scope, unreadable, 1);
+        const expand =
+          inner === undefined ? undefined : this.#expandOf(node, inner.node, inner.scope, via, unreadable);
+        if (expand !== undefined) return expand;
+      }
+      return undefined;
+    }
+    const value = property.value;
+    const items: Node[] = value.type === 'ArrayExpression' ? value.elements : [value];
+    const expand: string[] = [];
+    for (const item of items) {
+      const text = item == null || item.type === 'SpreadElement' ? undefined : this.#evaluate(item, scope);
+      if (text?.kind !== 'string' || text.text.includes(HOLE)) {
+        this.#report(node, via, {
+          code: 'dynamic_expand',
+          reason: `\`expand\` item ${quote(item == null ? '' : source(item))} is not a literal string`,
+        });
+        continue;
+      }
+      expand.push(text.text);
+    }
+    return expand;
   }
 
   #literalMethod(node: Node | undefined, scope: Scope): HttpMethod | undefined {

@@ -179,3 +179,47 @@ describe('array destructuring', () => {
     expect(problems(result)).toEqual(['unknown_receiver other.customers.list']);
   });
 });
+
+describe('`expand` in a params variable', () => {
+  it('follows an object literal in a variable, and spreads of one (Medusa)', () => {
+    const result = scan(`
+      import Stripe from 'stripe';
+      const stripe = new Stripe('k');
+      export async function f(id: string, amount: number) {
+        const intentRequest = { amount, currency: 'usd', expand: ['payment_method'] };
+        await stripe.paymentIntents.create(intentRequest, { idempotencyKey: 'x' });
+        const base = { expand: ['customer'] };
+        await stripe.invoices.retrieve(id, { ...base, foo: 1 });
+        await stripe.customers.retrieve(id);
+      }
+    `);
+    expect(ops(result)).toEqual([
+      'stripe.paymentIntents.create POST /v1/payment_intents [payment_method]',
+      'stripe.invoices.retrieve GET /v1/invoices/{invoice} [customer]',
+      'stripe.customers.retrieve GET /v1/customers/{customer}',
+    ]);
+    expect(result.unresolved).toEqual([]);
+  });
+
+  it('params it cannot read are dynamic_expand, the call still listed', () => {
+    const result = scan(`
+      import Stripe from 'stripe';
+      const stripe = new Stripe('k');
+      export async function f(params: Stripe.CustomerCreateParams, data: object, id: string) {
+        await stripe.customers.create(params);
+        await stripe.setupIntents.create({ customer: id, ...data });
+        await stripe.customers.retrieve(id, params);
+      }
+    `);
+    expect(ops(result)).toEqual([
+      'stripe.customers.create POST /v1/customers',
+      'stripe.setupIntents.create POST /v1/setup_intents',
+      'stripe.customers.retrieve GET /v1/customers/{customer}',
+    ]);
+    expect(result.unresolved.map((entry) => `${entry.code} ${entry.via}: ${entry.reason}`)).toEqual([
+      'dynamic_expand stripe.customers.create: params `params` is not an object literal in scope: its `expand` cannot be read',
+      'dynamic_expand stripe.setupIntents.create: params `data` is not an object literal in scope: its `expand` cannot be read',
+      'dynamic_expand stripe.customers.retrieve: params `params` is not an object literal in scope: its `expand` cannot be read',
+    ]);
+  });
+});
