@@ -32,10 +32,15 @@ import type { ScanContext, UnresolvedCode } from './types.js';
 
 /** What the scanner knows an expression to be; `undefined` is unknown. */
 type Value =
-  /** the `stripe` package's export: the client constructor and factory */
-  | { readonly kind: 'module' }
+  /**
+   * the `stripe` package's export: the client constructor and factory; or a class extending
+   * it, whose own members (`own`) are not the SDK's
+   */
+  | { readonly kind: 'module'; readonly own?: ReadonlySet<string> }
   /** a client (`path` empty) or a part of one: `['checkout', 'sessions']` */
-  | { readonly kind: 'client'; readonly path: readonly string[] }
+  | { readonly kind: 'client'; readonly path: readonly string[]; readonly own?: ReadonlySet<string> }
+  /** an array literal or `Promise.all([…])` of one: its items by index */
+  | { readonly kind: 'tuple'; readonly items: readonly (Value | undefined)[] }
   /** `stripe[name]`: a member of a client whose name is not known statically */
   | { readonly kind: 'computed'; readonly text: string }
   /** statically known text; {@link HOLE} stands for each part that is not */
@@ -84,7 +89,9 @@ interface Binding {
   /** a type annotation node (`TSTypeAnnotation`) */
   readonly type?: Node;
   readonly scope: Scope;
-  /** set for imports and functions, and once evaluated */
+  /** `this` where the binding was declared (a class's, or null), for evaluating `init` */
+  readonly thisInfo?: ClassInfo | null;
+  /** set for imports, and once evaluated */
   value?: Value | undefined;
   state: 'pending' | 'evaluating' | 'done';
 }
@@ -119,6 +126,22 @@ const OTHER: Value = { kind: 'other' };
 const MODULE: Value = { kind: 'module' };
 const CLIENT: Value = { kind: 'client', path: [] };
 const FACTORY: Value = { kind: 'factory' };
+/** A key of a binding's path that is an array index (`const [a, b] = …`): never a property name. */
+const INDEX = '\u0000';
+/**
+ * CommonJS interop helpers that compilers define in each file they emit, recognised by name
+ * when their argument is the `stripe` module or a scanned file's exports: TypeScript's
+ * `__importDefault` and `__importStar`, Babel's `_interopRequireDefault` and
+ * `_interopRequireWildcard`, esbuild's `__toESM`. Each gives something whose `default`
+ * (and, for the module, `Stripe`) is what was required.
+ */
+const INTEROP_HELPERS: ReadonlySet<string> = new Set([
+  '__importDefault',
+  '__importStar',
+  '_interopRequireDefault',
+  '_interopRequireWildcard',
+  '__toESM',
+]);
 
 const STRIPE_HOST = 'https://api.stripe.com';
 const HTTP_VERBS: ReadonlyMap<string, HttpMethod> = new Map([
@@ -250,10 +273,14 @@ class Analyzer {
                 ? this.#functionValue(declaration, scope)
                 : this.#lookup(declaration.id.name, scope),
             );
-          } else if (
-            declaration.type !== 'ClassDeclaration' &&
-            declaration.type !== 'TSInterfaceDeclaration'
-          ) {
+          } else if (declaration.type === 'ClassDeclaration') {
+            set(
+              'default',
+              declaration.id == null
+                ? this.#classValue(declaration, scope)
+                : this.#lookup(declaration.id.name, scope),
+            );
+          } else if (declaration.type !== 'TSInterfaceDeclaration') {
             set('default', this.#evaluate(declaration, scope));
           }
           break;
@@ -333,11 +360,17 @@ class Analyzer {
           break;
         case 'FunctionDeclaration':
         case 'TSDeclareFunction':
+        case 'ClassDeclaration':
+          // evaluated lazily: a function's returns and a class's superclass may name later declarations
           if (statement.id != null) {
-            scope.vars.set(statement.id.name, done(scope, this.#functionValue(statement, scope)));
+            scope.vars.set(statement.id.name, {
+              init: statement,
+              scope,
+              thisInfo: this.#thisStack[this.#thisStack.length - 1] ?? null,
+              state: 'pending',
+            });
           }
           break;
-        case 'ClassDeclaration':
         case 'TSEnumDeclaration':
         case 'TSModuleDeclaration':
           if (statement.id?.type === 'Identifier') scope.vars.set(statement.id.name, done(scope, OTHER));
@@ -406,6 +439,7 @@ class Analyzer {
           path,
           type: pattern.typeAnnotation ?? undefined,
           scope,
+          thisInfo: this.#thisStack[this.#thisStack.length - 1] ?? null,
           state: 'pending',
         });
         return;
@@ -427,8 +461,12 @@ class Analyzer {
         }
         return;
       case 'ArrayPattern':
-        for (const element of pattern.elements)
-          if (element != null) this.#declarePattern(element, scope, undefined);
+        // `const [stripe, order] = await Promise.all([getStripe(), …])`: items by index
+        pattern.elements.forEach((element: Node, i: number) => {
+          if (element == null) return;
+          if (element.type === 'RestElement') this.#declarePattern(element, scope, undefined);
+          else this.#declarePattern(element, scope, init, [...path, `${INDEX}${i}`]);
+        });
         return;
       case 'RestElement':
         this.#declarePattern(pattern.argument, scope, undefined);
@@ -444,12 +482,15 @@ class Analyzer {
     if (binding.state === 'evaluating') return undefined; // `const a = b, b = a`
     binding.state = 'evaluating';
     let value: Value | undefined;
+    const pushed = binding.thisInfo !== undefined;
+    if (pushed) this.#thisStack.push(binding.thisInfo);
     if (binding.type !== undefined && this.#isStripeType(binding.type.typeAnnotation, binding.scope)) {
       value = CLIENT;
     } else if (binding.init != null) {
       value = this.#evaluate(binding.init, binding.scope);
       for (const key of binding.path ?? []) value = key === '' ? undefined : member(value, key);
     }
+    if (pushed) this.#thisStack.pop();
     // a declared name is something: it shadows outer clients even when its value is unknown
     binding.value = value ?? (binding.init == null && binding.type === undefined ? undefined : OTHER);
     binding.state = 'done';
@@ -505,12 +546,96 @@ class Analyzer {
         return FACTORY;
       }
     }
-    if (fn.type === 'ArrowFunctionExpression' && fn.expression) {
-      const inner = new Scope(scope);
+    if (fn.body == null) return OTHER;
+    const inner = new Scope(scope);
+    // a plain function has its own `this` (a method's is pushed by its binding)
+    const own = fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression';
+    if (own) this.#thisStack.push(null);
+    try {
       for (const param of fn.params) this.#declarePattern(param, inner, undefined);
-      if (this.#evaluate(fn.body, inner)?.kind === 'client') return FACTORY;
+      if (fn.type === 'ArrowFunctionExpression' && fn.expression) {
+        return isWholeClient(this.#evaluate(fn.body, inner)) ? FACTORY : OTHER;
+      }
+      // every `return` with a value gives a client (`return null` and `return;` aside)
+      const returns: { node: Node; scope: Scope }[] = [];
+      this.#hoist(fn.body.body, inner);
+      for (const statement of fn.body.body) this.#returns(statement, inner, returns);
+      let found = false;
+      for (const { node, scope: at } of returns) {
+        if (isNothing(node)) continue;
+        if (!isWholeClient(this.#evaluate(node, at))) return OTHER;
+        found = true;
+      }
+      return found ? FACTORY : OTHER;
+    } finally {
+      if (own) this.#thisStack.pop();
     }
-    return OTHER;
+  }
+
+  /** The `return` arguments of a function body (not of the functions nested in it), each with its scope. */
+  #returns(node: Node, scope: Scope, out: { node: Node; scope: Scope }[]): void {
+    switch (node?.type) {
+      case 'ReturnStatement':
+        out.push({ node: node.argument, scope });
+        return;
+      case 'BlockStatement': {
+        const inner = new Scope(scope);
+        this.#hoist(node.body, inner);
+        for (const statement of node.body) this.#returns(statement, inner, out);
+        return;
+      }
+      case 'IfStatement':
+        this.#returns(node.consequent, scope, out);
+        this.#returns(node.alternate, scope, out);
+        return;
+      case 'TryStatement':
+        this.#returns(node.block, scope, out);
+        if (node.handler != null) {
+          const inner = new Scope(scope);
+          if (node.handler.param != null) this.#declarePattern(node.handler.param, inner, undefined);
+          this.#returns(node.handler.body, inner, out);
+        }
+        this.#returns(node.finalizer, scope, out);
+        return;
+      case 'SwitchStatement': {
+        const inner = new Scope(scope);
+        for (const c of node.cases) this.#hoist(c.consequent, inner);
+        for (const c of node.cases)
+          for (const statement of c.consequent) this.#returns(statement, inner, out);
+        return;
+      }
+      case 'ForStatement':
+      case 'ForInStatement':
+      case 'ForOfStatement': {
+        const inner = new Scope(scope);
+        const head = node.type === 'ForStatement' ? node.init : node.left;
+        if (head?.type === 'VariableDeclaration') {
+          for (const declarator of head.declarations) this.#declarePattern(declarator.id, inner, undefined);
+        }
+        this.#returns(node.body, inner, out);
+        return;
+      }
+      case 'WhileStatement':
+      case 'DoWhileStatement':
+      case 'LabeledStatement':
+      case 'WithStatement':
+        this.#returns(node.body, scope, out);
+        return;
+    }
+  }
+
+  /** `class X extends Stripe { … }`: a constructor of clients whose own members are not the SDK's. */
+  #classValue(node: Node, scope: Scope): Value {
+    if (node.superClass == null) return OTHER;
+    const base = this.#evaluate(node.superClass, scope);
+    if (base?.kind !== 'module') return OTHER;
+    const own = new Set<string>(base.own);
+    for (const item of node.body.body) {
+      if (item.static || item.key == null) continue;
+      const name = propertyName(item.key, item.computed);
+      if (name !== undefined && name !== 'constructor') own.add(name);
+    }
+    return { kind: 'module', own };
   }
 
   // ---- expressions ---------------------------------------------------------------------
@@ -552,25 +677,59 @@ class Analyzer {
         return { kind: 'string', text: text(left) + text(right) };
       }
       case 'NewExpression':
-        return this.#evaluate(node.callee, scope)?.kind === 'module' ? CLIENT : undefined;
+        return clientOf(this.#evaluate(node.callee, scope));
       case 'CallExpression': {
         const callee = node.callee;
+        if (callee.type === 'Identifier') {
+          if (callee.name === 'require' && scope.lookup('require') === undefined) {
+            const source = node.arguments[0];
+            return source?.type === 'Literal' ? this.#required(source.value) : undefined;
+          }
+          if (INTEROP_HELPERS.has(callee.name) && node.arguments.length >= 1) {
+            // compiled CommonJS interop, by name (each compiled file defines its own copy)
+            const value = this.#evaluate(node.arguments[0], scope);
+            return value?.kind === 'module' || value?.kind === 'namespace' ? value : undefined;
+          }
+        }
         if (
-          callee.type === 'Identifier' &&
-          callee.name === 'require' &&
-          scope.lookup('require') === undefined
+          callee.type === 'MemberExpression' &&
+          isMember(callee, 'Promise', 'all') &&
+          scope.lookup('Promise') === undefined
         ) {
-          const source = node.arguments[0];
-          return source?.type === 'Literal' ? this.#required(source.value) : undefined;
+          const items = node.arguments[0];
+          return items === undefined ? undefined : this.#evaluate(items, scope);
         }
         const value = this.#evaluate(callee, scope);
-        if (value?.kind === 'module' || value?.kind === 'factory') return CLIENT;
+        if (value?.kind === 'module') return clientOf(value);
+        if (value?.kind === 'factory') return CLIENT;
         if (value?.kind === 'createHttpClient') return { kind: 'httpClient' };
         return undefined;
       }
-      case 'AwaitExpression':
-        // `await getStripe()` of a function declared to return `Promise<Stripe>`
-        return this.#evaluate(node.argument, scope)?.kind === 'client' ? CLIENT : undefined;
+      case 'AwaitExpression': {
+        // `await getStripe()` of a function returning a client or a promise of one
+        const value = this.#evaluate(node.argument, scope);
+        if (value?.kind === 'tuple') {
+          return {
+            kind: 'tuple',
+            items: value.items.map((item) => (item?.kind === 'client' ? item : undefined)),
+          };
+        }
+        return value?.kind === 'client' ? value : undefined;
+      }
+      case 'SequenceExpression':
+        // `(0, stripe_1.default)(key)`, as compilers call an imported function
+        return this.#evaluate(node.expressions[node.expressions.length - 1], scope);
+      case 'ArrayExpression': {
+        const items: (Value | undefined)[] = [];
+        for (const element of node.elements) {
+          if (element?.type === 'SpreadElement') break; // later indexes unknown
+          items.push(element == null ? undefined : this.#evaluate(element, scope));
+        }
+        return { kind: 'tuple', items };
+      }
+      case 'ClassDeclaration':
+      case 'ClassExpression':
+        return this.#classValue(node, scope);
       case 'MemberExpression': {
         if (node.object.type === 'ThisExpression') {
           const name = propertyName(node.property, node.computed);
@@ -601,6 +760,8 @@ class Analyzer {
         if (b?.kind === 'client' && b.path.length === 0 && a === undefined) return b;
         return undefined;
       }
+      case 'FunctionDeclaration':
+      case 'TSDeclareFunction':
       case 'ArrowFunctionExpression':
       case 'FunctionExpression':
         return this.#functionValue(node, scope);
@@ -714,8 +875,20 @@ class Analyzer {
           init: item.value ?? undefined,
           type: item.typeAnnotation ?? undefined,
           scope,
+          thisInfo: info,
           state: 'pending',
         });
+      } else if (
+        item.type === 'MethodDefinition' &&
+        item.kind === 'method' &&
+        !item.static &&
+        item.value?.body != null
+      ) {
+        // `this.getStripeClient()`: a method returning a client is a factory
+        const name = propertyName(item.key, item.computed);
+        if (name !== undefined && !info.fields.has(name)) {
+          info.fields.set(name, { init: item.value, scope, thisInfo: info, state: 'pending' });
+        }
       } else if (item.type === 'MethodDefinition' && item.kind === 'constructor') {
         ctor = item;
         for (const param of item.value.params) {
@@ -763,7 +936,7 @@ class Analyzer {
       if (info == null || name === undefined) return;
       const field = info.fields.get(name);
       if (field !== undefined && (field.init != null || field.type !== undefined)) return;
-      info.fields.set(name, { init: node.right, scope, state: 'pending' });
+      info.fields.set(name, { init: node.right, scope, thisInfo: info, state: 'pending' });
     } else if (left.type === 'Identifier') {
       const binding = scope.lookup(left.name);
       if (binding === undefined || binding.init != null || binding.type !== undefined) return;
@@ -816,7 +989,9 @@ class Analyzer {
       this.#rawRequest(node, scope);
       return;
     }
-    const expand = this.#expandOption(node, node.arguments, via, scope);
+    // the path's ids come first, then the params (`retrieve(id, params, options)`)
+    const ids = method.path.split('{').length - 1;
+    const expand = this.#expandOption(node, node.arguments, via, scope, ids);
     this.#place(node, via, method.method, method.path, expand);
   }
 
@@ -839,7 +1014,7 @@ class Analyzer {
       });
       return;
     }
-    const expand = this.#expandOption(node, node.arguments.slice(2, 3), 'rawRequest', scope);
+    const expand = this.#expandOption(node, node.arguments.slice(2, 3), 'rawRequest', scope, 0);
     this.#placeUrl(node, 'rawRequest', method, path.text, expand);
   }
 
@@ -938,33 +1113,98 @@ class Analyzer {
   }
 
   /**
-   * The literal `expand` of a call: the first object argument with an `expand` property. A
-   * value that is not a literal string or list of strings is reported (`dynamic_expand`) and
-   * the call is placed without it.
+   * The literal `expand` of a call: the first object argument with an `expand` property,
+   * followed into a variable declared with an object literal (`const params = { expand: […] }`)
+   * and into spreads of such variables. A value that is not a literal string or list of
+   * strings is reported (`dynamic_expand`) and the call is placed without it, as is a params
+   * argument (the one after the path's ids, `params`) that cannot be read: an unknown variable
+   * or expression, or a spread of one.
    */
-  #expandOption(node: Node, args: readonly Node[], via: string, scope: Scope): string[] {
-    for (const written of args) {
-      const arg = unwrap(written);
-      if (arg?.type !== 'ObjectExpression') continue;
-      const property = findProperty(arg, 'expand');
-      if (property === undefined) continue;
-      const value = property.value;
-      const items: Node[] = value.type === 'ArrayExpression' ? value.elements : [value];
-      const expand: string[] = [];
-      for (const item of items) {
-        const text = item == null || item.type === 'SpreadElement' ? undefined : this.#evaluate(item, scope);
-        if (text?.kind !== 'string' || text.text.includes(HOLE)) {
-          this.#report(node, via, {
-            code: 'dynamic_expand',
-            reason: `\`expand\` item ${quote(item == null ? '' : source(item))} is not a literal string`,
-          });
-          continue;
-        }
-        expand.push(text.text);
-      }
-      return expand;
+  #expandOption(node: Node, args: readonly Node[], via: string, scope: Scope, params = -1): string[] {
+    const unreadable: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const object = this.#paramsObject(args[i], scope, i === params ? unreadable : undefined, 0);
+      if (object === undefined) continue;
+      const expand = this.#expandOf(node, object.node, object.scope, via, unreadable);
+      if (expand !== undefined) return expand;
+    }
+    for (const text of unreadable) {
+      this.#report(node, via, {
+        code: 'dynamic_expand',
+        reason: `params ${quote(text)} is not an object literal in scope: its \`expand\` cannot be read`,
+      });
     }
     return [];
+  }
+
+  /**
+   * The object literal a params argument is: written in place, or the initializer of the
+   * variable it names. Anything else that may be params (not a string, a number, `null` or
+   * `undefined`) goes to `unreadable` when given.
+   */
+  #paramsObject(
+    written: Node,
+    scope: Scope,
+    unreadable: string[] | undefined,
+    depth: number,
+  ): { node: Node; scope: Scope } | undefined {
+    const arg = unwrap(written);
+    if (arg == null || depth > 8) return undefined;
+    if (arg.type === 'ObjectExpression') return { node: arg, scope };
+    if (arg.type === 'Identifier') {
+      if (arg.name === 'undefined') return undefined;
+      const binding = scope.lookup(arg.name);
+      if (binding !== undefined && binding.init != null && (binding.path ?? []).length === 0) {
+        const init = unwrap(binding.init);
+        if (init?.type === 'ObjectExpression' || init?.type === 'Identifier') {
+          return this.#paramsObject(init, binding.scope, unreadable, depth + 1);
+        }
+      }
+    }
+    if (
+      arg.type === 'Literal' ||
+      arg.type === 'TemplateLiteral' ||
+      arg.type === 'ArrowFunctionExpression' ||
+      arg.type === 'FunctionExpression'
+    ) {
+      return undefined;
+    }
+    const value = this.#evaluate(arg, scope);
+    if (value?.kind === 'string') return undefined;
+    unreadable?.push(source(arg));
+    return undefined;
+  }
+
+  /** The `expand` of an object literal (undefined when it has none), spreads followed. */
+  #expandOf(node: Node, object: Node, scope: Scope, via: string, unreadable: string[]): string[] | undefined {
+    const property = findProperty(object, 'expand');
+    if (property === undefined) {
+      // a later property wins over a spread; spreads are read last to first
+      for (let i = object.properties.length - 1; i >= 0; i--) {
+        const spread = object.properties[i];
+        if (spread.type !== 'SpreadElement') continue;
+        const inner = this.#paramsObject(spread.argument, scope, unreadable, 1);
+        const expand =
+          inner === undefined ? undefined : this.#expandOf(node, inner.node, inner.scope, via, unreadable);
+        if (expand !== undefined) return expand;
+      }
+      return undefined;
+    }
+    const value = property.value;
+    const items: Node[] = value.type === 'ArrayExpression' ? value.elements : [value];
+    const expand: string[] = [];
+    for (const item of items) {
+      const text = item == null || item.type === 'SpreadElement' ? undefined : this.#evaluate(item, scope);
+      if (text?.kind !== 'string' || text.text.includes(HOLE)) {
+        this.#report(node, via, {
+          code: 'dynamic_expand',
+          reason: `\`expand\` item ${quote(item == null ? '' : source(item))} is not a literal string`,
+        });
+        continue;
+      }
+      expand.push(text.text);
+    }
+    return expand;
   }
 
   #literalMethod(node: Node | undefined, scope: Scope): HttpMethod | undefined {
@@ -1032,6 +1272,27 @@ class Analyzer {
 
 // ---- helpers -----------------------------------------------------------------------------
 
+/** A client made by a constructor or factory (`new Stripe(k)`, `new SubclassOfStripe(k)`). */
+function clientOf(maker: Value | undefined): Value | undefined {
+  if (maker?.kind !== 'module') return undefined;
+  return maker.own === undefined ? CLIENT : { kind: 'client', path: [], own: maker.own };
+}
+
+/** A whole client, not a part of one. */
+function isWholeClient(value: Value | undefined): boolean {
+  return value?.kind === 'client' && value.path.length === 0;
+}
+
+/** `return;`, `return null`, `return undefined`: no value. */
+function isNothing(node: Node): boolean {
+  const value = unwrap(node);
+  return (
+    value == null ||
+    (value.type === 'Literal' && value.value === null) ||
+    (value.type === 'Identifier' && value.name === 'undefined')
+  );
+}
+
 function done(scope: Scope, value: Value): Binding {
   return { scope, value, state: 'done' };
 }
@@ -1054,7 +1315,11 @@ function exportName(node: Node): string {
 /** Whether the scanner knows something about a value worth exporting to other files. */
 function isKnown(value: Value | undefined): value is Value {
   return (
-    value !== undefined && value.kind !== 'other' && value.kind !== 'string' && value.kind !== 'computed'
+    value !== undefined &&
+    value.kind !== 'other' &&
+    value.kind !== 'string' &&
+    value.kind !== 'computed' &&
+    value.kind !== 'tuple'
   );
 }
 
@@ -1096,11 +1361,16 @@ function isMember(node: Node, object: string, property: string): boolean {
 
 /** A member of a value: a client's namespaces, the module's `Stripe`/`default`, the UI SDK's `createHttpClient`. */
 function member(value: Value | undefined, name: string): Value | undefined {
+  if (name.startsWith(INDEX) && value?.kind !== 'tuple') return undefined;
   switch (value?.kind) {
     case 'client':
+      // a subclass's own method or field is not an SDK call
+      if (value.path.length === 0 && value.own?.has(name)) return OTHER;
       return { kind: 'client', path: [...value.path, name] };
     case 'module':
-      return name === 'Stripe' || name === 'default' ? MODULE : undefined;
+      return value.own === undefined && (name === 'Stripe' || name === 'default') ? MODULE : undefined;
+    case 'tuple':
+      return name.startsWith(INDEX) ? value.items[Number(name.slice(INDEX.length))] : undefined;
     case 'uiSdk':
       return name === 'createHttpClient' ? { kind: 'createHttpClient' } : undefined;
     case 'namespace':

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 import { ModuleGraph } from './modules.js';
 import { SOURCE_EXTENSIONS, scanFile } from './scan-source.js';
 import type { ScanCall, ScanContext, ScanPathsResult, Unresolved } from './types.js';
@@ -14,6 +14,13 @@ export const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set([
   '.git',
 ]);
 
+/**
+ * Inside a dependency (a directory named to the scan whose path goes through `node_modules`,
+ * or `node_modules` itself), build output is the code: only nested dependencies and
+ * version control are skipped.
+ */
+const SKIPPED_IN_DEPENDENCIES: ReadonlySet<string> = new Set(['node_modules', '.git']);
+
 const EXTENSIONS: ReadonlySet<string> = new Set(SOURCE_EXTENSIONS);
 
 /**
@@ -23,8 +30,10 @@ const EXTENSIONS: ReadonlySet<string> = new Set(SOURCE_EXTENSIONS);
  * (`import { stripe } from './client'`, `const { stripe } = require('./client')`). Relative
  * specifiers resolve among the scanned files as Node and TypeScript resolve them (see
  * {@link ModuleGraph.resolve}); packages are not followed. Directories are walked (sorted, skipping
- * {@link SKIPPED_DIRECTORIES} and `*.d.ts` files) for {@link SOURCE_EXTENSIONS}; a file named
- * directly is scanned whatever its extension. A file that cannot be read or parsed is one
+ * {@link SKIPPED_DIRECTORIES} and `*.d.ts` files) for {@link SOURCE_EXTENSIONS}; a path named
+ * in `paths` is always scanned (a file whatever its extension, a directory whatever its name:
+ * only directories found while walking are skipped). A named directory inside `node_modules`
+ * is a dependency as published: its `dist/`, `build/` and `out/` are walked too. A file that cannot be read or parsed is one
  * `unresolved` entry, never the end of the scan. Files are reported by the path they were
  * reached by (`paths[i]` joined with the walk).
  * @example
@@ -34,7 +43,10 @@ const EXTENSIONS: ReadonlySet<string> = new Set(SOURCE_EXTENSIONS);
 export function scanPaths(paths: readonly string[], context: ScanContext): ScanPathsResult {
   const files: string[] = [];
   const unresolved: Unresolved[] = [];
-  for (const path of paths) collect(path, true, files, unresolved);
+  for (const path of paths) {
+    const dependency = resolve(path).split(sep).includes('node_modules');
+    collect(path, true, files, unresolved, dependency ? SKIPPED_IN_DEPENDENCIES : SKIPPED_DIRECTORIES);
+  }
   const calls: ScanCall[] = [];
   let lines = 0;
   let parsed = 0;
@@ -68,7 +80,13 @@ export function scanPaths(paths: readonly string[], context: ScanContext): ScanP
   };
 }
 
-function collect(path: string, named: boolean, files: string[], unresolved: Unresolved[]): void {
+function collect(
+  path: string,
+  named: boolean,
+  files: string[],
+  unresolved: Unresolved[],
+  skipped: ReadonlySet<string>,
+): void {
   let isDirectory: boolean;
   try {
     isDirectory = statSync(path).isDirectory();
@@ -90,8 +108,8 @@ function collect(path: string, named: boolean, files: string[], unresolved: Unre
     return;
   }
   for (const entry of entries) {
-    if (SKIPPED_DIRECTORIES.has(entry)) continue;
-    collect(join(path, entry), false, files, unresolved);
+    if (skipped.has(entry)) continue;
+    collect(join(path, entry), false, files, unresolved, skipped);
   }
 }
 

@@ -62,10 +62,18 @@ describe('scanPaths: clients exported and imported across files', () => {
     expect(ops(result)).toEqual([LIST, LIST, LIST]);
   });
 
-  it('a function not known to return a client exports nothing known', () => {
+  it('an exported function whose returns are all clients (no annotation) is followed', () => {
     const result = scanProject({
       'client.ts': `import Stripe from 'stripe';\nconst stripe = new Stripe('k');\nexport function get() {\n  return stripe;\n}\n`,
       'app.ts': `import { get } from './client';\nget().customers.list();\n`,
+    });
+    expect(ops(result)).toEqual([LIST]);
+  });
+
+  it('a function not known to return a client exports nothing known', () => {
+    const result = scanProject({
+      'client.ts': `import Stripe from 'stripe';\nconst stripe = new Stripe('k');\nexport function get(other: unknown) {\n  if (other) return other;\n  return stripe;\n}\n`,
+      'app.ts': `import { get } from './client';\nget(1).customers.list();\n`,
     });
     expect(result.calls).toEqual([]);
     expect(problems(result)).toEqual(['unknown_receiver ….customers.list']);

@@ -63,6 +63,27 @@ describe('scanPaths', () => {
     expect(result.parsed).toBe(9); // plain.ts is left to the prefilter
   });
 
+  it('a directory named to the scan is walked even when a walk would skip it', () => {
+    const result = scanPaths([join(root, 'dist'), join(root, 'node_modules')], context);
+    expect(result.calls.map((call) => call.file.slice(root.length + 1))).toEqual([
+      'dist/a.js',
+      'node_modules/stripe/index.js',
+    ]);
+  });
+
+  it('inside node_modules, a package’s build output is walked (nested node_modules are not)', () => {
+    write({
+      'node_modules/pkg/package.json': '{}',
+      'node_modules/pkg/dist/index.js': CALL,
+      'node_modules/pkg/dist/node_modules/dep/index.js': CALL,
+      'app/dist/index.js': CALL,
+    });
+    const result = scanPaths([join(root, 'node_modules/pkg'), join(root, 'app')], context);
+    expect(result.calls.map((call) => call.file.slice(root.length + 1))).toEqual([
+      'node_modules/pkg/dist/index.js',
+    ]);
+  });
+
   it('a file that does not parse is one unresolved entry and the scan goes on', () => {
     const result = scanPaths([root], context);
     expect(result.unresolved).toEqual([
