@@ -473,6 +473,11 @@ describe('activity', () => {
     const unused = body.slice(body.indexOf(`data-unused-install="${install}"`));
     expect(unused.slice(0, unused.indexOf('</tr>'))).toContain('<code>invoice_read</code>');
     expect(unused.slice(0, unused.indexOf('</tr>'))).not.toContain('<code>customer_write</code>');
+    // the least set for every call it made: charge_read added (the denied call), invoice_read not needed
+    const row = unused.slice(0, unused.indexOf('</tr>'));
+    expect(row).toContain('<span class="diff-add">+ <code>charge_read</code></span>');
+    expect(row).toContain('<span class="diff-remove">− <code>invoice_read</code></span>');
+    expect(row).not.toContain('− <code>customer_write</code>');
     const denied = body.slice(
       body.indexOf('Denied calls and what they lacked'),
       body.indexOf('id="log-title"'),

@@ -56,6 +56,8 @@ main { max-width: 1100px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
 .callout.info { background: var(--accent-soft); border-color: #cfd3ff; }
 .callout p { margin: 0.15rem 0; }
 .muted { color: var(--muted); }
+.diff-add { color: var(--ok); white-space: nowrap; }
+.diff-remove { color: var(--bad); white-space: nowrap; }
 .small { font-size: 0.875rem; }
 
 /* App identity */

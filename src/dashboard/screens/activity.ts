@@ -220,20 +220,20 @@ export function registerActivity(app: FastifyInstance, deps: DashboardDeps): voi
       installError === undefined
         ? await Promise.all(
             audited.map(async (install) => {
-              const allowed = await readDecisions(deps, {
+              const observed = await readDecisions(deps, {
                 ...scope(session),
                 install: install.id,
-                outcome: 'allowed',
                 since: filters.since,
                 until: filters.until,
               });
               // the same analysis as `appscope analyze` (src/core/least-privilege/analyze-usage.ts)
-              const analysis = analyzeUsage(catalog, install.permissions_granted, allowed.data);
+              const analysis = analyzeUsage(catalog, install.permissions_granted, observed.data);
               return {
                 install,
-                allowedCount: allowed.data.length,
+                allowedCount: observed.data.filter((d) => d.outcome === 'allowed').length,
                 unused: analysis.unused,
                 wider: analysis.wider,
+                suggested: analysis.suggested,
               };
             }),
           )
@@ -299,12 +299,12 @@ ${truncated ? html`<div class="callout warn"><p>Showing the latest ${decisions.l
 ${requestsChart(buckets, windowLabel)}
 <section aria-labelledby="unused-title">
   <h2 id="unused-title">Granted but not used</h2>
-  <p class="small muted">Permissions no allowed call needed in this window (${windowLabel}). If an app never needs one, ask its developer to stop requesting it.</p>
+  <p class="small muted">Permissions no allowed call needed in this window (${windowLabel}), and the least set that would have allowed every call the install made, as a change to its grant (as <code>appscope analyze</code> reports it). If an app never needs a permission, ask its developer to stop requesting it.</p>
   ${
     unusedRows.length === 0
       ? html`<p class="muted">No active installs in this selection.</p>`
       : html`<div class="table-wrap"><table>
-    <thead><tr><th scope="col">Install</th><th scope="col">Allowed calls</th><th scope="col">Not used</th></tr></thead>
+    <thead><tr><th scope="col">Install</th><th scope="col">Allowed calls</th><th scope="col">Not used</th><th scope="col">Least privilege for what it did</th></tr></thead>
     <tbody>${unusedRows.map(
       (row) =>
         html`<tr data-unused-install="${row.install.id}"><td><a href="${dashboardPath('installs', row.install.id)}">${installName(row.install.id)}</a></td><td>${row.allowedCount}</td><td>${
@@ -314,7 +314,11 @@ ${requestsChart(buckets, windowLabel)}
         }${row.wider.map(
           (w) =>
             html`<br><span class="small muted"><code>${w.permission}</code> used only where <code>${w.narrower.join(', ')}</code> would do</span>`,
-        )}</td></tr>`,
+        )}</td><td>${
+          row.suggested.add.length === 0 && row.suggested.remove.length === 0
+            ? html`<span class="muted">The grant is already the least</span>`
+            : html`${row.suggested.add.map((n) => html`<span class="diff-add">+ <code>${n}</code></span> `)}${row.suggested.remove.map((n) => html`<span class="diff-remove">− <code>${n}</code></span> `)}`
+        }</td></tr>`,
     )}</tbody>
   </table></div>`
   }
