@@ -2,10 +2,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Catalog } from '../core/catalog/catalog.js';
 import { type Decision, decide } from '../core/decide.js';
-import { type ParsedBody, parseBody, type SerializedBody, serializeBody } from '../core/params/body.js';
-import { ParamError, type ParamObject, parseParams, serializeParams } from '../core/params/params.js';
+import { type SerializedBody, serializeBody } from '../core/params/body.js';
+import { ParamError, type ParamObject, serializeParams } from '../core/params/params.js';
 import type { HttpMethod } from '../core/routes/format.js';
-import { matchRoute, mergeParams, type ResolvedRequest, resolveRoute } from '../core/routes/resolve.js';
+import { matchRoute, type ResolvedRequest, readParams, resolveRoute } from '../core/routes/resolve.js';
 import type { RouteTable } from '../core/routes/route-table.js';
 import type { Principal } from '../domain/keys.js';
 import { hashSecret, maskKey } from '../domain/secrets.js';
@@ -320,9 +320,8 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
 }
 
 /**
- * Reads a request's parameters once: the query string, and for POST, PUT and PATCH the body by
- * its declared type. A POST's parameters are forwarded in its body, a GET's or DELETE's in its
- * query string, each re-serialized canonically.
+ * The canonical request: the parameters read once ({@link readParams}), re-serialized — a GET's
+ * or DELETE's as its query string, a POST's (query and body merged) as its body.
  */
 function canonicalRequest(
   method: HttpMethod,
@@ -331,32 +330,17 @@ function canonicalRequest(
   input: AuthorizeInput,
   multipart: boolean,
 ): CanonicalRequest {
-  const fromQuery = parseParams(query, 'query');
-  const bytes = input.body;
-  const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
-  if (!hasBody) {
+  const read = readParams(method, query, input.body, single(input.headers['content-type']), multipart);
+  if (read.body === undefined) {
     return {
       method,
       path,
-      params: fromQuery,
-      query: query === '' ? '' : serializeParams(fromQuery),
+      params: read.params,
+      query: query === '' ? '' : serializeParams(read.params),
       body: undefined,
     };
   }
-  const contentType = single(input.headers['content-type']);
-  let body: ParsedBody =
-    bytes === undefined || bytes.length === 0
-      ? { kind: 'form', params: Object.create(null) as ParamObject }
-      : parseBody(bytes, contentType, { multipart });
-  if (body.kind === 'multipart' && query !== '') {
-    throw new ParamError(
-      'content_type_unsupported',
-      'A `multipart/form-data` upload takes every parameter in its body: send no query string.',
-    );
-  }
-  const params = mergeParams(fromQuery, body.params);
-  if (params !== body.params) body = { ...body, params };
-  return { method, path, params, query: '', body: serializeBody(body) };
+  return { method, path, params: read.params, query: '', body: serializeBody(read.body) };
 }
 
 /** `HEAD` is decided and forwarded as `GET`; other methods upper-cased. */

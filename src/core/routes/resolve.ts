@@ -1,5 +1,5 @@
 import { AppscopeError } from '../../errors.js';
-import { parseBody } from '../params/body.js';
+import { type ParsedBody, parseBody } from '../params/body.js';
 import { ParamError, type ParamObject, parseParams } from '../params/params.js';
 import type { Requirement } from '../requirement.js';
 import type { HttpMethod } from './format.js';
@@ -54,16 +54,54 @@ export function resolveRequest(table: RouteTable, request: RequestInput): Resolv
   const question = full.indexOf('?');
   const path = question < 0 ? full : full.slice(0, question);
   const route = matchRoute(table, method, path);
-  let params = question < 0 ? EMPTY : parseParams(full.slice(question + 1), 'query');
-  if (
-    request.body !== undefined &&
-    request.body.length > 0 &&
-    (method === 'POST' || method === 'PUT' || method === 'PATCH')
-  ) {
-    const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
-    params = mergeParams(params, parseBody(body, request.contentType, { multipart: route.multipart }).params);
-  }
+  const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
+  const { params } = readParams(
+    method,
+    question < 0 ? '' : full.slice(question + 1),
+    body,
+    request.contentType,
+    route.multipart,
+  );
   return resolveRoute(table, method, path, route, params);
+}
+
+/** A request's parameters, read once: all of them as one structure, and the body they came from. */
+export interface RequestParams {
+  readonly params: ParamObject;
+  /** For POST, PUT and PATCH: the body holding every parameter (the query's merged in); else undefined. */
+  readonly body: ParsedBody | undefined;
+}
+
+/**
+ * Reads a request's parameters with the one parser: the query string, and for POST, PUT and
+ * PATCH the body by its declared type (multipart only where the route takes uploads). A POST's
+ * parameters may come in either place and are merged into its body (a name in both is refused);
+ * a multipart upload takes no query string. The gateway forwards exactly this structure, and
+ * {@link resolveRequest} decides on it.
+ */
+export function readParams(
+  method: HttpMethod,
+  query: string,
+  body: Uint8Array | undefined,
+  contentType: string | undefined,
+  multipart: boolean,
+): RequestParams {
+  const fromQuery = query === '' ? EMPTY : parseParams(query, 'query');
+  if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH')
+    return { params: fromQuery, body: undefined };
+  let parsed: ParsedBody =
+    body === undefined || body.length === 0
+      ? { kind: 'form', params: EMPTY }
+      : parseBody(body, contentType, { multipart });
+  if (parsed.kind === 'multipart' && query !== '') {
+    throw new ParamError(
+      'content_type_unsupported',
+      'A `multipart/form-data` upload takes every parameter in its body: send no query string.',
+    );
+  }
+  const params = mergeParams(fromQuery, parsed.params);
+  if (params !== parsed.params) parsed = { ...parsed, params };
+  return { params, body: parsed };
 }
 
 const EMPTY: ParamObject = Object.freeze(Object.create(null) as ParamObject);
