@@ -2,7 +2,7 @@ import type { Catalog } from '../core/catalog/catalog.js';
 import type { CompanionNote } from '../core/least-privilege/companion-notes.js';
 import { compareWithManifest, type WiderPermission } from '../core/least-privilege/compare-with-manifest.js';
 import { minimalSet } from '../core/least-privilege/minimal-set.js';
-import { type Requirement, type RequirementGroup, requirementGroup } from '../core/requirement.js';
+import { namedRequirements } from '../core/least-privilege/named-requirements.js';
 
 /**
  * The least-privilege report that `appscope scan` and `appscope record` print: the calls found
@@ -68,26 +68,6 @@ export interface RequestedPermissions {
   readonly requested: readonly string[];
 }
 
-/** The requirement of each call, its groups shared between calls with the same alternatives. */
-function requirementsOf(catalog: Catalog, calls: readonly ReportCall[]): Requirement[] {
-  const groups = new Map<string, RequirementGroup>();
-  return calls.map((call) =>
-    call.requires.map((anyOf) => {
-      const key = anyOf.join(',');
-      let group = groups.get(key);
-      if (group === undefined) {
-        group = requirementGroup(
-          catalog,
-          anyOf,
-          key === '' ? `${call.operation} is not available to apps` : key,
-        );
-        groups.set(key, group);
-      }
-      return group;
-    }),
-  );
-}
-
 /**
  * Assembles the report. Ties between sets of the same effective access go to the permissions
  * the calls name (`invoice_read` for an invoice call, not `credit_note_read`, which it implies
@@ -102,7 +82,8 @@ export function buildReport(
   unresolved: readonly ReportUnresolved[],
   manifest?: RequestedPermissions,
 ): LeastPrivilegeReport {
-  const requirements = requirementsOf(catalog, calls);
+  const requirementOf = namedRequirements(catalog);
+  const requirements = calls.map((call) => requirementOf(call.requires));
   const minimal = minimalSet(catalog, requirements, { prefer: 'named' });
   const unavailable: { operation: string; reason: string }[] = [];
   const seen = new Set<string>();

@@ -1,7 +1,8 @@
 import type { Catalog } from '../catalog/catalog.js';
-import { type Requirement, type RequirementGroup, requirementGroup } from '../requirement.js';
+import type { Requirement } from '../requirement.js';
 import { compareWithManifest, type WiderPermission } from './compare-with-manifest.js';
 import { minimalSet } from './minimal-set.js';
+import { namedRequirements } from './named-requirements.js';
 
 /**
  * What an install did with what it was granted, from its logged decisions: which granted
@@ -59,16 +60,7 @@ export function analyzeUsage(
   granted: readonly string[],
   decisions: readonly ObservedDecision[],
 ): UsageAnalysis {
-  const groups = new Map<string, RequirementGroup>();
-  const groupOf = (anyOf: readonly string[]): RequirementGroup => {
-    const key = [...anyOf].sort().join(',');
-    let group = groups.get(key);
-    if (group === undefined) {
-      group = requirementGroup(catalog, anyOf, key);
-      groups.set(key, group);
-    }
-    return group;
-  };
+  const requirementOf = namedRequirements(catalog);
   const all: Requirement[] = [];
   const allowed: Requirement[] = [];
   const denied = new Map<
@@ -79,7 +71,7 @@ export function analyzeUsage(
   for (const decision of decisions) {
     if (decision.route === null) continue;
     analysed++;
-    const requirement = decision.requirement.map(groupOf);
+    const requirement = requirementOf(decision.requirement);
     all.push(requirement);
     if (decision.outcome === 'allowed') {
       allowed.push(requirement);
