@@ -53,6 +53,11 @@ export interface EmulatorOptions {
   readonly idGenerator?: IdGenerator;
   /** Called with any unexpected error (answered as a plain 500 that leaks nothing). */
   readonly onInternalError?: (error: unknown, request: EmulatorRequest) => void;
+  /**
+   * stripe-mock compatibility: an id it does not hold is answered with a fixture-like object
+   * of the right type carrying that id (as stripe-mock does) instead of a 404. Default false.
+   */
+  readonly stripeMock?: boolean;
 }
 
 /** A Stripe-like API that answers requests in process. */
