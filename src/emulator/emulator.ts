@@ -1,14 +1,19 @@
-import { type FormObject, parseForm, stringListParam } from '../http/form.js';
+import { parseBody } from '../core/params/body.js';
+import { ParamError } from '../core/params/params.js';
+import { type FormObject, type FormValue, paramError, parseForm, stringListParam } from '../http/form.js';
 import { newRequestId } from '../http/request-id.js';
 import { ApiError, internalError, invalidRequest } from '../http/stripe-error.js';
-import { createContext } from './context.js';
+import { createContext, type EmulatorContext } from './context.js';
 import { CardError, unrecognizedUrl } from './errors.js';
-import { applyExpand, validateExpand } from './expand.js';
+import { applyExpand, type ResolveRef, validateExpand } from './expand.js';
+import { RawBody } from './generic/engine.js';
+import { idFormat } from './generic/id-prefixes.js';
+import type { FileValue } from './generic/validate.js';
 import { IdempotencyCache, type IdempotentOutcome } from './idempotency.js';
 import { createIdGenerator, type IdGenerator } from './ids.js';
 import { createMemoryStorage } from './memory-storage.js';
 import type { HttpMethod, Operation } from './operation.js';
-import { compileRegistry } from './registry.js';
+import { type Coverage, compileRegistry } from './registry.js';
 import type { RouteMatch } from './router.js';
 import type { EmulatorScope, EmulatorStorage } from './storage.js';
 
@@ -19,8 +24,13 @@ export interface EmulatorRequest {
   readonly path: string;
   /** The raw query string without `?` (GET and DELETE parameters). */
   readonly query: string;
-  /** The raw `application/x-www-form-urlencoded` body (POST parameters). */
+  /**
+   * The raw body (POST parameters): `application/x-www-form-urlencoded`, or for an upload a
+   * `multipart/form-data` body as a binary (latin1) string.
+   */
   readonly body: string;
+  /** The body's `Content-Type` (default: a form). */
+  readonly contentType?: string;
   /** The account whose data the call sees (`acct_…`). */
   readonly account: string;
   /** Test (`false`) or live (`true`) data. */
@@ -37,7 +47,7 @@ export interface EmulatorRequest {
  */
 export interface EmulatorResponse {
   readonly status: number;
-  /** The JSON body: a Stripe object, a list, or `{error: {…}}`. */
+  /** The JSON body: a Stripe object, a list, or `{error: {…}}`; raw bytes for a non-JSON answer (a PDF), with its `content-type` header. */
   readonly body: unknown;
   /** Lower-case header names; always `request-id`. */
   readonly headers?: Record<string, string>;
@@ -65,6 +75,8 @@ export interface Emulator {
   handle(request: EmulatorRequest): Promise<EmulatorResponse>;
   /** Every method and path it serves (`/v1/customers/:id` style). */
   readonly routes: readonly { readonly method: HttpMethod; readonly path: string }[];
+  /** Every operation of the API description and who serves it (a hand-written module or the generic engine). */
+  readonly coverage: readonly Coverage[];
   readonly storage: EmulatorStorage;
 }
 
@@ -82,7 +94,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const storage = options.storage ?? createMemoryStorage();
   const clock = options.clock ?? Date.now;
   const ids = options.idGenerator ?? createIdGenerator(clock);
-  const registry = compileRegistry();
+  const stripeMock = options.stripeMock ?? false;
+  const registry = compileRegistry(undefined, { stripeMock });
   const idempotency = new IdempotencyCache({ clock });
   const locks = new ScopeLocks();
   const deps = { storage, ids, events: registry.events };
@@ -97,27 +110,62 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   ): Promise<IdempotentOutcome> {
     let started = false;
     try {
-      const form = readParameters(method, request);
-      const expand = stringListParam(form, 'expand') ?? [];
-      delete form['expand'];
       const op = match.handler;
+      const form = readParameters(method, request, op);
+      const expand = stringListParam(form as FormObject, 'expand') ?? [];
+      delete form['expand'];
       const paths = validateExpand(registry.expandRules, op.returns, expand);
-      const params = op.parse(form);
+      const params = op.parse(form as FormObject);
       const ctx = createContext(deps, { scope, requestId, idempotencyKey, now: Math.floor(clock() / 1000) });
       started = true;
-      const result =
-        method === 'GET'
-          ? await op.run(ctx, params, match.params)
-          : await locks.run(scopeKey(scope), () => op.run(ctx, params, match.params));
+      const run = async (): Promise<unknown> => {
+        try {
+          return await op.run(ctx, params, match.params);
+        } catch (error) {
+          // stripe-mock answers ids it does not hold: so does this mode, by the generic operation.
+          const fallback = stripeMock ? registry.fallbacks.get(op) : undefined;
+          if (fallback === undefined || !(error instanceof ApiError) || error.status !== 404) throw error;
+          return fallback.run(ctx, fallback.parse(form as FormObject), match.params);
+        }
+      };
+      const result = method === 'GET' ? await run() : await locks.run(scopeKey(scope), run);
+      if (result instanceof RawBody) {
+        return {
+          response: {
+            status: 200,
+            body: result.data,
+            headers: { 'content-type': result.contentType, 'request-id': requestId },
+          },
+          save: true,
+        };
+      }
       const body =
         paths.length === 0
           ? result
-          : await applyExpand(ctx, registry.expandRules, registry.idPrefixes, result, paths);
+          : await applyExpand(ctx, registry.expandRules, resolver(ctx), op.returns, result, paths);
       return { response: { status: 200, body, headers: { 'request-id': requestId } }, save: true };
     } catch (error) {
       const response = errorResponse(error, requestId, request);
       return { response, save: started && response.status < 500 };
     }
+  }
+
+  /** Finds what an expanded id names: by its prefix first, then among every candidate type. */
+  function resolver(ctx: EmulatorContext): ResolveRef {
+    return async (types, id) => {
+      const byPrefix = types.filter((type) => {
+        const prefix = registry.idPrefixes.get(type) ?? idFormat(type)[0];
+        return id.startsWith(`${prefix}_`);
+      });
+      for (const type of [...byPrefix, ...types.filter((t) => !byPrefix.includes(t))]) {
+        if (type.startsWith('#')) continue;
+        const found = await ctx.find(type, id);
+        if (found !== undefined) return found;
+      }
+      if (!stripeMock) return undefined;
+      const type = byPrefix[0] ?? types.find((t) => !t.startsWith('#'));
+      return type === undefined ? undefined : registry.generic.fixture(ctx, type, id);
+    };
   }
 
   function errorResponse(
@@ -138,6 +186,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   return {
     storage,
+    coverage: registry.coverage,
     routes: registry.operations.map((op) => ({ method: op.method, path: op.path })),
     async handle(request) {
       const requestId = request.requestId ?? newRequestId();
@@ -175,13 +224,19 @@ function scopeKey(scope: EmulatorScope): string {
 
 /**
  * GET and DELETE take their parameters from the query string, POST from the form body
- * (as the official SDKs send them). Parameters in the other place are refused rather
- * than silently read or ignored, so a request can be read only one way.
+ * (as the official SDKs send them), or a multipart body where the operation takes an upload.
+ * Parameters in the other place are refused rather than silently read or ignored, so a
+ * request can be read only one way.
  */
-function readParameters(method: HttpMethod, request: EmulatorRequest): FormObject {
+function readParameters(
+  method: HttpMethod,
+  request: EmulatorRequest,
+  op: Operation,
+): Record<string, FormValue | FileValue> {
   const inQuery = method !== 'POST';
-  const used = inQuery ? request.query : request.body;
-  const other = inQuery ? request.body : request.query;
+  const body = request.body;
+  const used = inQuery ? request.query : body;
+  const other = inQuery ? body : request.query;
   if (other !== '') {
     throw invalidRequest(
       inQuery
@@ -189,6 +244,27 @@ function readParameters(method: HttpMethod, request: EmulatorRequest): FormObjec
         : 'POST requests take their parameters in the form body, not the query string.',
       { code: 'parameter_misplaced' },
     );
+  }
+  if (!inQuery && request.contentType !== undefined && /^\s*multipart\//i.test(request.contentType)) {
+    let parsed: ReturnType<typeof parseBody>;
+    try {
+      parsed = parseBody(Buffer.from(request.body, 'latin1'), request.contentType, {
+        multipart: op.multipart === true,
+      });
+    } catch (error) {
+      if (error instanceof ParamError) throw paramError(error);
+      throw error;
+    }
+    const form: Record<string, FormValue | FileValue> = { ...(parsed.params as FormObject) };
+    if (parsed.file !== undefined) {
+      form[parsed.file.name] = {
+        kind: 'file',
+        filename: parsed.file.filename,
+        contentType: parsed.file.contentType,
+        size: parsed.file.data.byteLength,
+      };
+    }
+    return form;
   }
   return parseForm(used, inQuery ? 'query' : 'body');
 }

@@ -73,59 +73,79 @@ function valid(
   });
 }
 
+/** Finds the object an id names among `types` (the caller knows the id prefixes and the storage). */
+export type ResolveRef = (types: readonly string[], id: string) => Promise<StripeObject | undefined>;
+
 /**
  * Applies validated expansions to a response value without touching stored objects
- * (every object on an expanded path is copied). Ids that no longer resolve stay ids.
+ * (every object on an expanded path is copied). The walk follows the response's type, so
+ * embedded objects without an `object` field (a customer's `invoice_settings`) expand too, and
+ * lists of ids (`discounts`) expand item by item. Ids that do not resolve stay ids.
  */
 export async function applyExpand(
   ctx: EmulatorContext,
   rules: ExpandRules,
-  prefixes: ReadonlyMap<string, string>,
+  resolve: ResolveRef,
+  root: ValueType,
   value: unknown,
   paths: readonly (readonly string[])[],
 ): Promise<unknown> {
   let out = value;
-  for (const segments of paths) out = await expandPath(ctx, rules, prefixes, out, segments, 0);
+  for (const segments of paths) out = await expandPath(ctx, rules, resolve, out, root, segments, 0);
   return out;
 }
 
 async function expandPath(
   ctx: EmulatorContext,
   rules: ExpandRules,
-  prefixes: ReadonlyMap<string, string>,
+  resolve: ResolveRef,
   value: unknown,
+  type: ValueType,
   segments: readonly string[],
   i: number,
 ): Promise<unknown> {
-  if (i === segments.length || value === null || typeof value !== 'object' || Array.isArray(value))
-    return value;
+  if (i === segments.length || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const items = [];
+    for (const item of value) items.push(await expandPath(ctx, rules, resolve, item, type, segments, i));
+    return items;
+  }
   const object = value as StripeObject;
   const segment = segments[i]!;
-  if (object.object === 'list' && segment === 'data' && Array.isArray(object['data'])) {
+  if ('list' in type || object.object === 'list' || object.object === 'search_result') {
+    if (segment !== 'data' || !Array.isArray(object['data'])) return value;
+    const item: ValueType = { object: 'list' in type ? type.list : String(object.object) };
     const data = [];
-    for (const item of object['data'] as unknown[]) {
-      data.push(await expandPath(ctx, rules, prefixes, item, segments, i + 1));
+    for (const entry of object['data'] as unknown[]) {
+      data.push(await expandPath(ctx, rules, resolve, entry, item, segments, i + 1));
     }
     return { ...object, data };
   }
-  const target = rules.get(object.object)?.[segment];
-  if (target === undefined) return value;
+  const key =
+    typeof object.object === 'string' && rules.get(object.object)?.[segment] ? object.object : type.object;
+  const target = rules.get(key)?.[segment];
+  if (target === undefined || !(segment in object || target.kind === 'computed')) return value;
   let child = object[segment];
-  if (target.kind === 'ref' && typeof child === 'string') {
-    const type = target.types.length === 1 ? target.types[0] : typeByPrefix(prefixes, target.types, child);
-    if (type !== undefined) child = (await ctx.find(type, child)) ?? child;
-  } else if (target.kind === 'computed' && (child === undefined || child === null)) {
-    child = await target.load(ctx, object);
+  let next: ValueType;
+  if (target.kind === 'ref') {
+    next = { object: target.types[0]! };
+    child = await resolveChild(resolve, target.types, child);
+  } else if (target.kind === 'computed') {
+    next = target.value;
+    if (child === undefined || child === null) child = await target.load(ctx, object);
+  } else {
+    next = target.value;
   }
-  child = await expandPath(ctx, rules, prefixes, child, segments, i + 1);
+  child = await expandPath(ctx, rules, resolve, child, next, segments, i + 1);
   return { ...object, [segment]: child };
 }
 
-function typeByPrefix(
-  prefixes: ReadonlyMap<string, string>,
-  types: readonly string[],
-  id: string,
-): string | undefined {
-  const prefix = id.slice(0, id.indexOf('_'));
-  return types.find((type) => prefixes.get(type) === prefix);
+async function resolveChild(resolve: ResolveRef, types: readonly string[], child: unknown): Promise<unknown> {
+  if (typeof child === 'string') return (await resolve(types, child)) ?? child;
+  if (Array.isArray(child)) {
+    const out = [];
+    for (const item of child) out.push(await resolveChild(resolve, types, item));
+    return out;
+  }
+  return child;
 }

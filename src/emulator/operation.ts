@@ -15,6 +15,10 @@ export interface Operation {
   readonly returns: ValueType;
   /** Reads the parameters (without `expand`), refusing unknown, missing and malformed ones. */
   readonly parse: (form: FormObject) => unknown;
+  /** It takes a `multipart/form-data` body (a file upload). */
+  readonly multipart?: boolean;
+  /** The top-level parameter names `parse` reads (hand-written operations). */
+  readonly accepts?: ReadonlySet<string>;
   readonly run: (
     ctx: EmulatorContext,
     params: unknown,
@@ -50,6 +54,7 @@ export function operation<S extends ParamShape>(definition: OperationDefinition<
     path: definition.path,
     returns: definition.returns,
     parse: (form) => parseParams(form, params, required),
+    accepts: new Set(Object.keys(params)),
     run: (ctx, parsed, path) => definition.run(ctx, parsed as Parsed<S>, path),
   };
 }

@@ -1,7 +1,13 @@
+interface Route<T> {
+  readonly handler: T;
+  /** The names of the route's `:name` segments, in order. */
+  readonly names: readonly string[];
+}
+
 interface Node<T> {
   readonly statics: Map<string, Node<T>>;
-  param?: { readonly name: string; readonly node: Node<T> };
-  readonly handlers: Map<string, T>;
+  param?: Node<T>;
+  readonly handlers: Map<string, Route<T>>;
 }
 
 /** A matched route: its handler and the decoded `:name` segments. */
@@ -12,7 +18,8 @@ export interface RouteMatch<T> {
 
 /**
  * A small path router built once: static segments are map lookups, `:name` segments
- * capture one path segment, and matching costs one step per segment.
+ * capture one path segment, and matching costs one step per segment. Routes may name the
+ * same parameter position differently (`/v1/customers/:id` and `/v1/customers/:customer/tax_ids`).
  * @example
  * const router = new Router<string>().add('GET', '/v1/customers/:id', 'retrieve');
  * router.match('GET', '/v1/customers/cus_1'); // { handler: 'retrieve', params: { id: 'cus_1' } }
@@ -20,17 +27,15 @@ export interface RouteMatch<T> {
 export class Router<T> {
   readonly #root: Node<T> = newNode();
 
-  /** Adds a route; `path` looks like `/v1/customers/:id`. Throws on a duplicate or a clashing parameter name. */
+  /** Adds a route; `path` looks like `/v1/customers/:id`. Throws on a duplicate. */
   add(method: string, path: string, handler: T): this {
     let node = this.#root;
+    const names: string[] = [];
     for (const segment of path.split('/').slice(1)) {
       if (segment.startsWith(':')) {
-        const name = segment.slice(1);
-        if (node.param === undefined) node.param = { name, node: newNode() };
-        else if (node.param.name !== name) {
-          throw new Error(`route ${method} ${path}: parameter :${name} clashes with :${node.param.name}`);
-        }
-        node = node.param.node;
+        names.push(segment.slice(1));
+        if (node.param === undefined) node.param = newNode();
+        node = node.param;
       } else {
         let next = node.statics.get(segment);
         if (next === undefined) {
@@ -41,18 +46,33 @@ export class Router<T> {
       }
     }
     if (node.handlers.has(method)) throw new Error(`duplicate route ${method} ${path}`);
-    node.handlers.set(method, handler);
+    node.handlers.set(method, { handler, names });
     return this;
+  }
+
+  /** Whether a route exists for exactly this method and pattern. */
+  has(method: string, path: string): boolean {
+    let node: Node<T> | undefined = this.#root;
+    for (const segment of path.split('/').slice(1)) {
+      node = segment.startsWith(':') ? node.param : node.statics.get(segment);
+      if (node === undefined) return false;
+    }
+    return node.handlers.has(method);
   }
 
   /** Finds the handler for a method and path (no query); static segments win over parameters. */
   match(method: string, path: string): RouteMatch<T> | undefined {
     if (!path.startsWith('/')) return undefined;
     const segments = path.split('/');
+    const values: string[] = [];
+    const found = walk(this.#root, segments, 1, values, method);
+    const route = found?.handlers.get(method);
+    if (route === undefined) return undefined;
     const params: Record<string, string> = {};
-    const found = walk(this.#root, segments, 1, params);
-    const handler = found?.handlers.get(method);
-    return handler === undefined ? undefined : { handler, params };
+    route.names.forEach((name, i) => {
+      params[name] = values[i]!;
+    });
+    return { handler: route.handler, params };
   }
 }
 
@@ -64,14 +84,15 @@ function walk<T>(
   node: Node<T>,
   segments: string[],
   i: number,
-  params: Record<string, string>,
+  values: string[],
+  method: string,
 ): Node<T> | undefined {
-  if (i === segments.length) return node;
+  if (i === segments.length) return node.handlers.has(method) ? node : undefined;
   const segment = segments[i]!;
   const next = node.statics.get(segment);
   if (next !== undefined) {
-    const found = walk(next, segments, i + 1, params);
-    if (found !== undefined && found.handlers.size > 0) return found;
+    const found = walk(next, segments, i + 1, values, method);
+    if (found !== undefined) return found;
   }
   if (node.param !== undefined && segment !== '') {
     let value: string;
@@ -80,11 +101,10 @@ function walk<T>(
     } catch {
       return undefined;
     }
-    const found = walk(node.param.node, segments, i + 1, params);
-    if (found !== undefined) {
-      params[node.param.name] = value;
-      return found;
-    }
+    values.push(value);
+    const found = walk(node.param, segments, i + 1, values, method);
+    if (found !== undefined) return found;
+    values.pop();
   }
   return undefined;
 }

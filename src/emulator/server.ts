@@ -65,7 +65,12 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
     },
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  // Bytes, read as text by type: a multipart upload stays binary (latin1), anything else is UTF-8.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    const multipart = /^\s*multipart\//i.test(header(request, 'content-type') ?? '');
+    done(null, bytes.toString(multipart ? 'latin1' : 'utf8'));
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     const message =
@@ -96,11 +101,13 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
     const url = request.url;
     const q = url.indexOf('?');
     const idempotencyKey = header(request, 'idempotency-key');
+    const contentType = header(request, 'content-type');
     const response = await emulator.handle({
       method: request.method,
       path: q < 0 ? url : url.slice(0, q),
       query: q < 0 ? '' : url.slice(q + 1),
       body: typeof request.body === 'string' ? request.body : '',
+      ...(contentType === undefined ? {} : { contentType }),
       account: auth.scope.account,
       livemode: auth.scope.livemode,
       requestId: request.id,
@@ -164,13 +171,14 @@ function send(
   body: unknown,
   headers: Readonly<Record<string, string>> | undefined,
 ): void {
+  const raw = Buffer.isBuffer(body);
   reply
     .code(status)
     .headers({
       ...headers,
-      'content-type': 'application/json',
+      'content-type': raw ? (headers?.['content-type'] ?? 'application/octet-stream') : 'application/json',
       'request-id': headers?.['request-id'] ?? request.id,
       'stripe-version': header(request, 'stripe-version') ?? DEFAULT_STRIPE_VERSION,
     })
-    .send(JSON.stringify(body));
+    .send(raw ? body : JSON.stringify(body));
 }

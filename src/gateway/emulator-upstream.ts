@@ -11,11 +11,15 @@ import type { Upstream, UpstreamJson, UpstreamRequest, UpstreamResponse } from '
 export function emulatorUpstream(emulator: Emulator = createEmulator()): Upstream {
   function toEmulator(request: UpstreamRequest): EmulatorRequest {
     const key = request.headers['idempotency-key'];
+    const contentType = request.headers['content-type'];
+    const multipart = contentType !== undefined && /^\s*multipart\//i.test(contentType);
     return {
       method: request.method,
       path: request.path,
       query: request.query,
-      body: request.body === undefined ? '' : request.body.toString('utf8'),
+      // A multipart upload stays binary (one byte per character); a form body is ASCII.
+      body: request.body === undefined ? '' : request.body.toString(multipart ? 'latin1' : 'utf8'),
+      ...(contentType === undefined ? {} : { contentType }),
       account: request.account,
       livemode: request.livemode,
       requestId: request.requestId,
@@ -37,7 +41,7 @@ export function emulatorUpstream(emulator: Emulator = createEmulator()): Upstrea
       return {
         status: response.status,
         headers: response.headers,
-        body: JSON.stringify(response.body),
+        body: Buffer.isBuffer(response.body) ? response.body : JSON.stringify(response.body),
       };
     },
     serves: () => true,

@@ -109,6 +109,7 @@ export async function startGateway(
   const upstreamSeen: EmulatorRequest[] = [];
   const emulator: Emulator = {
     routes: inner.routes,
+    coverage: inner.coverage,
     storage: inner.storage,
     handle(request) {
       upstreamSeen.push(request);

@@ -15,7 +15,9 @@ const METHODS = ['get', 'post', 'delete'] as const;
 export function generateApiModel(spec: unknown, source: string): ApiModel {
   const root = spec as Json;
   const paths = root['paths'] as Record<string, Json> | undefined;
-  const components = (root['components'] as Json | undefined)?.['schemas'] as Record<string, Json> | undefined;
+  const components = (root['components'] as Json | undefined)?.['schemas'] as
+    | Record<string, Json>
+    | undefined;
   if (paths === undefined || components === undefined) {
     throw new Error('not an OpenAPI description: `paths` or `components.schemas` is missing');
   }
@@ -45,7 +47,7 @@ export function generateApiModel(spec: unknown, source: string): ApiModel {
         path,
         operationId: String(op['operationId']),
         response: compact(response['schema'] as Json, note, false),
-        ...(mediaType === 'application/json' ? {} : { responseType: mediaType }),
+        ...(mediaType === 'application/json' || mediaType === undefined ? {} : { responseType: mediaType }),
         ...paramsOf(method, op, note),
       };
       operations.push(out);
@@ -104,7 +106,7 @@ function compact(schema: Json, note: (name: string) => void, isParam: boolean): 
     return { $ref: name };
   }
   const out: { -readonly [K in keyof ModelSchema]: ModelSchema[K] } = {};
-  if (typeof schema['type'] === 'string') out.type = schema['type'] as ModelSchema['type'];
+  if (typeof schema['type'] === 'string') out.type = schema['type'] as NonNullable<ModelSchema['type']>;
   if (schema['nullable'] === true) out.nullable = true;
   if (Array.isArray(schema['enum'])) out.enum = schema['enum'] as (string | number | boolean)[];
   if (schema['format'] === 'unix-time' || schema['format'] === 'binary') out.format = schema['format'];
@@ -121,7 +123,8 @@ function compact(schema: Json, note: (name: string) => void, isParam: boolean): 
     out.required = [...(schema['required'] as string[])];
   }
   if (schema['items'] !== undefined) out.items = compact(schema['items'] as Json, note, isParam);
-  if (Array.isArray(schema['anyOf'])) out.anyOf = (schema['anyOf'] as Json[]).map((s) => compact(s, note, isParam));
+  if (Array.isArray(schema['anyOf']))
+    out.anyOf = (schema['anyOf'] as Json[]).map((s) => compact(s, note, isParam));
   if (schema['additionalProperties'] !== undefined) {
     const extra = schema['additionalProperties'];
     out.additionalProperties = typeof extra === 'boolean' ? extra : compact(extra as Json, note, isParam);

@@ -1,0 +1,726 @@
+import { invalidRequest, resourceMissing } from '../../http/stripe-error.js';
+import type { EmulatorContext } from '../context.js';
+import type { ExpandTarget, ValueType } from '../expand.js';
+import type { EventDefaults, Operation } from '../operation.js';
+import type { CreatedRange, FieldCondition, StripeObject } from '../storage.js';
+import { idFormat } from './id-prefixes.js';
+import { type ApiModel, type ModelOperation, type ModelSchema, resolveSchema } from './model.js';
+import { applyParams, type SynthesisContext, synthesize } from './synthesize.js';
+import { type ParamJson, validateParams } from './validate.js';
+
+/**
+ * The generic engine: serves every operation of the API model that no hand-written resource
+ * module serves, from the description alone. Each operation is classified by its method, path
+ * and response (see {@link GenericKind}) and stores objects per account and mode through the
+ * same context as the modelled resources, so the two see each other's objects.
+ */
+
+/** How an operation is served. */
+export type GenericKind =
+  | 'list'
+  | 'search'
+  | 'create'
+  | 'retrieve'
+  | 'update'
+  | 'delete'
+  | 'action'
+  | 'singleton'
+  | 'computed';
+
+/** One classified operation (also what the coverage table is generated from). */
+export interface GenericPlan {
+  readonly op: ModelOperation;
+  readonly kind: GenericKind;
+  /** The stored object types it reads or writes (several for polymorphic lists). */
+  readonly types: readonly string[];
+  /** The path parameter naming the object (`{id}`), for retrieve, update, delete and actions. */
+  readonly idParam?: string;
+  /** A nested collection: the path parameter naming the parent and the child's field holding it. */
+  readonly parent?: {
+    readonly param: string;
+    readonly type: string;
+    readonly field?: string;
+    readonly list?: string;
+  };
+  /** For actions: the status the verb sets, when the verb implies one the schema has. */
+  readonly status?: string;
+}
+
+/** What the engine adds to the registry. */
+export interface GenericApi {
+  readonly plans: readonly GenericPlan[];
+  /** `METHOD /v1/x/{id}` → the model operation (for validating modelled operations too). */
+  readonly byRoute: ReadonlyMap<string, ModelOperation>;
+  /** Expansion rules for every type and embedded schema of the description. */
+  readonly expandRules: Map<string, Record<string, ExpandTarget>>;
+  /** Events for every stored type (`tax_rate` → `tax_rate.created/updated/deleted`). */
+  readonly events: Map<string, EventDefaults>;
+  /** Types the API never creates (made on first retrieval: country specs, report types, …). */
+  readonly madeOnRead: ReadonlySet<string>;
+  /** Builds the operation that serves a plan. */
+  operation(plan: GenericPlan, options: { readonly stripeMock: boolean }): Operation;
+  /** The value type an operation answers, for checking `expand`. */
+  returns(op: ModelOperation): ValueType;
+  /** A fixture-like object of `type` with `id` (stripe-mock's answer for ids it does not hold). */
+  fixture(ctx: EmulatorContext, type: string, id: string): StripeObject | undefined;
+}
+
+const PAGE_PARAMS = new Set(['limit', 'starting_after', 'ending_before', 'created', 'expand', 'page']);
+
+/** Verbs whose meaning is a status, with the statuses they may set (the first the schema has wins). */
+const VERB_STATUS: Readonly<Record<string, readonly string[]>> = {
+  cancel: ['canceled', 'cancelled'],
+  void: ['void', 'voided'],
+  finalize: ['open', 'finalized'],
+  finalize_quote: ['open'],
+  accept: ['accepted'],
+  close: ['closed'],
+  expire: ['expired'],
+  reject: ['rejected'],
+  decline: ['declined', 'closed'],
+  approve: ['approved'],
+  verify: ['verified'],
+  release: ['released'],
+  reverse: ['reversed'],
+  submit: ['submitted'],
+  pay: ['paid'],
+  mark_uncollectible: ['uncollectible'],
+  confirm: ['succeeded', 'processing'],
+  capture: ['succeeded', 'closed'],
+  fail: ['failed'],
+  return: ['returned'],
+  deliver: ['delivered'],
+  ship: ['shipped'],
+  advance: ['ready'],
+  reopen: ['open'],
+  activate: ['active'],
+  deactivate: ['inactive'],
+};
+
+/** The type key of a schema: its `object` value, or `#name` for a component schema without one. */
+function keyOf(model: ApiModel, name: string): string {
+  return objectOf(model.schemas[name]) ?? `#${name}`;
+}
+
+function objectOf(schema: ModelSchema | undefined): string | undefined {
+  const values = schema?.properties?.['object']?.enum;
+  return values?.length === 1 && typeof values[0] === 'string' ? values[0] : undefined;
+}
+
+function isList(s: ModelSchema): boolean {
+  const value = s.properties?.['object']?.enum;
+  return (
+    value?.length === 1 &&
+    (value[0] === 'list' || value[0] === 'search_result') &&
+    s.properties?.['data'] !== undefined
+  );
+}
+
+/** Builds the generic engine from the model. */
+export function createGenericApi(model: ApiModel): GenericApi {
+  const byRoute = new Map<string, ModelOperation>();
+  for (const op of model.operations) byRoute.set(`${op.method} ${op.path}`, op);
+
+  // Types with an `id` and an `object`: what the engine stores.
+  const storable = new Set<string>();
+  for (const schema of Object.values(model.schemas)) {
+    const object = objectOf(schema);
+    if (
+      object !== undefined &&
+      schema.properties?.['id'] !== undefined &&
+      schema.properties['deleted'] === undefined
+    ) {
+      storable.add(object);
+    }
+  }
+  // The schema of each stored type (the one with `x-resourceId` when several share an `object`).
+  const schemaOf = new Map<string, ModelSchema>();
+  for (const [name, schema] of Object.entries(model.schemas)) {
+    const object = objectOf(schema);
+    if (object === undefined || schema.properties?.['deleted'] !== undefined) continue;
+    if (!schemaOf.has(object) || schema.resourceId !== undefined) schemaOf.set(object, { $ref: name });
+  }
+
+  /** The types a response or item schema holds: one, or several for `anyOf`. */
+  function typesOf(schema: ModelSchema): string[] {
+    if (schema.$ref !== undefined) {
+      const object = objectOf(model.schemas[schema.$ref]);
+      return object === undefined ? [] : [object];
+    }
+    if (schema.anyOf !== undefined) return [...new Set(schema.anyOf.flatMap(typesOf))];
+    const object = objectOf(schema);
+    return object === undefined ? [] : [object];
+  }
+
+  const plans: GenericPlan[] = [];
+  for (const op of model.operations) plans.push(classify(op));
+
+  const creatable = new Set(plans.filter((p) => p.kind === 'create').flatMap((p) => p.types));
+  const madeOnRead = new Set([...storable].filter((type) => !creatable.has(type)));
+
+  function classify(op: ModelOperation): GenericPlan {
+    const segments = op.path.split('/');
+    const last = segments[segments.length - 1]!;
+    const params = segments.filter((s) => s.startsWith('{')).map((s) => s.slice(1, -1));
+    const lastIsParam = last.startsWith('{');
+    const response = resolveSchema(model, op.response);
+    if (op.responseType !== undefined) return { op, kind: 'computed', types: [] };
+    if (isList(response)) {
+      const types = typesOf(response.properties!['data']!.items!);
+      const search = response.properties!['object']!.enum![0] === 'search_result';
+      if (search) return { op, kind: 'search', types };
+      const parent = lastIsParam ? undefined : parentOf(segments, types);
+      return { op, kind: 'list', types, ...(parent === undefined ? {} : { parent }) };
+    }
+    const types = typesOf(op.response);
+    const type = types.includes('card') ? 'card' : types[0];
+    const stored = type !== undefined && storable.has(type);
+    const deleted =
+      response.properties?.['deleted'] !== undefined ||
+      ((response.anyOf?.length ?? 0) > 1 && op.method === 'DELETE');
+    if (!stored) return { op, kind: 'computed', types };
+    if (lastIsParam) {
+      const idParam = last.slice(1, -1);
+      const parent = segments.length > 4 ? parentOf(segments.slice(0, -1), types) : undefined;
+      const base = { op, types, idParam, ...(parent === undefined ? {} : { parent }) };
+      if (op.method === 'GET') return { ...base, kind: 'retrieve' };
+      if (op.method === 'POST') return { ...base, kind: 'update' };
+      return { ...base, kind: deleted ? 'delete' : 'computed' };
+    }
+    if (params.length === 0) {
+      const get = byRoute.get(`GET ${op.path}`);
+      const listed = get !== undefined && isList(resolveSchema(model, get.response));
+      if (op.method === 'POST' && listed) return { op, kind: 'create', types: [type] };
+      if (get !== undefined && !listed && op.path.split('/').length === 3)
+        return { op, kind: 'singleton', types: [type] };
+      if (op.method === 'POST') return { op, kind: 'create', types: [type] };
+      return { op, kind: 'computed', types };
+    }
+    // A path ending in a word after an id: a nested collection, or an action on the object.
+    const get = byRoute.get(`GET ${op.path}`);
+    const listed = get !== undefined && isList(resolveSchema(model, get.response));
+    const instance = segments.slice(0, -1).join('/');
+    const instanceTypes = typesOf(byRoute.get(`GET ${instance}`)?.response ?? {});
+    const idParam = params[params.length - 1]!;
+    if (
+      op.method === 'POST' &&
+      (listed || (!instanceTypes.includes(type) && instanceTypes.length > 0 && !deleted))
+    ) {
+      const parent = parentOf(segments, [type]);
+      return { op, kind: 'create', types: [type], ...(parent === undefined ? {} : { parent }) };
+    }
+    if (op.method === 'POST' && (instanceTypes.length === 0 || instanceTypes.includes(type))) {
+      const schema = resolveSchema(model, schemaOf.get(type) ?? {});
+      const allowed = schema.properties?.['status']?.enum ?? [];
+      const status = (VERB_STATUS[last] ?? []).find((s) => allowed.includes(s));
+      return { op, kind: 'action', types: [type], idParam, ...(status === undefined ? {} : { status }) };
+    }
+    return { op, kind: 'computed', types };
+  }
+
+  /** For `/v1/customers/{customer}/tax_ids`: the parent `customer` and the child field that holds it. */
+  function parentOf(segments: readonly string[], childTypes: readonly string[]): GenericPlan['parent'] {
+    let at = -1;
+    for (let i = segments.length - 1; i >= 0; i--) {
+      if (segments[i]!.startsWith('{')) {
+        at = i;
+        break;
+      }
+    }
+    if (at < 0) return undefined;
+    const param = segments[at]!.slice(1, -1);
+    const parentPath = segments.slice(0, at + 1).join('/');
+    const parentTypes = typesOf(byRoute.get(`GET ${parentPath}`)?.response ?? {});
+    const parentType = parentTypes[0] ?? param;
+    const childSchema = resolveSchema(model, schemaOf.get(childTypes[0] ?? '') ?? {});
+    const properties = childSchema.properties ?? {};
+    const collection = segments[at + 1];
+    // The child field whose reference names the parent's type, else one named like the parameter.
+    let field = Object.keys(properties).find((name) => {
+      const property = properties[name]!;
+      return property.anyOf !== undefined && typesOf(property).includes(parentType) && name !== 'id';
+    });
+    if (field === undefined && properties[param] !== undefined && param !== 'id') field = param;
+    const last = parentType.slice(parentType.lastIndexOf('.') + 1);
+    if (field === undefined && properties[last] !== undefined) field = last;
+    // Else a list the parent holds (`quote.line_items`).
+    const parentSchema = resolveSchema(model, schemaOf.get(parentType) ?? {});
+    const list =
+      field === undefined && collection !== undefined && parentSchema.properties?.[collection] !== undefined
+        ? collection
+        : undefined;
+    return {
+      param,
+      type: parentType,
+      ...(field === undefined ? {} : { field }),
+      ...(list === undefined ? {} : { list }),
+    };
+  }
+
+  const expandRules = buildExpandRules(model);
+  const events = new Map<string, EventDefaults>();
+  for (const type of storable) events.set(type, { prefix: eventPrefix(type) });
+
+  function returns(op: ModelOperation): ValueType {
+    const response = resolveSchema(model, op.response);
+    if (isList(response)) {
+      const items = response.properties!['data']!.items!;
+      return { list: items.$ref !== undefined ? keyOf(model, items.$ref) : (typesOf(items)[0] ?? '#') };
+    }
+    if (op.response.$ref !== undefined) return { object: keyOf(model, op.response.$ref) };
+    return { object: typesOf(op.response)[0] ?? '#' };
+  }
+
+  function synthesisContext(ctx: EmulatorContext, url: string): SynthesisContext {
+    return {
+      model,
+      now: ctx.now,
+      livemode: ctx.scope.livemode,
+      url,
+      newId: (type) => {
+        const [prefix, length] = idFormat(type);
+        if (type === 'account') return ctx.scope.account;
+        return length === 0 ? prefix : ctx.newId(prefix, length);
+      },
+    };
+  }
+
+  function fresh(ctx: EmulatorContext, type: string, url: string): Record<string, unknown> {
+    return synthesize(synthesisContext(ctx, url), schemaOf.get(type) ?? {}) as Record<string, unknown>;
+  }
+
+  function fixture(ctx: EmulatorContext, type: string, id: string): StripeObject | undefined {
+    if (!schemaOf.has(type)) return undefined;
+    return { ...fresh(ctx, type, ''), id, object: type } as StripeObject;
+  }
+
+  function operation(plan: GenericPlan, options: { readonly stripeMock: boolean }): Operation {
+    const { op } = plan;
+    const path = op.path.replace(/\{([^}]+)\}/g, ':$1');
+    const type = plan.types[0] ?? '';
+    const schema = schemaOf.get(type) ?? op.response;
+    const mock = options.stripeMock;
+
+    /** The object named by `id`: stored, or (for a type the API never creates, or in stripe-mock mode) made up. */
+    async function obtain(ctx: EmulatorContext, id: string, param: string): Promise<StripeObject> {
+      for (const candidate of plan.types) {
+        const found = await ctx.find(candidate, id);
+        if (found !== undefined) return found;
+      }
+      if (madeOnRead.has(type)) {
+        const made = { ...fresh(ctx, type, ''), id, object: type } as StripeObject;
+        return ctx.store(made);
+      }
+      if (mock) return { ...fresh(ctx, type, ''), id, object: type } as StripeObject;
+      throw resourceMissing(type, id, param);
+    }
+
+    async function checkParent(ctx: EmulatorContext, route: Readonly<Record<string, string>>): Promise<void> {
+      const parent = plan.parent;
+      if (parent === undefined || mock || !creatable.has(parent.type)) return;
+      const id = route[parent.param]!;
+      if ((await ctx.find(parent.type, id)) === undefined)
+        throw resourceMissing(parent.type, id, parent.param);
+    }
+
+    const run = async (
+      ctx: EmulatorContext,
+      parsed: unknown,
+      route: Readonly<Record<string, string>>,
+      url: string,
+    ): Promise<unknown> => {
+      const params = parsed as Record<string, ParamJson>;
+      const synth = synthesisContext(ctx, url);
+      switch (plan.kind) {
+        case 'list':
+          return list(ctx, plan, params, route, url, mock ? fresh : undefined);
+        case 'search':
+          return search(ctx, plan, params, url);
+        case 'create': {
+          await checkParent(ctx, route);
+          let object = applyParams(synth, schema, fresh(ctx, type, url), params);
+          if (typeof params['id'] === 'string' && 'id' in object) {
+            if (!mock && (await ctx.find(type, params['id'])) !== undefined) {
+              throw invalidRequest(`A ${type} with this id already exists.`, {
+                code: 'resource_already_exists',
+                param: 'id',
+              });
+            }
+            object['id'] = params['id'];
+          }
+          if (plan.parent?.field !== undefined) object[plan.parent.field] = route[plan.parent.param];
+          object = withFile(object, params);
+          if (typeof object['id'] !== 'string' || mock) return object;
+          return ctx.insert(object as StripeObject);
+        }
+        case 'retrieve': {
+          await checkParent(ctx, route);
+          const found = await obtain(ctx, route[plan.idParam!]!, plan.idParam!);
+          if (!mock && !belongs(plan, found, route)) throw resourceMissing(type, found.id, plan.idParam);
+          return found;
+        }
+        case 'update': {
+          const current = await obtain(ctx, route[plan.idParam!]!, plan.idParam!);
+          if (!mock && !belongs(plan, current, route)) throw resourceMissing(type, current.id, plan.idParam);
+          const next = applyParams(synth, schema, current, params) as StripeObject;
+          return mock ? next : ctx.replace(current, next);
+        }
+        case 'delete': {
+          const id = route[plan.idParam!]!;
+          let current: StripeObject | undefined;
+          for (const candidate of plan.types) current ??= await ctx.find(candidate, id);
+          if (current === undefined || (!mock && !belongs(plan, current, route))) {
+            if (!mock) throw resourceMissing(type, id, plan.idParam);
+            return { id, object: type, deleted: true };
+          }
+          if (!mock) await ctx.remove(current);
+          return { id, object: current.object, deleted: true };
+        }
+        case 'action': {
+          const current = await obtain(ctx, route[plan.idParam!]!, plan.idParam!);
+          let next = applyParams(synth, schema, current, params);
+          if (plan.status !== undefined) {
+            next['status'] = plan.status;
+            const stamp = `${plan.status}_at`;
+            if (stamp in next && next[stamp] === null) next[stamp] = ctx.now;
+          }
+          if (op.path.endsWith('/detach') && 'customer' in next) next['customer'] = null;
+          next = { ...next, id: current.id, object: current.object };
+          return mock ? next : ctx.replace(current, next as StripeObject);
+        }
+        case 'singleton': {
+          const id =
+            type === 'account' ? ctx.scope.account : `${idFormat(type)[0]}_${ctx.scope.account.slice(5)}`;
+          let current = await ctx.find(type, id);
+          if (current === undefined) {
+            current = { ...fresh(ctx, type, url), id, object: type } as StripeObject;
+            if (!mock) await ctx.store(current);
+          }
+          if (op.method === 'GET') return current;
+          if (op.method === 'DELETE') {
+            if (!mock) await ctx.remove(current);
+            return { id, object: type, deleted: true };
+          }
+          const next = applyParams(synth, schema, current, params) as StripeObject;
+          return mock ? next : ctx.replace(current, next);
+        }
+        case 'computed': {
+          if (op.responseType !== undefined)
+            return new RawBody(op.responseType, placeholderBody(op.responseType));
+          const made = synthesize(synth, op.response) as Record<string, unknown>;
+          const filled = applyParams(synth, op.response, made, { ...route, ...params });
+          if (op.method === 'DELETE' && 'deleted' in filled) filled['deleted'] = true;
+          return filled;
+        }
+      }
+    };
+
+    return {
+      method: op.method,
+      path,
+      returns: returns(op),
+      ...(op.multipart === true ? { multipart: true } : {}),
+      parse: (form) => validateParams(model, op.params, form, ['expand']),
+      run: (ctx, parsed, route) => run(ctx, parsed, route, fill(op.path, route)),
+    };
+  }
+
+  return { plans, byRoute, expandRules, events, madeOnRead, operation, returns, fixture };
+}
+
+/** A non-JSON answer (a quote's PDF). */
+export class RawBody {
+  constructor(
+    readonly contentType: string,
+    readonly data: Buffer,
+  ) {}
+}
+
+function placeholderBody(contentType: string): Buffer {
+  if (contentType === 'application/pdf') {
+    return Buffer.from(
+      '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+    );
+  }
+  return Buffer.alloc(0);
+}
+
+/** Whether a nested object belongs to the parent the path names. */
+function belongs(plan: GenericPlan, object: StripeObject, route: Readonly<Record<string, string>>): boolean {
+  const parent = plan.parent;
+  if (parent?.field === undefined) return true;
+  const value = object[parent.field];
+  const id = typeof value === 'string' ? value : (value as { id?: unknown } | null)?.id;
+  return id === undefined || id === null || id === route[parent.param];
+}
+
+/** The path with its parameters filled in (a list's `url`). */
+function fill(template: string, route: Readonly<Record<string, string>>): string {
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(route[name] ?? ''));
+}
+
+/** A file upload's metadata becomes the file object's `size`, `filename` and `type`. */
+function withFile(
+  object: Record<string, unknown>,
+  params: Readonly<Record<string, ParamJson>>,
+): Record<string, unknown> {
+  const file = params['file'];
+  if (
+    typeof file !== 'object' ||
+    file === null ||
+    Array.isArray(file) ||
+    (file as { kind?: unknown }).kind !== 'file'
+  ) {
+    return object;
+  }
+  const upload = file as unknown as { filename: string; contentType: string; size: number };
+  const dot = upload.filename.lastIndexOf('.');
+  return {
+    ...object,
+    filename: upload.filename,
+    size: upload.size,
+    ...('type' in object ? { type: dot < 0 ? null : upload.filename.slice(dot + 1).toLowerCase() } : {}),
+    ...('title' in object ? { title: upload.filename } : {}),
+  };
+}
+
+/** Stripe's event prefix for a type: `issuing.card` → `issuing_card`, others as they are. */
+export function eventPrefix(type: string): string {
+  return type.startsWith('issuing.') ? type.replace('.', '_') : type;
+}
+
+async function list(
+  ctx: EmulatorContext,
+  plan: GenericPlan,
+  params: Readonly<Record<string, ParamJson>>,
+  route: Readonly<Record<string, string>>,
+  url: string,
+  fixture: ((ctx: EmulatorContext, type: string, url: string) => Record<string, unknown>) | undefined,
+): Promise<unknown> {
+  const limit = readLimit(params);
+  const startingAfter = typeof params['starting_after'] === 'string' ? params['starting_after'] : undefined;
+  const endingBefore = typeof params['ending_before'] === 'string' ? params['ending_before'] : undefined;
+  if (startingAfter !== undefined && endingBefore !== undefined) {
+    throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.', {
+      code: 'parameters_exclusive',
+      param: 'ending_before',
+    });
+  }
+  const parent = plan.parent;
+  if (parent?.list !== undefined) {
+    // Items the parent holds: page through its list.
+    const owner = await ctx.find(parent.type, route[parent.param]!);
+    const held = (owner?.[parent.list] as { data?: StripeObject[] } | null | undefined)?.data ?? [];
+    return { object: 'list', data: held.slice(0, limit), has_more: held.length > limit, url };
+  }
+  const where: Record<string, FieldCondition> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (PAGE_PARAMS.has(name)) continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      where[name] = { op: 'eq', value };
+    }
+  }
+  if (parent?.field !== undefined) where[parent.field] = { op: 'eq', value: route[parent.param]! };
+  const created = readCreated(params['created']);
+  const cursor = startingAfter ?? endingBefore;
+  if (cursor !== undefined && fixture === undefined) {
+    let found = false;
+    for (const type of plan.types) found ||= (await ctx.find(type, cursor)) !== undefined;
+    if (!found) {
+      throw resourceMissing(
+        plan.types[0] ?? 'object',
+        cursor,
+        startingAfter !== undefined ? 'starting_after' : 'ending_before',
+      );
+    }
+  }
+  const pages = [];
+  for (const type of plan.types) {
+    const filters = Object.fromEntries(
+      Object.entries(where).filter(([field]) => field !== 'type' || type !== 'event'),
+    );
+    pages.push(
+      await ctx.list(type, {
+        limit,
+        where: filters,
+        ...(created === undefined ? {} : { created }),
+        ...(startingAfter === undefined || !(await ctx.find(type, startingAfter)) ? {} : { startingAfter }),
+        ...(endingBefore === undefined || !(await ctx.find(type, endingBefore)) ? {} : { endingBefore }),
+      }),
+    );
+  }
+  let data = pages.flatMap((page) => page.data);
+  if (pages.length > 1) {
+    data = data.sort(
+      (a, b) => Number(b['created'] ?? 0) - Number(a['created'] ?? 0) || (a.id < b.id ? 1 : -1),
+    );
+  }
+  const hasMore = pages.some((page) => page.hasMore) || data.length > limit;
+  data = data.slice(0, limit);
+  if (fixture !== undefined && data.length === 0 && plan.types[0] !== undefined && cursor === undefined) {
+    data = [fixture(ctx, plan.types[0], url) as StripeObject];
+  }
+  return { object: 'list', data, has_more: hasMore, url };
+}
+
+function readLimit(params: Readonly<Record<string, ParamJson>>): number {
+  const limit = params['limit'];
+  if (limit === undefined) return 10;
+  if (typeof limit !== 'number' || limit < 1 || limit > 100) {
+    throw invalidRequest('This value must be greater than or equal to 1 and less than or equal to 100.', {
+      code: 'parameter_invalid_integer',
+      param: 'limit',
+    });
+  }
+  return limit;
+}
+
+function readCreated(value: ParamJson | undefined): CreatedRange | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return { gte: value, lte: value };
+  if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const range = value as Record<string, unknown>;
+  const out: { gt?: number; gte?: number; lt?: number; lte?: number } = {};
+  for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
+    if (typeof range[bound] === 'number') out[bound] = range[bound];
+  }
+  return out;
+}
+
+/**
+ * `GET /v1/<things>/search?query=…`: Stripe's search language, for the clauses a test writes:
+ * `field:"value"` (also `'value'` and bare words), `metadata["key"]:"value"`, `-field:value`
+ * (not), `field>N`, `field<N`, `>=`, `<=`, `field~"sub"` (substring), joined by `AND` or by
+ * `OR` (not both, as in Stripe). Newest first; `page` is the token from `next_page`.
+ */
+async function search(
+  ctx: EmulatorContext,
+  plan: GenericPlan,
+  params: Readonly<Record<string, ParamJson>>,
+  url: string,
+): Promise<unknown> {
+  const query = typeof params['query'] === 'string' ? params['query'] : '';
+  const test = compileQuery(query);
+  const limit = readLimit(params);
+  const offset = typeof params['page'] === 'string' ? Number.parseInt(params['page'], 10) || 0 : 0;
+  const matches: StripeObject[] = [];
+  for (const type of plan.types) matches.push(...(await ctx.all(type)).filter(test));
+  const page = matches.slice(offset, offset + limit);
+  const more = matches.length > offset + limit;
+  return {
+    object: 'search_result',
+    data: page,
+    has_more: more,
+    next_page: more ? String(offset + limit) : null,
+    url,
+  };
+}
+
+type Predicate = (object: StripeObject) => boolean;
+
+function compileQuery(query: string): Predicate {
+  const text = query.trim();
+  if (text === '')
+    throw invalidRequest('Missing required param: query.', { code: 'parameter_missing', param: 'query' });
+  const hasAnd = /\sAND\s/.test(text);
+  const hasOr = /\sOR\s/.test(text);
+  if (hasAnd && hasOr) {
+    throw invalidRequest('You cannot combine AND and OR in a search query.', {
+      code: 'search_query_invalid',
+      param: 'query',
+    });
+  }
+  const clauses = text.split(hasOr ? /\s+OR\s+/ : /\s+AND\s+/).map(compileClause);
+  return hasOr ? (o) => clauses.some((c) => c(o)) : (o) => clauses.every((c) => c(o));
+}
+
+function compileClause(clause: string): Predicate {
+  const match =
+    /^(-?)([a-z_][a-z0-9_.]*)(?:\[["']([^"']+)["']\])?\s*(:|~|>=|<=|>|<)\s*(?:"([^"]*)"|'([^']*)'|(\S+))$/.exec(
+      clause.trim(),
+    );
+  if (match === null) {
+    throw invalidRequest(`Invalid search query: could not read \`${clause.trim()}\`.`, {
+      code: 'search_query_invalid',
+      param: 'query',
+    });
+  }
+  const [, not, field, key, op, dq, sq, bare] = match;
+  const wanted = dq ?? sq ?? bare ?? '';
+  const read = (o: StripeObject): unknown => {
+    let value: unknown = o;
+    for (const part of field!.split('.')) value = (value as Record<string, unknown> | null)?.[part];
+    if (key !== undefined) value = (value as Record<string, unknown> | null)?.[key];
+    return value;
+  };
+  const test: Predicate = (o) => {
+    const value = read(o);
+    switch (op) {
+      case ':':
+        return value === null || value === undefined ? wanted === 'null' : String(value) === wanted;
+      case '~':
+        return typeof value === 'string' && value.includes(wanted);
+      default: {
+        const a = Number(value);
+        const b = Number(wanted);
+        if (op === '>') return a > b;
+        if (op === '<') return a < b;
+        if (op === '>=') return a >= b;
+        return a <= b;
+      }
+    }
+  };
+  return not === '-' ? (o) => !test(o) : test;
+}
+
+/** Expansion rules for every schema with `x-expandableFields`. */
+function buildExpandRules(model: ApiModel): Map<string, Record<string, ExpandTarget>> {
+  const rules = new Map<string, Record<string, ExpandTarget>>();
+  const typesOfAlternatives = (alternatives: readonly ModelSchema[]): string[] => [
+    ...new Set(alternatives.filter((a) => a.$ref !== undefined).map((a) => keyOf(model, a.$ref!))),
+  ];
+  const targetFor = (property: ModelSchema, key: string): ExpandTarget | undefined => {
+    if (property.$ref !== undefined) {
+      const resolved = resolveSchema(model, property);
+      if (isList(resolved)) return listTarget(resolved, key);
+      return { kind: 'embedded', value: { object: keyOf(model, property.$ref) } };
+    }
+    if (property.anyOf !== undefined) {
+      const types = typesOfAlternatives(property.anyOf);
+      if (types.length === 0) return undefined;
+      if (property.anyOf.some((a) => a.type === 'string')) return { kind: 'ref', types };
+      return { kind: 'embedded', value: { object: types[0]! } };
+    }
+    if (property.type === 'array' && property.items !== undefined) return targetFor(property.items, key);
+    if (isList(property)) return listTarget(property, key);
+    if (property.properties !== undefined) {
+      add(property, key);
+      return { kind: 'embedded', value: { object: key } };
+    }
+    return undefined;
+  };
+  const listTarget = (list: ModelSchema, key: string): ExpandTarget => {
+    const items = list.properties!['data']!.items!;
+    if (items.$ref !== undefined) return { kind: 'embedded', value: { list: keyOf(model, items.$ref) } };
+    const types = typesOfAlternatives(items.anyOf ?? []);
+    if (types.length > 0) return { kind: 'embedded', value: { list: types[0]! } };
+    add(items, `${key}.data`);
+    return { kind: 'embedded', value: { list: `${key}.data` } };
+  };
+  function add(schema: ModelSchema, key: string): void {
+    const fields = rules.get(key) ?? {};
+    rules.set(key, fields);
+    for (const field of schema.expandable ?? []) {
+      const property = schema.properties?.[field];
+      if (property === undefined || fields[field] !== undefined) continue;
+      const target = targetFor(property, `#${key}.${field}`);
+      if (target !== undefined) fields[field] = target;
+    }
+  }
+  for (const [name, schema] of Object.entries(model.schemas)) {
+    if (schema.expandable !== undefined) add(schema, keyOf(model, name));
+  }
+  return rules;
+}
+
+export type { ParamJson };
