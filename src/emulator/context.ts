@@ -52,6 +52,8 @@ export interface ContextDependencies {
   readonly ids: IdGenerator;
   /** Object type → its event prefix and default events (`subscription` → `customer.subscription`). */
   readonly events: ReadonlyMap<string, EventDefaults>;
+  /** Brings an object to its type's schema before it is stored (hand-written modules' objects). */
+  readonly complete?: (ctx: EmulatorContext, object: StripeObject) => StripeObject;
 }
 
 /** Creates the context for one request. */
@@ -62,8 +64,10 @@ export function createContext(
   const { storage, ids, events } = deps;
   const { scope, now } = request;
 
-  const put = async (object: StripeObject): Promise<void> => {
+  const put = async (given: StripeObject): Promise<StripeObject> => {
+    const object = deps.complete === undefined ? given : deps.complete(ctx, given);
     await storage.put(scope, { type: object.object, id: object.id, created: sortTime(object, now), object });
+    return object;
   };
   const eventType = (
     object: StripeObject,
@@ -111,14 +115,16 @@ export function createContext(
         startingAfter = last.id;
       }
     },
-    async insert(object, options) {
-      await put(object);
+    async insert(given, options) {
+      const object = (await put(given)) as typeof given;
       const type = eventType(object, 'created', options);
       if (type !== undefined) await ctx.emit(type, object);
       return object;
     },
-    async replace(before, after, options) {
-      await put(after);
+    async replace(given, next, options) {
+      // Diffed as stored: both sides brought to the schema, so no field looks changed that is not.
+      const before = deps.complete === undefined ? given : deps.complete(ctx, given);
+      const after = (await put(next)) as typeof next;
       const previous = previousAttributes(before, after);
       const type = eventType(after, 'updated', options);
       if (type !== undefined && (Object.keys(previous).length > 0 || options?.event !== undefined)) {
@@ -126,9 +132,8 @@ export function createContext(
       }
       return after;
     },
-    async store(object) {
-      await put(object);
-      return object;
+    async store(given) {
+      return (await put(given)) as typeof given;
     },
     async remove(object, options) {
       await storage.delete(scope, object.object, object.id);

@@ -15,7 +15,7 @@ import { createMemoryStorage } from './memory-storage.js';
 import type { HttpMethod, Operation } from './operation.js';
 import { type Coverage, compileRegistry } from './registry.js';
 import type { RouteMatch } from './router.js';
-import type { EmulatorScope, EmulatorStorage } from './storage.js';
+import type { EmulatorScope, EmulatorStorage, StripeObject } from './storage.js';
 
 /** One API call, as the gateway (in process) or the standalone server hands it over. */
 export interface EmulatorRequest {
@@ -98,7 +98,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const registry = compileRegistry(undefined, { stripeMock });
   const idempotency = new IdempotencyCache({ clock });
   const locks = new ScopeLocks();
-  const deps = { storage, ids, events: registry.events };
+  const deps = {
+    storage,
+    ids,
+    events: registry.events,
+    // Hand-written modules' objects get every field of their schema (the generic engine's have them).
+    complete: (ctx: EmulatorContext, object: StripeObject) =>
+      registry.handTypes.has(object.object) && object.object !== 'event'
+        ? registry.generic.complete(ctx, object)
+        : object,
+  };
 
   async function execute(
     request: EmulatorRequest,

@@ -53,6 +53,8 @@ export interface Registry {
   readonly fallbacks: ReadonlyMap<Operation, Operation>;
   readonly generic: GenericApi;
   readonly coverage: readonly Coverage[];
+  /** The object types hand-written modules define. */
+  readonly handTypes: ReadonlySet<string>;
 }
 
 export interface RegistryOptions {
@@ -126,7 +128,7 @@ export function compileRegistry(
     router.add(op.method, op.path, op);
     operations.push(op);
   }
-  return { router, operations, expandRules, events, idPrefixes, fallbacks, generic, coverage };
+  return { router, operations, expandRules, events, idPrefixes, fallbacks, generic, coverage, handTypes };
 }
 
 /** A route's shape, parameter names dropped: `/v1/customers/:id` → `/v1/customers/:`. */

@@ -5,7 +5,7 @@ import type { EventDefaults, Operation } from '../operation.js';
 import type { CreatedRange, FieldCondition, StripeObject } from '../storage.js';
 import { idFormat } from './id-prefixes.js';
 import { type ApiModel, type ModelOperation, type ModelSchema, resolveSchema } from './model.js';
-import { applyParams, type SynthesisContext, synthesize } from './synthesize.js';
+import { applyParams, conform, INCLUDABLE, type SynthesisContext, synthesize } from './synthesize.js';
 import { type ParamJson, validateParams } from './validate.js';
 
 /**
@@ -63,6 +63,8 @@ export interface GenericApi {
   returns(op: ModelOperation): ValueType;
   /** A fixture-like object of `type` with `id` (stripe-mock's answer for ids it does not hold). */
   fixture(ctx: EmulatorContext, type: string, id: string): StripeObject | undefined;
+  /** The object brought to its type's schema (see {@link conform}); unknown types as they are. */
+  complete(ctx: EmulatorContext, object: StripeObject): StripeObject;
 }
 
 const PAGE_PARAMS = new Set(['limit', 'starting_after', 'ending_before', 'created', 'expand', 'page']);
@@ -119,7 +121,11 @@ function isList(s: ModelSchema): boolean {
 /** Builds the generic engine from the model. */
 export function createGenericApi(model: ApiModel): GenericApi {
   const byRoute = new Map<string, ModelOperation>();
-  for (const op of model.operations) byRoute.set(`${op.method} ${op.path}`, op);
+  const byShape = new Map<string, ModelOperation>();
+  for (const op of model.operations) {
+    byRoute.set(`${op.method} ${op.path}`, op);
+    byShape.set(`${op.method} ${shapeOf(op.path)}`, op);
+  }
 
   // Types with an `id` and an `object`: what the engine stores.
   const storable = new Set<string>();
@@ -172,8 +178,9 @@ export function createGenericApi(model: ApiModel): GenericApi {
       const parent = lastIsParam ? undefined : parentOf(segments, types);
       return { op, kind: 'list', types, ...(parent === undefined ? {} : { parent }) };
     }
-    const types = typesOf(op.response);
-    const type = types.includes('card') ? 'card' : types[0];
+    // A polymorphic payment source is most often a card: it goes first.
+    const types = typesOf(op.response).sort((a, b) => Number(b === 'card') - Number(a === 'card'));
+    const type = types[0];
     const stored = type !== undefined && storable.has(type);
     const deleted =
       response.properties?.['deleted'] !== undefined ||
@@ -200,7 +207,7 @@ export function createGenericApi(model: ApiModel): GenericApi {
     const get = byRoute.get(`GET ${op.path}`);
     const listed = get !== undefined && isList(resolveSchema(model, get.response));
     const instance = segments.slice(0, -1).join('/');
-    const instanceTypes = typesOf(byRoute.get(`GET ${instance}`)?.response ?? {});
+    const instanceTypes = typesOf(byShape.get(`GET ${shapeOf(instance)}`)?.response ?? {});
     const idParam = params[params.length - 1]!;
     if (
       op.method === 'POST' &&
@@ -230,7 +237,7 @@ export function createGenericApi(model: ApiModel): GenericApi {
     if (at < 0) return undefined;
     const param = segments[at]!.slice(1, -1);
     const parentPath = segments.slice(0, at + 1).join('/');
-    const parentTypes = typesOf(byRoute.get(`GET ${parentPath}`)?.response ?? {});
+    const parentTypes = typesOf(byShape.get(`GET ${shapeOf(parentPath)}`)?.response ?? {});
     const parentType = parentTypes[0] ?? param;
     const childSchema = resolveSchema(model, schemaOf.get(childTypes[0] ?? '') ?? {});
     const properties = childSchema.properties ?? {};
@@ -258,6 +265,36 @@ export function createGenericApi(model: ApiModel): GenericApi {
   }
 
   const expandRules = buildExpandRules(model);
+  // Fields left out unless expanded: expanding them includes them (a nested list, or made up).
+  for (const [type, fields] of Object.entries(INCLUDABLE)) {
+    const schema = resolveSchema(model, schemaOf.get(type) ?? {});
+    const rules = expandRules.get(type) ?? {};
+    expandRules.set(type, rules);
+    for (const field of fields) {
+      const property = schema.properties?.[field];
+      if (property === undefined) continue;
+      const resolved = resolveSchema(model, property);
+      const items = isList(resolved) ? resolved.properties!['data']!.items! : undefined;
+      const value: ValueType =
+        items !== undefined
+          ? { list: items.$ref !== undefined ? keyOf(model, items.$ref) : (typesOf(items)[0] ?? '#') }
+          : { object: property.$ref !== undefined ? keyOf(model, property.$ref) : `#${type}.${field}` };
+      const nested = plans.find(
+        (p) => p.kind === 'list' && p.parent?.type === type && p.op.path.endsWith(`}/${field}`),
+      );
+      rules[field] = {
+        kind: 'computed',
+        value,
+        async load(ctx, owner) {
+          const url = `${collectionPath(nested?.op.path ?? '')}`.replace('{}', encodeURIComponent(owner.id));
+          if (nested?.parent !== undefined) {
+            return list(ctx, nested, {}, { [nested.parent.param]: owner.id }, url, undefined);
+          }
+          return synthesize(synthesisContext(ctx, url), { ...property, nullable: false }, field, 1);
+        },
+      };
+    }
+  }
   const events = new Map<string, EventDefaults>();
   for (const type of storable) events.set(type, { prefix: eventPrefix(type) });
 
@@ -279,7 +316,6 @@ export function createGenericApi(model: ApiModel): GenericApi {
       url,
       newId: (type) => {
         const [prefix, length] = idFormat(type);
-        if (type === 'account') return ctx.scope.account;
         return length === 0 ? prefix : ctx.newId(prefix, length);
       },
     };
@@ -300,18 +336,34 @@ export function createGenericApi(model: ApiModel): GenericApi {
     const type = plan.types[0] ?? '';
     const schema = schemaOf.get(type) ?? op.response;
     const mock = options.stripeMock;
+    // A list whose `url` the description fixes elsewhere (`/v1/balance/history` → `/v1/balance_transactions`).
+    const urlPattern = resolveSchema(model, op.response).properties?.['url']?.pattern;
+    const fixedUrl = urlPattern === undefined ? undefined : /^\^(\/v1\/[a-z_/]+)$/.exec(urlPattern)?.[1];
+    const listUrl = fixedUrl !== undefined && !op.path.startsWith(fixedUrl) ? fixedUrl : undefined;
 
-    /** The object named by `id`: stored, or (for a type the API never creates, or in stripe-mock mode) made up. */
-    async function obtain(ctx: EmulatorContext, id: string, param: string): Promise<StripeObject> {
+    /**
+     * The object the path names: stored (and, when nested, under the parent the path names), or
+     * made up for a type the API never creates (stored from then on) and in stripe-mock mode.
+     */
+    async function obtain(
+      ctx: EmulatorContext,
+      route: Readonly<Record<string, string>>,
+    ): Promise<StripeObject> {
+      const param = plan.idParam!;
+      const id = route[param]!;
       for (const candidate of plan.types) {
         const found = await ctx.find(candidate, id);
-        if (found !== undefined) return found;
+        if (found === undefined) continue;
+        if (!mock && !belongs(plan, found, route)) break;
+        return found;
       }
-      if (madeOnRead.has(type)) {
-        const made = { ...fresh(ctx, type, ''), id, object: type } as StripeObject;
-        return ctx.store(made);
+      if (madeOnRead.has(type) || mock) {
+        const made = { ...fresh(ctx, type, ''), id, object: type } as Record<string, unknown>;
+        const parent = plan.parent;
+        if (parent?.field !== undefined && typeof made[parent.field] !== 'object')
+          made[parent.field] = route[parent.param];
+        return mock ? (made as StripeObject) : ctx.store(made as StripeObject);
       }
-      if (mock) return { ...fresh(ctx, type, ''), id, object: type } as StripeObject;
       throw resourceMissing(type, id, param);
     }
 
@@ -355,13 +407,10 @@ export function createGenericApi(model: ApiModel): GenericApi {
         }
         case 'retrieve': {
           await checkParent(ctx, route);
-          const found = await obtain(ctx, route[plan.idParam!]!, plan.idParam!);
-          if (!mock && !belongs(plan, found, route)) throw resourceMissing(type, found.id, plan.idParam);
-          return found;
+          return obtain(ctx, route);
         }
         case 'update': {
-          const current = await obtain(ctx, route[plan.idParam!]!, plan.idParam!);
-          if (!mock && !belongs(plan, current, route)) throw resourceMissing(type, current.id, plan.idParam);
+          const current = await obtain(ctx, route);
           const next = applyParams(synth, schema, current, params) as StripeObject;
           return mock ? next : ctx.replace(current, next);
         }
@@ -377,7 +426,7 @@ export function createGenericApi(model: ApiModel): GenericApi {
           return { id, object: current.object, deleted: true };
         }
         case 'action': {
-          const current = await obtain(ctx, route[plan.idParam!]!, plan.idParam!);
+          const current = await obtain(ctx, route);
           let next = applyParams(synth, schema, current, params);
           if (plan.status !== undefined) {
             next['status'] = plan.status;
@@ -421,11 +470,27 @@ export function createGenericApi(model: ApiModel): GenericApi {
       returns: returns(op),
       ...(op.multipart === true ? { multipart: true } : {}),
       parse: (form) => validateParams(model, op.params, form, ['expand']),
-      run: (ctx, parsed, route) => run(ctx, parsed, route, fill(op.path, route)),
+      run: (ctx, parsed, route) => run(ctx, parsed, route, listUrl ?? fill(op.path, route)),
     };
   }
 
-  return { plans, byRoute, expandRules, events, madeOnRead, operation, returns, fixture };
+  function complete(ctx: EmulatorContext, object: StripeObject): StripeObject {
+    const schema = schemaOf.get(object.object);
+    if (schema === undefined) return object;
+    return conform(synthesisContext(ctx, ''), schema, object) as StripeObject;
+  }
+
+  return { plans, byRoute, expandRules, events, madeOnRead, operation, returns, fixture, complete };
+}
+
+/** `/v1/customers/{customer}/sources` → `/v1/customers/{}/sources`. */
+function collectionPath(path: string): string {
+  return path.replace(/\{[^}]+\}/g, '{}');
+}
+
+/** A path with its parameter names dropped: `/v1/x/{id}` → `/v1/x/{}`. */
+function shapeOf(path: string): string {
+  return path.replace(/\{[^}]+\}/g, '{}');
 }
 
 /** A non-JSON answer (a quote's PDF). */

@@ -111,6 +111,7 @@ function compact(schema: Json, note: (name: string) => void, isParam: boolean): 
   if (Array.isArray(schema['enum'])) out.enum = schema['enum'] as (string | number | boolean)[];
   if (schema['format'] === 'unix-time' || schema['format'] === 'binary') out.format = schema['format'];
   if (isParam && typeof schema['maxLength'] === 'number') out.maxLength = schema['maxLength'];
+  if (!isParam && typeof schema['pattern'] === 'string') out.pattern = schema['pattern'];
   if (isParam && schema['x-stripeBypassValidation'] === true) out.bypass = true;
   if (schema['properties'] !== undefined) {
     const properties: Record<string, ModelSchema> = {};

@@ -9,6 +9,8 @@ export interface ModelSchema {
   readonly enum?: readonly (string | number | boolean)[];
   readonly format?: 'unix-time' | 'binary';
   readonly maxLength?: number;
+  /** A response string's pattern (a list's `url`: `^/v1/balance_transactions`). */
+  readonly pattern?: string;
   /** Stripe's `x-stripeBypassValidation`: the enum lists known values, others are accepted too. */
   readonly bypass?: boolean;
   readonly properties?: Readonly<Record<string, ModelSchema>>;

@@ -32,6 +32,24 @@ const INITIAL_STATUS = [
 const MAX_DEPTH = 6;
 
 /**
+ * Fields Stripe leaves out of an object unless they are expanded ("not included by default"):
+ * `expand[]=sources` includes them. The description does not say which; this table does.
+ */
+export const INCLUDABLE: Readonly<Record<string, readonly string[]>> = {
+  customer: ['sources', 'subscriptions', 'tax_ids', 'tax', 'cash_balance'],
+  'checkout.session': ['line_items'],
+  quote: ['line_items'],
+  payment_link: ['line_items'],
+  'issuing.card': ['number', 'cvc'],
+  price: ['tiers', 'currency_options'],
+  plan: ['tiers'],
+};
+
+function includable(type: string | undefined, field: string): boolean {
+  return type !== undefined && (INCLUDABLE[type]?.includes(field) ?? false);
+}
+
+/**
  * Makes a value that the schema accepts, with every property present: `null` where the
  * schema allows it, otherwise the zero of its type (an empty string, 0, false, an empty list
  * or hash, an empty list envelope), the schema's first enum value (for `status`, the most
@@ -66,6 +84,7 @@ export function synthesize(ctx: SynthesisContext, schema: ModelSchema, name = ''
   const out: Record<string, unknown> = {};
   const type = objectOf(s);
   for (const [field, property] of Object.entries(s.properties)) {
+    if (includable(type, field)) continue;
     out[field] = synthesizeField(ctx, s, type, field, property, depth);
   }
   return out;
@@ -127,7 +146,10 @@ function isListSchema(s: ModelSchema): boolean {
 }
 
 function emptyList(ctx: SynthesisContext, s: ModelSchema): Record<string, unknown> {
-  const out: Record<string, unknown> = { object: 'list', data: [], has_more: false, url: '' };
+  // The URL the description's pattern fixes (`^/v1/subscription_items`), when it is a plain path.
+  const pattern = resolveSchema(ctx.model, s.properties?.['url'] ?? {}).pattern;
+  const url = pattern === undefined ? '' : (/^\^(\/v1\/[a-z_/]+)$/.exec(pattern)?.[1] ?? '');
+  const out: Record<string, unknown> = { object: 'list', data: [], has_more: false, url };
   if (s.properties?.['total_count'] !== undefined) out['total_count'] = 0;
   void ctx;
   return out;
@@ -242,4 +264,45 @@ function fitValue(
     if (fitted !== NO_FIT) base[key] = fitted;
   }
   return base;
+}
+
+/**
+ * Brings an object written by a hand-written module to its schema: a field the schema has and
+ * the object lacks gets its made-up value (`null` where allowed), a `null` where the schema
+ * allows none is dropped (or made up, if the field is required), at every depth. Fields the
+ * schema does not know (later API versions') stay. Answers a new object.
+ */
+export function conform(ctx: SynthesisContext, schema: ModelSchema, value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  const s = resolveSchema(ctx.model, schema);
+  if (Array.isArray(value))
+    return s.items === undefined ? value : value.map((item) => conform(ctx, s.items!, item, depth + 1));
+  if (s.anyOf !== undefined) {
+    const type = (value as { object?: unknown }).object;
+    const match =
+      s.anyOf.find((a) => typeof type === 'string' && objectOf(resolveSchema(ctx.model, a)) === type) ??
+      s.anyOf.find((a) => resolveSchema(ctx.model, a).properties !== undefined);
+    return match === undefined ? value : conform(ctx, match, value, depth);
+  }
+  if (s.properties === undefined) return value;
+  const object = value as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...object };
+  const required = new Set(s.required ?? []);
+  const type = objectOf(s);
+  for (const [field, property] of Object.entries(s.properties)) {
+    const current = object[field];
+    const p = resolveSchema(ctx.model, property);
+    if (current === undefined) {
+      if (includable(type, field)) continue;
+      out[field] = synthesizeField(ctx, s, type, field, property, depth);
+    } else if (current === null) {
+      if (p.nullable === true) continue;
+      if (required.has(field))
+        out[field] = synthesizeField(ctx, s, type, field, { ...p, nullable: false }, depth);
+      else delete out[field];
+    } else if (typeof current === 'object') {
+      out[field] = conform(ctx, property, current, depth + 1);
+    }
+  }
+  return out;
 }

@@ -90,7 +90,8 @@ function check(model: ApiModel, schema: ModelSchema, value: Input, name: string)
   }
   switch (s.type) {
     case 'string':
-      return checkString(s, value, name);
+      // An upload's file part is described as a string.
+      return isFile(value) ? value : checkString(s, value, name);
     case 'integer':
       return checkNumber(value, name, true);
     case 'number':

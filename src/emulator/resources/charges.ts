@@ -28,6 +28,31 @@ export interface Charge extends StripeObject {
   readonly paid: boolean;
   readonly status: 'succeeded' | 'failed' | 'pending';
   readonly description: string | null;
+  /** The charge's refunds, newest first (Stripe's list envelope; `total_count` counts all of them). */
+  readonly refunds: RefundList;
+}
+
+/** A charge's `refunds`: the first page, newest first. */
+export interface RefundList {
+  readonly object: 'list';
+  readonly data: readonly StripeObject[];
+  readonly has_more: boolean;
+  readonly total_count: number;
+  readonly url: string;
+}
+
+/** How many refunds a charge's embedded list shows (as Stripe's default page). */
+const EMBEDDED_REFUNDS = 10;
+
+/** The list with `refund` added first. */
+function withRefund(list: RefundList, refund: StripeObject): RefundList {
+  const data = [refund, ...list.data];
+  return {
+    ...list,
+    data: data.slice(0, EMBEDDED_REFUNDS),
+    has_more: list.total_count + 1 > EMBEDDED_REFUNDS,
+    total_count: list.total_count + 1,
+  };
 }
 
 /** The fields the emulator's logic reads from a refund. */
@@ -123,6 +148,7 @@ export async function createCharge(ctx: EmulatorContext, input: ChargeInput): Pr
           type: 'authorized',
         },
     paid: !declined,
+    refunds: { object: 'list', data: [], has_more: false, total_count: 0, url: `/v1/charges/${id}/refunds` },
     payment_intent: input.paymentIntent,
     payment_method: input.paymentMethod.id,
     payment_method_details: {
@@ -267,7 +293,12 @@ export async function refundCharge(
   const refunded = charge.amount_refunded + amount;
   await ctx.replace(
     charge,
-    { ...charge, amount_refunded: refunded, refunded: refunded >= charge.amount_captured },
+    {
+      ...charge,
+      amount_refunded: refunded,
+      refunded: refunded >= charge.amount_captured,
+      refunds: withRefund(charge.refunds, refund),
+    },
     { event: 'charge.refunded' },
   );
   return ctx.insert(refund);

@@ -165,10 +165,10 @@ export const customers: ResourceModule = {
           tax_exempt: params.tax_exempt ?? 'none',
           test_clock: null,
         };
-        await ctx.insert(customer);
-        if (params.source === undefined) return customer;
+        const stored = await ctx.insert(customer);
+        if (params.source === undefined) return stored;
         const card = await cardFromToken(ctx, params.source, id);
-        return ctx.replace(customer, { ...customer, default_source: card.id });
+        return ctx.replace(stored, { ...stored, default_source: card.id });
       },
     }),
     retrieveOperation('customer', `${PATH}/:id`),

@@ -883,9 +883,9 @@ export const invoices: ResourceModule = {
           unit_amount: amounts.unit,
           unit_amount_decimal: amounts.unit === null ? null : String(amounts.unit),
         };
-        await ctx.insert(item);
+        const stored = await ctx.insert(item);
         if (invoice !== undefined) await recompute(ctx, invoice);
-        return item;
+        return stored;
       },
     }),
     retrieveOperation('invoiceitem', `${ITEMS}/:id`),

@@ -381,7 +381,7 @@ export const subscriptions: ResourceModule = {
           trial_end: trialEnd,
           trial_start: trialEnd === null ? null : ctx.now,
         };
-        await ctx.insert(subscription);
+        const stored = await ctx.insert(subscription);
         const lines = [];
         for (const item of items) {
           const unit = item.price.unit_amount ?? Math.round(Number(item.price.unit_amount_decimal));
@@ -425,8 +425,8 @@ export const subscriptions: ResourceModule = {
         } else if (behavior === 'error_if_incomplete') {
           throw noPaymentMethod();
         }
-        if (status === subscription.status) return subscription;
-        return ctx.replace(subscription, { ...subscription, status });
+        if (status === stored.status) return stored;
+        return ctx.replace(stored, { ...stored, status });
       },
     }),
     retrieveOperation('subscription', `${PATH}/:id`),
@@ -442,7 +442,7 @@ export const subscriptions: ResourceModule = {
           params.subscription!,
           'subscription',
         );
-        return pageOf(subscription.items.data, params, subscription.items.url, 'subscription_item');
+        return pageOf(subscription.items.data, params, '/v1/subscription_items', 'subscription_item');
       },
     }),
     operation({
