@@ -5,6 +5,7 @@ import { registerAccounts } from './accounts.js';
 import { registerAnalyze } from './analyze.js';
 import { registerApps } from './apps.js';
 import { registerAudit } from './audit.js';
+import { registerEmulator } from './emulator.js';
 import { registerEndpointsResolve } from './endpoints-resolve.js';
 import { registerExplainRequest } from './explain-request.js';
 import { registerInstalls } from './installs.js';
@@ -55,6 +56,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerKeys(program, io);
   registerAudit(program, io, setExit);
   registerServe(program, io);
+  registerEmulator(program, io);
   registerExplainRequest(program, io, setExit);
   registerScan(program, io, setExit);
   registerRecord(program, io, setExit);

@@ -7,6 +7,7 @@ import { type JsonLinesOutput, openJsonLines } from '../decision-log/json-lines.
 import { DEFAULT_DECISION_LOG_MAX_BYTES, DecisionLogRetention } from '../decision-log/retention.js';
 import { createDomain } from '../domain/context.js';
 import { createEmulator, type Emulator } from '../emulator/emulator.js';
+import { createMemoryStorage, DEFAULT_MAX_OBJECTS_PER_SCOPE } from '../emulator/memory-storage.js';
 import { AppscopeError } from '../errors.js';
 import type { DecisionRecord, DecisionSink } from '../gateway/decision-record.js';
 import type { GatewayOptions } from '../gateway/options.js';
@@ -19,6 +20,7 @@ import { openSqliteDecisionWriter } from '../store/sqlite-decision-writer.js';
 import { parseByteSize } from './byte-size.js';
 import { catalogFor, type GlobalOptions, resolvePath } from './context.js';
 import { demoBanner, seedDemo, seedDemoUpstream } from './demo.js';
+import { checkMaxObjects, type EvictionWarnings, evictionWarnings, parseMaxObjects } from './emulator.js';
 import { routeTableFor } from './endpoints-resolve.js';
 import type { CliIo } from './io.js';
 import { createLogDestination } from './log-destination.js';
@@ -51,6 +53,18 @@ export interface ServeOptions {
   readonly logLevel?: string;
   /** How long a graceful shutdown waits for in-flight requests before closing connections (ms, default 10 s). */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * The built-in emulator (no `upstream`): objects kept per account and mode before the oldest
+   * are evicted, with a warning in the log (default 50,000).
+   */
+  readonly emulatorMaxObjects?: number;
+  /** The built-in emulator (no `upstream`): stripe-mock compatibility (unknown ids answer a fixture-like object). */
+  readonly emulatorStripeMock?: boolean;
+  /**
+   * File descriptor the JSON log lines are written to (default 2, standard error). The caller
+   * keeps it open until `close()` resolves.
+   */
+  readonly logFd?: number;
 }
 
 /** A running `appscope serve`. */
@@ -130,11 +144,27 @@ export async function startServe(
       : options.decisionLogMaxBytes === 'off'
         ? undefined
         : parseByteSize(options.decisionLogMaxBytes, '--decision-log-max-bytes');
+  if (options.upstream !== undefined) {
+    for (const [given, flag, instead] of [
+      [options.emulatorMaxObjects !== undefined, '--emulator-max-objects', '--max-objects'],
+      [options.emulatorStripeMock === true, '--emulator-stripe-mock', '--stripe-mock'],
+    ] as const) {
+      if (given) {
+        throw new AppscopeError(
+          'ERR_USAGE',
+          `${flag} applies to the built-in emulator, not to --upstream (give \`appscope emulator\` ${instead} instead)`,
+        );
+      }
+    }
+  }
+  const emulatorMaxObjects = options.emulatorMaxObjects ?? DEFAULT_MAX_OBJECTS_PER_SCOPE;
+  checkMaxObjects(emulatorMaxObjects, '--emulator-max-objects');
   const upstream = upstreamOptions(io, options);
   const jsonlToStdout = options.decisionLogJsonl === '-';
   const say = jsonlToStdout ? io.stderr : io.stdout;
 
-  const destination = createLogDestination(2);
+  const logFd = options.logFd ?? 2;
+  const destination = createLogDestination(logFd);
   const logger = pino(
     {
       level,
@@ -160,6 +190,7 @@ export async function startServe(
   let jsonl: JsonLinesOutput | undefined;
   let decisionLog: DecisionLog | undefined;
   let app: FastifyInstance | undefined;
+  let evictions: EvictionWarnings | undefined;
   const timers: NodeJS.Timeout[] = [];
   try {
     const domain = createDomain({ store, catalog: catalogFor(io, globals) });
@@ -177,7 +208,7 @@ export async function startServe(
     const writer =
       resolvedTarget.dialect === 'sqlite' && resolvedTarget.path !== ':memory:'
         ? openSqliteDecisionWriter(resolvedTarget.path, {
-            ...(logRequests ? { requestLines: { fd: 2, service: 'appscope', pid: process.pid } } : {}),
+            ...(logRequests ? { requestLines: { fd: logFd, service: 'appscope', pid: process.pid } } : {}),
           })
         : undefined;
     const writerLogs = writer?.writesRequestLines === true;
@@ -211,8 +242,14 @@ export async function startServe(
     let emulator: Emulator | undefined;
     let gateway: GatewayOptions;
     if (upstream === undefined) {
+      evictions = evictionWarnings((fields, message) => logger.warn(fields, message), {
+        maxObjects: emulatorMaxObjects,
+        flag: '--emulator-max-objects',
+      });
       emulator = createEmulator({
+        storage: createMemoryStorage({ maxObjectsPerScope: emulatorMaxObjects, onEvict: evictions.onEvict }),
         onInternalError: (error) => logger.error({ err: error }, 'emulator: unexpected error'),
+        ...(options.emulatorStripeMock === true ? { stripeMock: true } : {}),
       });
       gateway = { kind: 'emulator', emulator };
     } else {
@@ -363,6 +400,12 @@ export async function startServe(
       },
       'listening',
     );
+    if (emulator !== undefined && resolvedTarget.dialect === 'postgres') {
+      // A shared database suggests several processes; each would have its own emulator objects.
+      logger.warn(
+        'the built-in emulator keeps its objects in this process: several serve processes on one PostgreSQL database would each see different Stripe objects; let them share one standalone emulator (`appscope emulator --port 12111`, then `appscope serve --upstream http://127.0.0.1:12111 --upstream-multi-account` with APPSCOPE_UPSTREAM_KEY=sk_test_…)',
+      );
+    }
     say(`appscope listening on ${url}\n`);
     say(`  upstream: ${upstreamLabel}\n  database: ${store.location}\n  metrics:  ${url}/metrics\n\n`);
     if (demo !== undefined) {
@@ -397,6 +440,7 @@ export async function startServe(
         }
         const stats = await log.close();
         await store.close();
+        evictions?.close();
         logger.info({ decisionLog: stats }, 'stopped');
         destination.end();
       })();
@@ -405,6 +449,7 @@ export async function startServe(
     return { url, host: address.address, port: address.port, app: server, decisionLog: log, close };
   } catch (error) {
     for (const timer of timers) clearInterval(timer);
+    evictions?.close();
     await app?.close().catch(() => {});
     await decisionLog?.close().catch(() => {});
     await jsonl?.close().catch(() => {});
@@ -476,12 +521,14 @@ interface ServeFlags {
   decisionLogMaxBytes: string;
   logLevel: string;
   shutdownTimeout: string;
+  emulatorMaxObjects?: string;
+  emulatorStripeMock?: boolean;
 }
 
 /**
  * `appscope serve [--port 4242] [--host 127.0.0.1] [--data-dir DIR] [--upstream URL] [--demo]
  * [--decision-log-jsonl PATH|-] [--decision-log-retention 30d] [--decision-log-max-bytes 256MiB]
- * [--log-level info]`: runs until SIGTERM or SIGINT, then shuts
+ * [--log-level info] [--emulator-max-objects 50000] [--emulator-stripe-mock]`: runs until SIGTERM or SIGINT, then shuts
  * down gracefully and exits 0 (a second signal exits at once with 1).
  */
 export function registerServe(program: Command, io: CliIo): void {
@@ -502,6 +549,14 @@ export function registerServe(program: Command, io: CliIo): void {
     )
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--shutdown-timeout <duration>', 'longest wait for in-flight requests on shutdown', '10s')
+    .option(
+      '--emulator-max-objects <n>',
+      `built-in emulator: objects kept per account and mode, oldest evicted past it (default ${DEFAULT_MAX_OBJECTS_PER_SCOPE})`,
+    )
+    .option(
+      '--emulator-stripe-mock',
+      'built-in emulator: stripe-mock compatibility (unknown ids answer a fixture)',
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions & { dataDir?: string }>();
       const port = Number(flags.port);
@@ -522,6 +577,10 @@ export function registerServe(program: Command, io: CliIo): void {
           decisionLogMaxBytes: flags.decisionLogMaxBytes,
           logLevel: flags.logLevel,
           shutdownTimeoutMs: parseDuration(flags.shutdownTimeout, '--shutdown-timeout') * 1000,
+          ...(flags.emulatorMaxObjects === undefined
+            ? {}
+            : { emulatorMaxObjects: parseMaxObjects(flags.emulatorMaxObjects, '--emulator-max-objects') }),
+          ...(flags.emulatorStripeMock ? { emulatorStripeMock: true } : {}),
         },
         globals,
       );
