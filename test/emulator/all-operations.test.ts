@@ -169,7 +169,7 @@ describe.skipIf(!hasSpec)(TITLE, () => {
   });
 
   function responseValidator(coverage: Coverage): ValidateFunction | undefined {
-    const pointer = `spec#/paths/${escape(coverage.path)}/${coverage.method.toLowerCase()}/responses/200/content/application~1json/schema`;
+    const pointer = `spec#/paths/${pointerEscape(coverage.path)}/${coverage.method.toLowerCase()}/responses/200/content/application~1json/schema`;
     const content = (
       spec.paths[coverage.path]![coverage.method.toLowerCase()] as {
         responses: { 200: { content: Record<string, unknown> } };
@@ -206,7 +206,7 @@ function nullableForAjv(node: unknown): unknown {
   return out;
 }
 
-function escape(path: string): string {
+function pointerEscape(path: string): string {
   return path.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
