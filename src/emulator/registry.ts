@@ -1,4 +1,5 @@
 import type { FormObject } from '../http/form.js';
+import type { EmulatorContext } from './context.js';
 import type { ExpandRules, ExpandTarget } from './expand.js';
 import { createGenericApi, type GenericApi, type GenericPlan } from './generic/engine.js';
 import { type ApiModel, loadApiModel, resolveSchema } from './generic/model.js';
@@ -103,6 +104,17 @@ export function compileRegistry(
   const byPattern = new Map<string, GenericPlan>();
   for (const plan of generic.plans) byPattern.set(`${plan.op.method} ${shape(pattern(plan.op.path))}`, plan);
   const fallbacks = new Map<Operation, Operation>();
+  /** A parent exists when its `GET` answers (it may live inside another object). */
+  const exists = async (ctx: EmulatorContext, path: string): Promise<boolean> => {
+    const match = router.match('GET', path);
+    if (match === undefined) return false;
+    try {
+      await match.handler.run(ctx, match.handler.parse({}), match.params);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const served = new Set<string>();
   const stripeMock = options.stripeMock ?? false;
   for (const hand of handOps) {
@@ -124,7 +136,7 @@ export function compileRegistry(
       plan,
     });
     if (modelled) continue;
-    const op = generic.operation(plan, { stripeMock });
+    const op = generic.operation(plan, { stripeMock, exists });
     router.add(op.method, op.path, op);
     operations.push(op);
   }

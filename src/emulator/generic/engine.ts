@@ -58,13 +58,23 @@ export interface GenericApi {
   /** Types the API never creates (made on first retrieval: country specs, report types, …). */
   readonly madeOnRead: ReadonlySet<string>;
   /** Builds the operation that serves a plan. */
-  operation(plan: GenericPlan, options: { readonly stripeMock: boolean }): Operation;
+  operation(plan: GenericPlan, options: OperationOptions): Operation;
   /** The value type an operation answers, for checking `expand`. */
   returns(op: ModelOperation): ValueType;
   /** A fixture-like object of `type` with `id` (stripe-mock's answer for ids it does not hold). */
   fixture(ctx: EmulatorContext, type: string, id: string): StripeObject | undefined;
   /** The object brought to its type's schema (see {@link conform}); unknown types as they are. */
   complete(ctx: EmulatorContext, object: StripeObject): StripeObject;
+}
+
+/** How {@link GenericApi.operation} builds an operation. */
+export interface OperationOptions {
+  readonly stripeMock: boolean;
+  /**
+   * Whether the object at a path exists, by whoever serves its `GET` (a parent held inside
+   * another object, such as a subscription item, is not in storage under its own type).
+   */
+  readonly exists?: (ctx: EmulatorContext, path: string) => Promise<boolean>;
 }
 
 const PAGE_PARAMS = new Set(['limit', 'starting_after', 'ending_before', 'created', 'expand', 'page']);
@@ -330,7 +340,7 @@ export function createGenericApi(model: ApiModel): GenericApi {
     return { ...fresh(ctx, type, ''), id, object: type } as StripeObject;
   }
 
-  function operation(plan: GenericPlan, options: { readonly stripeMock: boolean }): Operation {
+  function operation(plan: GenericPlan, options: OperationOptions): Operation {
     const { op } = plan;
     const path = op.path.replace(/\{([^}]+)\}/g, ':$1');
     const type = plan.types[0] ?? '';
@@ -351,6 +361,7 @@ export function createGenericApi(model: ApiModel): GenericApi {
     ): Promise<StripeObject> {
       const param = plan.idParam!;
       const id = route[param]!;
+      if (type === 'account' && id === ctx.scope.account) return ownAccount(ctx, '');
       for (const candidate of plan.types) {
         const found = await ctx.find(candidate, id);
         if (found === undefined) continue;
@@ -371,8 +382,21 @@ export function createGenericApi(model: ApiModel): GenericApi {
       const parent = plan.parent;
       if (parent === undefined || mock || !creatable.has(parent.type)) return;
       const id = route[parent.param]!;
-      if ((await ctx.find(parent.type, id)) === undefined)
-        throw resourceMissing(parent.type, id, parent.param);
+      if (parent.type === 'account' && id === ctx.scope.account) return; // the caller's own account
+      if ((await ctx.find(parent.type, id)) !== undefined) return;
+      const at = op.path.indexOf(`{${parent.param}}`) + parent.param.length + 2;
+      const parentPath = fill(op.path.slice(0, at), route);
+      if (options.exists !== undefined && (await options.exists(ctx, parentPath))) return;
+      throw resourceMissing(parent.type, id, parent.param);
+    }
+
+    /** The caller's own account (`/v1/account`, and `/v1/accounts/{its id}`): made on first use. */
+    async function ownAccount(ctx: EmulatorContext, url: string): Promise<StripeObject> {
+      const id = ctx.scope.account;
+      const found = await ctx.find('account', id);
+      if (found !== undefined) return found;
+      const made = { ...fresh(ctx, 'account', url), id, object: 'account' } as StripeObject;
+      return mock ? made : ctx.store(made);
     }
 
     const run = async (
@@ -440,7 +464,7 @@ export function createGenericApi(model: ApiModel): GenericApi {
         case 'singleton': {
           const id =
             type === 'account' ? ctx.scope.account : `${idFormat(type)[0]}_${ctx.scope.account.slice(5)}`;
-          let current = await ctx.find(type, id);
+          let current = type === 'account' ? await ownAccount(ctx, url) : await ctx.find(type, id);
           if (current === undefined) {
             current = { ...fresh(ctx, type, url), id, object: type } as StripeObject;
             if (!mock) await ctx.store(current);

@@ -1,4 +1,4 @@
-import { invalidRequest } from '../../http/stripe-error.js';
+import { invalidRequest, resourceMissing } from '../../http/stripe-error.js';
 import type { EmulatorContext } from '../context.js';
 import { metadataOf, retrieveOperation } from '../crud.js';
 import { CardError, unexpectedState } from '../errors.js';
@@ -48,6 +48,34 @@ export interface Subscription extends StripeObject {
 }
 
 const PATH = '/v1/subscriptions';
+const ITEMS = '/v1/subscription_items';
+/** Subscription item parameters accepted and not modelled (billing thresholds, proration, taxes). */
+const ITEM_IGNORED = {
+  billing_thresholds: p.ignored(),
+  payment_behavior: p.ignored(),
+  proration_behavior: p.ignored(),
+  proration_date: p.ignored(),
+  tax_rates: p.ignored(),
+  price_data: p.ignored(),
+} as const;
+
+/** The subscription that holds an item, and the item (404 `resource_missing` when none does). */
+async function holderOf(
+  ctx: EmulatorContext,
+  id: string,
+): Promise<{ subscription: Subscription; item: SubscriptionItem }> {
+  for (const subscription of await ctx.all<Subscription>('subscription')) {
+    const item = subscription.items.data.find((i) => i.id === id);
+    if (item !== undefined) return { subscription, item };
+  }
+  throw resourceMissing('subscription_item', id, 'item');
+}
+
+function refuseIfCanceled(subscription: Subscription): void {
+  if (subscription.status === 'canceled') {
+    throw unexpectedState('A canceled subscription cannot change its items.', 'subscription_canceled');
+  }
+}
 const DAY = 86_400;
 /** Statuses listed when no `status` filter is given (Stripe hides canceled subscriptions by default). */
 const LISTED_BY_DEFAULT: readonly SubscriptionStatus[] = [
@@ -443,6 +471,81 @@ export const subscriptions: ResourceModule = {
           'subscription',
         );
         return pageOf(subscription.items.data, params, '/v1/subscription_items', 'subscription_item');
+      },
+    }),
+    operation({
+      method: 'POST',
+      path: ITEMS,
+      returns: { object: 'subscription_item' },
+      params: {
+        subscription: p.id(),
+        price: p.id(),
+        quantity: p.integer({ min: 0 }),
+        metadata: p.metadata(),
+        ...ITEM_IGNORED,
+      },
+      required: ['subscription', 'price'],
+      async run(ctx, params) {
+        const current = await ctx.load<Subscription>('subscription', params.subscription!, 'subscription');
+        refuseIfCanceled(current);
+        const price = await recurringPrice(ctx, params.price!, 'price');
+        checkCompatible([...current.items.data.map((item) => item.price), price], 'price');
+        const period = { start: current.current_period_start, end: current.current_period_end };
+        const item = newItem(ctx, current.id, price, params.quantity ?? 1, params.metadata, period);
+        const items = [...current.items.data, item];
+        await ctx.replace(current, { ...current, items: itemsList(current.id, items) });
+        return item;
+      },
+    }),
+    operation({
+      method: 'GET',
+      path: `${ITEMS}/:item`,
+      returns: { object: 'subscription_item' },
+      params: {},
+      run: async (ctx, _params, route) => (await holderOf(ctx, route['item']!)).item,
+    }),
+    operation({
+      method: 'POST',
+      path: `${ITEMS}/:item`,
+      returns: { object: 'subscription_item' },
+      params: { price: p.id(), quantity: p.integer({ min: 0 }), metadata: p.metadata(), ...ITEM_IGNORED },
+      async run(ctx, params, route) {
+        const { subscription, item } = await holderOf(ctx, route['item']!);
+        refuseIfCanceled(subscription);
+        const price =
+          params.price === undefined ? item.price : await recurringPrice(ctx, params.price, 'price');
+        const next: SubscriptionItem = {
+          ...item,
+          price,
+          quantity: params.quantity ?? item.quantity,
+          metadata: applyMetadata(metadataOf(item), params.metadata),
+        };
+        const items = subscription.items.data.map((i) => (i.id === item.id ? next : i));
+        checkCompatible(
+          items.map((i) => i.price),
+          'price',
+        );
+        await ctx.replace(subscription, { ...subscription, items: itemsList(subscription.id, items) });
+        return next;
+      },
+    }),
+    operation({
+      method: 'DELETE',
+      path: `${ITEMS}/:item`,
+      returns: { object: 'subscription_item' },
+      params: { clear_usage: p.ignored(), proration_behavior: p.ignored(), proration_date: p.ignored() },
+      async run(ctx, _params, route) {
+        const { subscription, item } = await holderOf(ctx, route['item']!);
+        refuseIfCanceled(subscription);
+        const items = subscription.items.data.filter((i) => i.id !== item.id);
+        if (items.length === 0) {
+          throw invalidRequest(
+            'A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.',
+            { param: 'item' },
+          );
+        }
+        await ctx.replace(subscription, { ...subscription, items: itemsList(subscription.id, items) });
+        return { id: item.id, object: 'subscription_item', deleted: true };
       },
     }),
     operation({
