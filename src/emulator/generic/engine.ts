@@ -335,6 +335,28 @@ export function createGenericApi(model: ApiModel): GenericApi {
     return synthesize(synthesisContext(ctx, url), schemaOf.get(type) ?? {}) as Record<string, unknown>;
   }
 
+  /**
+   * An id given for a field that holds the whole object (an issuing card's `cardholder`) becomes
+   * that object, when it is stored; anything else is left for {@link applyParams}.
+   */
+  async function embedReferences(
+    ctx: EmulatorContext,
+    schema: ModelSchema,
+    params: Record<string, ParamJson>,
+  ): Promise<Record<string, ParamJson>> {
+    const properties = resolveSchema(model, schema).properties ?? {};
+    let out = params;
+    for (const [name, value] of Object.entries(params)) {
+      const property = properties[name];
+      if (typeof value !== 'string' || property?.$ref === undefined) continue;
+      const type = objectOf(model.schemas[property.$ref]);
+      if (type === undefined || !storable.has(type)) continue;
+      const found = await ctx.find(type, value);
+      if (found !== undefined) out = { ...out, [name]: found as unknown as ParamJson };
+    }
+    return out;
+  }
+
   function fixture(ctx: EmulatorContext, type: string, id: string): StripeObject | undefined {
     if (!schemaOf.has(type)) return undefined;
     return { ...fresh(ctx, type, ''), id, object: type } as StripeObject;
@@ -405,7 +427,7 @@ export function createGenericApi(model: ApiModel): GenericApi {
       route: Readonly<Record<string, string>>,
       url: string,
     ): Promise<unknown> => {
-      const params = parsed as Record<string, ParamJson>;
+      const params = await embedReferences(ctx, schema, parsed as Record<string, ParamJson>);
       const synth = synthesisContext(ctx, url);
       switch (plan.kind) {
         case 'list':
@@ -493,7 +515,17 @@ export function createGenericApi(model: ApiModel): GenericApi {
       path,
       returns: returns(op),
       ...(op.multipart === true ? { multipart: true } : {}),
-      parse: (form) => validateParams(model, op.params, form, ['expand']),
+      parse: (form) => {
+        const params = validateParams(model, op.params, form, ['expand']);
+        // An upload's file comes as a multipart part, never as a form value.
+        if (op.multipart === true && typeof params['file'] === 'string') {
+          throw invalidRequest('Invalid file: upload it as the `file` part of a multipart/form-data body.', {
+            code: 'parameter_invalid_file',
+            param: 'file',
+          });
+        }
+        return params;
+      },
       run: (ctx, parsed, route) => run(ctx, parsed, route, listUrl ?? fill(op.path, route)),
     };
   }

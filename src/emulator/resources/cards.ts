@@ -110,8 +110,28 @@ export async function resolvePaymentMethod(
     };
   }
   if (id.startsWith('pm_')) {
+    // A payment method made through `POST /v1/payment_methods` (the generic engine stores it).
+    const stored = await ctx.find<StripeObject>('payment_method', id);
+    if (
+      stored !== undefined &&
+      (customer === null || stored['customer'] === null || stored['customer'] === customer)
+    ) {
+      const card = (stored['card'] ?? {}) as { brand?: string; last4?: string; funding?: string };
+      const last4 = card.last4 === undefined || card.last4 === '' ? '4242' : card.last4;
+      return {
+        id,
+        card: {
+          brand: card.brand === undefined || card.brand === '' ? 'visa' : card.brand,
+          last4,
+          funding: (card.funding === 'debit' || card.funding === 'prepaid'
+            ? card.funding
+            : 'credit') as TestCard['funding'],
+          declines: last4 === '0002',
+        },
+      };
+    }
     throw invalidRequest(
-      `No such PaymentMethod: '${id}'. The emulator accepts Stripe's test payment methods (pm_card_visa, pm_card_mastercard, pm_card_amex, pm_card_chargeDeclined, …) and a customer's cards.`,
+      `No such PaymentMethod: '${id}'. The emulator accepts Stripe's test payment methods (pm_card_visa, pm_card_mastercard, pm_card_amex, pm_card_chargeDeclined, …) and a customer's cards, and payment methods made with POST /v1/payment_methods.`,
       { code: 'resource_missing', param, status: 404 },
     );
   }
