@@ -8,6 +8,8 @@
  *   (c) the same call through `appscope serve --upstream` to the emulator of (a), a separate process
  *   (d) the same call through a plain reverse proxy on the same HTTP stack to that emulator
  *   (e) a denied call through (b)'s gateway
+ *   (f) a call the emulator's generic engine serves (`GET /v1/tax_rates`) through (b)'s gateway,
+ *       next to (b)'s call to a hand-written resource (`GET /v1/customers`)
  *
  * Every server is the compiled build (`npm run build` runs first) in its own process, with its
  * default settings (request logs at `info`, the decision log batching into SQLite). The load
@@ -16,7 +18,7 @@
  *
  * Options: --quick (6 rounds of 1 s runs), --runs N (rounds, default 16, at least 3),
  * --duration S (default 1.5), --connections N (default 10), --only a,b,… (a subset; the goals
- * need all five),
+ * need all six),
  * --profile DIR (each server writes a V8 CPU profile into DIR when it stops; open it in Chrome's
  * DevTools or summarize it with `npx tsx bench/profile-summary.ts DIR/file.cpuprofile`).
  */
@@ -71,13 +73,15 @@ const DURATION = Number(flags.duration ?? (flags.quick ? 1 : 1.5));
 const WARMUP = flags.quick ? 1 : 2;
 const CONNECTIONS = Number(flags.connections);
 /** `--only a,b,e`: measure only these configurations (the goals need all five). */
-const ONLY = new Set((flags.only ?? 'a,b,c,d,e').split(',').map((s) => s.trim()));
+const ONLY = new Set((flags.only ?? 'a,b,c,d,e,f').split(',').map((s) => s.trim()));
 /** `--serve-args="--log-level warn"`: extra options for both gateways (to see what a setting costs). */
 const SERVE_ARGS = (flags['serve-args'] ?? '').split(/\s+/).filter((arg) => arg !== '');
 
 const UPSTREAM_KEY = 'sk_test_benchUpstreamKey0123456789';
 const ALLOWED_PATH = '/v1/customers?limit=3';
 const DENIED_PATH = '/v1/charges?limit=3';
+/** Served by the emulator's generic engine (no hand-written module), three objects like ALLOWED_PATH. */
+const GENERIC_PATH = '/v1/tax_rates?limit=3';
 
 // ---- processes
 const children: ChildProcess[] = [];
@@ -259,7 +263,7 @@ interface Measured {
  */
 function roundOrder<T extends { readonly key: Config }>(targets: readonly T[], round: number): T[] {
   const blocks = [
-    ['a', 'b', 'e'],
+    ['a', 'b', 'e', 'f'],
     ['c', 'd'],
   ].map((keys) =>
     keys.map((key) => targets.find((t) => t.key === key)).filter((t): t is T => t !== undefined),
@@ -301,7 +305,7 @@ interface Target {
   readonly processes: readonly Measuredprocess[];
 }
 
-type Config = 'a' | 'b' | 'c' | 'd' | 'e';
+type Config = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 
 function summarize(target: Target, runs: readonly Run[]): Measured {
   return {
@@ -340,7 +344,7 @@ async function seedDatabase(dataDir: string) {
         icon: '',
         distribution_type: 'public',
         stripe_api_access_type: 'restricted_api_key',
-        permissions: ['customer_read', 'invoice_read', 'product_read'].map((permission) => ({
+        permissions: ['customer_read', 'invoice_read', 'product_read', 'tax_rate_read'].map((permission) => ({
           permission,
           purpose: `reads ${permission}`,
         })),
@@ -373,6 +377,22 @@ async function seedCustomers(url: string, headers: Record<string, string>): Prom
   }
 }
 
+async function seedTaxRates(url: string, headers: Record<string, string>): Promise<void> {
+  for (const [name, percentage] of [
+    ['VAT', '20'],
+    ['GST', '10'],
+    ['Sales tax', '7.25'],
+  ] as const) {
+    const response = await fetch(`${url}/v1/tax_rates`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `display_name=${encodeURIComponent(name)}&inclusive=false&percentage=${percentage}`,
+    });
+    if (response.status !== 200)
+      throw new Error(`seeding ${url}: ${response.status} ${await response.text()}`);
+  }
+}
+
 async function main(): Promise<void> {
   const emulatorMain = join(root, 'dist/emulator/main.js');
   const appscope = join(root, 'bin/appscope.js');
@@ -396,6 +416,7 @@ async function main(): Promise<void> {
     '      every server in its own process (compiled dist/), default settings; latency from per-response timings',
   );
   console.log(`call: GET ${ALLOWED_PATH} (3 customers) allowed; denied: GET ${DENIED_PATH} (no charge_read)`);
+  console.log(`generic-engine call (f): GET ${GENERIC_PATH} (3 tax rates) allowed`);
   if (SERVE_ARGS.length > 0) console.log(`gateways run with: ${SERVE_ARGS.join(' ')}`);
   console.log(
     `load average before: ${loadavg()
@@ -445,7 +466,7 @@ async function main(): Promise<void> {
         ],
       });
     }
-    if (ONLY.has('b') || ONLY.has('e')) {
+    if (ONLY.has('b') || ONLY.has('e') || ONLY.has('f')) {
       const inProcess = await start('gateway (in-process emulator)', [
         appscope,
         'serve',
@@ -456,12 +477,23 @@ async function main(): Promise<void> {
         ...SERVE_ARGS,
       ]);
       await seedCustomers(inProcess.url, { authorization: `Bearer ${seeded.accountKey}` });
+      await seedTaxRates(inProcess.url, { authorization: `Bearer ${seeded.accountKey}` });
       gateways.push({ label: '(b)/(e) gateway', url: inProcess.url });
       if (ONLY.has('b')) {
         targets.push({
           key: 'b',
           label: '(b) gateway, in-process emulator',
           url: `${inProcess.url}${ALLOWED_PATH}`,
+          headers: rk,
+          expected: 200,
+          processes: [{ name: 'gateway', front: true, pid: inProcess.child.pid! }],
+        });
+      }
+      if (ONLY.has('f')) {
+        targets.push({
+          key: 'f',
+          label: '(f) gateway, generic-engine call',
+          url: `${inProcess.url}${GENERIC_PATH}`,
           headers: rk,
           expected: 200,
           processes: [{ name: 'gateway', front: true, pid: inProcess.child.pid! }],
@@ -565,9 +597,7 @@ async function main(): Promise<void> {
         console.log(`  ${target.label.padEnd(46)}${perRound.map((us) => fmt(us, 1)).join(', ')}`);
     }
 
-    const { a, b, c, d, e } = Object.fromEntries(results) as Partial<
-      Record<'a' | 'b' | 'c' | 'd' | 'e', Measured>
-    >;
+    const { a, b, c, d, e, f } = Object.fromEntries(results) as Partial<Record<Config, Measured>>;
     // Goals are judged on paired figures: per round, from the two runs compared (back to back),
     // then the median over rounds. The ratio of the medians above is printed too.
     const goals: Array<[string, string, boolean]> = [];
@@ -618,6 +648,10 @@ async function main(): Promise<void> {
         ` req/s, p50 ${ms(p50.median)} vs (b)`,
       );
     }
+    if (b && f) {
+      const r = ratio(f, b);
+      goal('(f) within 20% of (b): f ≥ 80% of b', r, pct, r.median >= 0.8, 'f/b = ');
+    }
     console.log('\nratios and goals (per round, (x) and (y) back to back; median of the rounds)');
     for (const [goal, value, ok] of goals)
       console.log(`  ${ok ? 'met    ' : 'NOT MET'}  ${goal.padEnd(40)} ${value}`);
@@ -625,6 +659,7 @@ async function main(): Promise<void> {
     if (a && b) extra.push(`b/a ${pct(b.rps / a.rps)}`);
     if (c && d) extra.push(`c/d ${pct(c.rps / d.rps)}`);
     if (b && e) extra.push(`e/b ${pct(e.rps / b.rps)}`);
+    if (b && f) extra.push(`f/b ${pct(f.rps / b.rps)}`);
     if (a && b) extra.push(`added p99 b − a ${ms(b.p99 - a.p99)}`);
     if (c && d) extra.push(`added p99 c − d ${ms(c.p99 - d.p99)}`);
     if (extra.length > 0) console.log(`\n  from the medians of the runs: ${extra.join('; ')}`);

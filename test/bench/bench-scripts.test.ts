@@ -26,16 +26,17 @@ describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway
     expect(out.match(/ (met|NOT MET)$/gm)).toHaveLength(3);
   }, 60_000);
 
-  it('bench:gateway runs all five configurations and prints each goal with its interval', async () => {
+  it('bench:gateway runs all six configurations and prints each goal with its interval', async () => {
     const out = await tsx('bench/gateway.ts', '--quick', '--runs', '3', '--duration', '0.5');
-    for (const config of ['(a)', '(b)', '(c)', '(d)', '(e)']) {
+    for (const config of ['(a)', '(b)', '(c)', '(d)', '(e)', '(f)']) {
       expect(out).toMatch(
         new RegExp(`^  \\${config.slice(0, 2)}\\) .* [\\d,]+ req/s  p50 [\\d.]+ ms  p99 [\\d.]+ ms`, 'm'),
       );
     }
     const goals = out.match(/^ {2}(met|NOT MET) +.*\(\d+% interval .* to .*\)/gm) ?? [];
-    expect(goals).toHaveLength(5);
+    expect(goals).toHaveLength(6);
     for (const name of [
+      '(f) within 20% of (b)',
       '(b) ≥ 80% of (a)',
       '(c) ≥ 90% of (d)',
       'added p99 ≤ 1 ms (b − a)',
