@@ -160,8 +160,11 @@ export function createGenericApi(model: ApiModel): GenericApi {
   /** The types a response or item schema holds: one, or several for `anyOf`. */
   function typesOf(schema: ModelSchema): string[] {
     if (schema.$ref !== undefined) {
-      const object = objectOf(model.schemas[schema.$ref]);
-      return object === undefined ? [] : [object];
+      const target = model.schemas[schema.$ref];
+      const object = objectOf(target);
+      if (object !== undefined) return [object];
+      // A named union (`payment_source`, `external_account`): its members.
+      return target?.anyOf === undefined ? [] : [...new Set(target.anyOf.flatMap(typesOf))];
     }
     if (schema.anyOf !== undefined) return [...new Set(schema.anyOf.flatMap(typesOf))];
     const object = objectOf(schema);
