@@ -133,3 +133,35 @@ describe('GET /v1/events through the gateway', () => {
     expect(all.data.length).toBe(12);
   });
 });
+
+describe("the generic engine's events through the gateway", () => {
+  it('are filtered by the same table: setup intents and test clocks shown to who may read them, others hidden', async () => {
+    const w = await startGateway();
+    try {
+      const merchant = w.stripe(w.merchant.sk.test);
+      const intent = await merchant.setupIntents.create({});
+      await merchant.setupIntents.cancel(intent.id);
+      const clock = await merchant.testHelpers.testClocks.create({ frozen_time: 1_800_000_000 });
+      await merchant.taxRates.create({ display_name: 'VAT', inclusive: false, percentage: 20 });
+      const all = await merchant.events.list({ limit: 100 });
+      expect(all.data.map((e) => e.type)).toEqual([
+        'tax_rate.created',
+        'test_helpers.test_clock.created',
+        'setup_intent.updated',
+        'setup_intent.created',
+      ]);
+      expect(all.data[1]!.data.object).toMatchObject({ id: clock.id, object: 'test_helpers.test_clock' });
+
+      await w.publish('com.example.setup-events', '1.0.0', ['event_read', 'setup_intent_read']);
+      const reader = w.stripe((await w.install('com.example.setup-events')).key!.secret);
+      const seen = await reader.events.list({ limit: 100 });
+      expect(seen.data.map((e) => e.type)).toEqual(['setup_intent.updated', 'setup_intent.created']);
+      expect(seen.data[0]!.data.previous_attributes).toMatchObject({ status: 'requires_payment_method' });
+      // No rule lists tax_rate.*: as for coupons, nobody's install sees it.
+      const hidden = await rejection<{ statusCode: number }>(reader.events.retrieve(all.data[0]!.id));
+      expect(hidden.statusCode).toBe(404);
+    } finally {
+      await w.close();
+    }
+  });
+});
