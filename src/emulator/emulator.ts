@@ -65,7 +65,13 @@ export interface EmulatorOptions {
   readonly onInternalError?: (error: unknown, request: EmulatorRequest) => void;
   /**
    * stripe-mock compatibility: an id it does not hold is answered with a fixture-like object
-   * of the right type carrying that id (as stripe-mock does) instead of a 404. Default false.
+   * of the right type carrying that id (as stripe-mock does) instead of a 404, and nothing is
+   * stored for it; lists and searches that find nothing answer one such object; a refusal
+   * stripe-mock would not make (a business rule of a hand-written operation: an empty
+   * balance, a missing price, a state transition) is answered as stripe-mock answers it,
+   * statelessly. Parameters are still checked against the description (400
+   * `parameter_unknown`, …), card declines (402) stay, and objects it creates are stored and
+   * can be read back. Default false.
    */
   readonly stripeMock?: boolean;
 }
@@ -78,6 +84,8 @@ export interface Emulator {
   /** Every operation of the API description and who serves it (a hand-written module or the generic engine). */
   readonly coverage: readonly Coverage[];
   readonly storage: EmulatorStorage;
+  /** Created with `stripeMock: true` (the standalone server then also answers as stripe-mock does). */
+  readonly stripeMock?: boolean;
 }
 
 /**
@@ -124,20 +132,31 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const expand = stringListParam(form as FormObject, 'expand') ?? [];
       delete form['expand'];
       const paths = validateExpand(registry.expandRules, op.returns, expand);
-      const params = op.parse(form as FormObject);
+      // stripe-mock mode: where a hand-written operation refuses what stripe-mock answers, the
+      // generic operation for the same route answers instead, storing nothing.
+      const fallback = stripeMock ? registry.fallbacks.get(op) : undefined;
+      let serving = op;
+      let params: unknown;
+      try {
+        params = op.parse(form as FormObject);
+      } catch (error) {
+        // A value the description allows and the module does not model: only the description counts.
+        if (fallback === undefined || !(error instanceof ApiError)) throw error;
+        params = fallback.parse(form as FormObject);
+        serving = fallback;
+      }
       const ctx = createContext(deps, { scope, requestId, idempotencyKey, now: Math.floor(clock() / 1000) });
       started = true;
       const run = async (): Promise<unknown> => {
         try {
-          return await op.run(ctx, params, match.params);
+          return await serving.run(ctx, params, match.params);
         } catch (error) {
-          // stripe-mock answers ids it does not hold: so does this mode, by the generic operation.
-          const fallback = stripeMock ? registry.fallbacks.get(op) : undefined;
-          if (fallback === undefined || !(error instanceof ApiError) || error.status !== 404) throw error;
+          if (fallback === undefined || serving === fallback || !stripeMockAnswers(error)) throw error;
           return fallback.run(ctx, fallback.parse(form as FormObject), match.params);
         }
       };
-      const result = method === 'GET' ? await run() : await locks.run(scopeKey(scope), run);
+      let result = method === 'GET' ? await run() : await locks.run(scopeKey(scope), run);
+      if (stripeMock) result = oneItemAtLeast(ctx, op, result, form);
       if (result instanceof RawBody) {
         return {
           response: {
@@ -157,6 +176,21 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const response = errorResponse(error, requestId, request);
       return { response, save: started && response.status < 500 };
     }
+  }
+
+  /** stripe-mock lists one made-up item when nothing matches (and no cursor was given): so does its mode. */
+  function oneItemAtLeast(
+    ctx: EmulatorContext,
+    op: Operation,
+    result: unknown,
+    form: Readonly<Record<string, unknown>>,
+  ): unknown {
+    if (!('list' in op.returns) || typeof result !== 'object' || result === null) return result;
+    const list = result as { object?: unknown; data?: unknown };
+    if (list.object !== 'list' || !Array.isArray(list.data) || list.data.length > 0) return result;
+    if (form['starting_after'] !== undefined || form['ending_before'] !== undefined) return result;
+    const item = registry.generic.fixture(ctx, op.returns.list);
+    return item === undefined ? result : { ...list, data: [item] };
   }
 
   /** Finds what an expanded id names: by its prefix first, then among every candidate type. */
@@ -195,12 +229,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   return {
     storage,
+    stripeMock,
     coverage: registry.coverage,
     routes: registry.operations.map((op) => ({ method: op.method, path: op.path })),
     async handle(request) {
       const requestId = request.requestId ?? newRequestId();
       const method = request.method.toUpperCase();
-      const match = isMethod(method) ? registry.router.match(method, request.path) : undefined;
+      // stripe-mock (like Stripe) reads `//v1/charges` as `/v1/charges`.
+      const path = stripeMock ? request.path.replace(/\/{2,}/g, '/') : request.path;
+      const match = isMethod(method) ? registry.router.match(method, path) : undefined;
       if (match === undefined)
         return errorResponse(unrecognizedUrl(method, request.path), requestId, request);
       const scope: EmulatorScope = { account: request.account, livemode: request.livemode };
@@ -221,6 +258,19 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       }
     },
   };
+}
+
+/**
+ * The refusals stripe-mock never makes, as a hand-written operation raises them while running:
+ * an id it does not hold (404) and Stripe's business rules (400). Parameter checks happen
+ * before (in `parse`), and card declines (402) are deliberate test inputs, so both stay.
+ */
+function stripeMockAnswers(error: unknown): boolean {
+  return (
+    error instanceof ApiError &&
+    (error.status === 404 || error.status === 400) &&
+    error.body.type === 'invalid_request_error'
+  );
 }
 
 function isMethod(method: string): method is HttpMethod {

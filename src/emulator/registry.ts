@@ -123,7 +123,10 @@ export function compileRegistry(
     router.add(op.method, op.path, op);
     operations.push(op);
     served.add(`${hand.method} ${shape(hand.path)}`);
-    if (plan !== undefined) fallbacks.set(op, generic.operation(plan, { stripeMock: true }));
+    if (plan !== undefined) {
+      const fallback = generic.operation(plan, { stripeMock: true, stateless: true });
+      fallbacks.set(op, withRouteNames(fallback, hand.path));
+    }
   }
   const coverage: Coverage[] = [];
   for (const plan of generic.plans) {
@@ -141,6 +144,28 @@ export function compileRegistry(
     operations.push(op);
   }
   return { router, operations, expandRules, events, idPrefixes, fallbacks, generic, coverage, handTypes };
+}
+
+/**
+ * The generic operation run with a hand-written route's parameters: the two name them
+ * differently (`/v1/customers/:id` and `/v1/customers/:customer`), in the same places.
+ */
+function withRouteNames(generic: Operation, handPath: string): Operation {
+  const names = (path: string) =>
+    path
+      .split('/')
+      .filter((s) => s.startsWith(':'))
+      .map((s) => s.slice(1));
+  const from = names(handPath);
+  const to = names(generic.path);
+  return {
+    ...generic,
+    run(ctx, params, route) {
+      const renamed: Record<string, string> = {};
+      for (const [i, name] of to.entries()) renamed[name] = route[from[i]!] ?? '';
+      return generic.run(ctx, params, renamed);
+    },
+  };
 }
 
 /** A route's shape, parameter names dropped: `/v1/customers/:id` → `/v1/customers/:`. */

@@ -35,7 +35,8 @@ const DEFAULT_STRIPE_VERSION = '2022-04-12';
  * node:http, which was not faster; numbers in docs/emulator.md). Any
  * `sk_test_…`/`sk_live_…` key is accepted (see `authenticateStandalone`): the mode comes
  * from the key, the account from `Stripe-Account` or the key. Every response, errors
- * included, carries a `Request-Id`.
+ * included, carries a `Request-Id`. For an emulator in stripe-mock mode it also accepts
+ * `rk_test_…` keys, sends `Stripe-Mock-Version` on every response and echoes `Idempotency-Key`.
  * @example
  * const server = await startEmulatorServer({ port: 0 });
  * const stripe = new Stripe('sk_test_123', { host: '127.0.0.1', port: server.port, protocol: 'http' });
@@ -87,8 +88,22 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
     );
   });
 
+  // stripe-mock mode: restricted keys too, and stripe-mock's headers on every answer.
+  const stripeMock = emulator.stripeMock === true;
+  if (stripeMock) {
+    app.addHook('onSend', async (request, reply) => {
+      // Suites check that they reach stripe-mock by this header (a HEAD request without a key),
+      // and accept `master`, the version a stripe-mock built from source reports, as any version.
+      reply.header('stripe-mock-version', 'master');
+      const key = header(request, 'idempotency-key');
+      if (key !== undefined) reply.header('idempotency-key', key);
+    });
+  }
+
   app.all('/*', async (request, reply) => {
-    const auth = authenticateStandalone(header(request, 'authorization'), header(request, 'stripe-account'));
+    const auth = authenticateStandalone(header(request, 'authorization'), header(request, 'stripe-account'), {
+      restrictedKeys: stripeMock,
+    });
     if (!auth.ok) {
       sendError(reply, auth.error, request);
       return reply;

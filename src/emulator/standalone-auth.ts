@@ -10,23 +10,31 @@ import type { EmulatorScope } from './storage.js';
  * with the key as user name). The mode comes from the key's prefix; the account is the
  * `Stripe-Account` header when given, else one derived from the key, so the same key
  * always reaches the same data and `sk_test_X` / `sk_live_X` are the two modes of one
- * account. (In front of the emulator, the gateway is what enforces permissions.)
+ * account. (In front of the emulator, the gateway is what enforces permissions.) In
+ * stripe-mock mode restricted keys (`rk_test_…`, `rk_live_…`) are accepted too, as
+ * stripe-mock accepts them; they reach the same data as the secret key with the same suffix.
  */
 export type StandaloneAuth =
   | { readonly ok: true; readonly scope: EmulatorScope }
   | { readonly ok: false; readonly error: ApiError };
 
-const KEY = /^sk_(test|live)_([0-9A-Za-z_]{1,255})$/;
+const KEY = /^(sk|rk)_(test|live)_([0-9A-Za-z_]{1,255})$/;
 const ACCOUNT = /^acct_[0-9A-Za-z]{1,64}$/;
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** The account a key maps to when no `Stripe-Account` header is sent: `acct_` + 16 base62 characters of its hash. */
 export function defaultAccountForKey(key: string): string {
-  const secret = KEY.exec(key)?.[2] ?? key;
+  const secret = KEY.exec(key)?.[3] ?? key;
   const digest = createHash('sha256').update(secret).digest();
   let out = 'acct_';
   for (let i = 0; i < 16; i++) out += ALPHABET[digest[i]! % 62];
   return out;
+}
+
+/** Options for {@link authenticateStandalone}. */
+export interface StandaloneAuthOptions {
+  /** Accept restricted keys (`rk_test_…`) as well as secret keys (stripe-mock mode). Default false. */
+  readonly restrictedKeys?: boolean;
 }
 
 /**
@@ -37,6 +45,7 @@ export function defaultAccountForKey(key: string): string {
 export function authenticateStandalone(
   authorization: string | undefined,
   stripeAccount: string | undefined,
+  options: StandaloneAuthOptions = {},
 ): StandaloneAuth {
   const credentials = readCredentials(authorization);
   if (credentials.kind === 'missing') {
@@ -51,7 +60,7 @@ export function authenticateStandalone(
     return { ok: false, error: authenticationError(`Invalid authorization header: ${credentials.reason}.`) };
   }
   const match = KEY.exec(credentials.key);
-  if (match === null) {
+  if (match === null || (match[1] === 'rk' && options.restrictedKeys !== true)) {
     return {
       ok: false,
       error: authenticationError(
@@ -74,5 +83,5 @@ export function authenticateStandalone(
     }
     account = stripeAccount;
   }
-  return { ok: true, scope: { account, livemode: match[1] === 'live' } };
+  return { ok: true, scope: { account, livemode: match[2] === 'live' } };
 }

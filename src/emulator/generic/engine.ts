@@ -57,19 +57,32 @@ export interface GenericApi {
   readonly events: Map<string, EventDefaults>;
   /** Types the API never creates (made on first retrieval: country specs, report types, …). */
   readonly madeOnRead: ReadonlySet<string>;
-  /** Builds the operation that serves a plan. */
-  operation(plan: GenericPlan, options: OperationOptions): Operation;
+  /** Builds the operation that serves a plan (see {@link GenericOptions}). */
+  operation(plan: GenericPlan, options: GenericOptions): Operation;
   /** The value type an operation answers, for checking `expand`. */
   returns(op: ModelOperation): ValueType;
-  /** A fixture-like object of `type` with `id` (stripe-mock's answer for ids it does not hold). */
-  fixture(ctx: EmulatorContext, type: string, id: string): StripeObject | undefined;
+  /**
+   * A fixture-like object of `type` with `id` (stripe-mock's answer for ids it does not hold),
+   * or with a new id when none is given (the one item stripe-mock lists when nothing matches).
+   */
+  fixture(ctx: EmulatorContext, type: string, id?: string): StripeObject | undefined;
   /** The object brought to its type's schema (see {@link conform}); unknown types as they are. */
   complete(ctx: EmulatorContext, object: StripeObject): StripeObject;
 }
 
-/** How {@link GenericApi.operation} builds an operation. */
-export interface OperationOptions {
+/**
+ * How a generic operation treats ids it does not hold.
+ * - `stripeMock`: answers them with a fixture-like object carrying the id (nothing is stored
+ *   for it), lists and searches that find nothing answer one fixture, and a create naming an
+ *   id it holds answers without storing; objects it holds are created, changed and deleted
+ *   as usual, so a suite can read back what it made.
+ * - `stateless` (with `stripeMock`): stores nothing at all. The answer stripe-mock mode gives
+ *   in place of a hand-written operation's refusal (an unknown id, a business rule stripe-mock
+ *   does not apply), so that answer never changes the objects it holds.
+ */
+export interface GenericOptions {
   readonly stripeMock: boolean;
+  readonly stateless?: boolean;
   /**
    * Whether the object at a path exists, by whoever serves its `GET` (a parent held inside
    * another object, such as a subscription item, is not in storage under its own type).
@@ -360,17 +373,27 @@ export function createGenericApi(model: ApiModel): GenericApi {
     return out;
   }
 
-  function fixture(ctx: EmulatorContext, type: string, id: string): StripeObject | undefined {
+  /** Objects made up in stripe-mock mode for ids it does not hold: answered, never stored. */
+  const madeUp = new WeakSet<object>();
+
+  function fixture(ctx: EmulatorContext, type: string, id?: string): StripeObject | undefined {
     if (!schemaOf.has(type)) return undefined;
-    return { ...fresh(ctx, type, ''), id, object: type } as StripeObject;
+    const made = {
+      ...fresh(ctx, type, ''),
+      ...(id === undefined ? {} : { id }),
+      object: type,
+    } as StripeObject;
+    madeUp.add(made);
+    return made;
   }
 
-  function operation(plan: GenericPlan, options: OperationOptions): Operation {
+  function operation(plan: GenericPlan, options: GenericOptions): Operation {
     const { op } = plan;
     const path = op.path.replace(/\{([^}]+)\}/g, ':$1');
     const type = plan.types[0] ?? '';
     const schema = schemaOf.get(type) ?? op.response;
     const mock = options.stripeMock;
+    const stateless = mock && options.stateless === true;
     // A list whose `url` the description fixes elsewhere (`/v1/balance/history` → `/v1/balance_transactions`).
     const urlPattern = resolveSchema(model, op.response).properties?.['url']?.pattern;
     const fixedUrl = urlPattern === undefined ? undefined : /^\^(\/v1\/[a-z_/]+)$/.exec(urlPattern)?.[1];
@@ -390,18 +413,33 @@ export function createGenericApi(model: ApiModel): GenericApi {
       for (const candidate of plan.types) {
         const found = await ctx.find(candidate, id);
         if (found === undefined) continue;
-        if (!mock && !belongs(plan, found, route)) break;
+        // Under another parent: not found (stripe-mock mode answers a fixture and leaves it be).
+        if (!belongs(plan, found, route)) {
+          if (!mock) break;
+          continue;
+        }
         return found;
       }
       if (madeOnRead.has(type) || mock) {
         const made = { ...fresh(ctx, type, ''), id, object: type } as Record<string, unknown>;
         const parent = plan.parent;
-        if (parent?.field !== undefined && typeof made[parent.field] !== 'object')
+        const held = parent?.field === undefined ? undefined : made[parent.field];
+        if (parent?.field !== undefined && (held === null || typeof held !== 'object'))
           made[parent.field] = route[parent.param];
-        return mock ? (made as StripeObject) : ctx.store(made as StripeObject);
+        if (!mock) return ctx.store(made as StripeObject);
+        madeUp.add(made);
+        return made as StripeObject;
       }
       throw resourceMissing(type, id, param);
     }
+
+    /** Stores a change, except to an object made up for an id it does not hold or when stateless. */
+    const keep = (
+      ctx: EmulatorContext,
+      current: StripeObject,
+      next: StripeObject,
+    ): Promise<StripeObject> | StripeObject =>
+      stateless || madeUp.has(current) ? next : ctx.replace(current, next);
 
     async function checkParent(ctx: EmulatorContext, route: Readonly<Record<string, string>>): Promise<void> {
       const parent = plan.parent;
@@ -436,12 +474,14 @@ export function createGenericApi(model: ApiModel): GenericApi {
         case 'list':
           return list(ctx, plan, params, route, url, mock ? fresh : undefined);
         case 'search':
-          return search(ctx, plan, params, url);
+          return search(ctx, plan, params, url, mock ? fresh : undefined);
         case 'create': {
           await checkParent(ctx, route);
           let object = applyParams(synth, schema, fresh(ctx, type, url), params);
+          let taken = false;
           if (typeof params['id'] === 'string' && 'id' in object) {
-            if (!mock && (await ctx.find(type, params['id'])) !== undefined) {
+            taken = (await ctx.find(type, params['id'])) !== undefined;
+            if (taken && !mock) {
               throw invalidRequest(`A ${type} with this id already exists.`, {
                 code: 'resource_already_exists',
                 param: 'id',
@@ -451,7 +491,9 @@ export function createGenericApi(model: ApiModel): GenericApi {
           }
           if (plan.parent?.field !== undefined) object[plan.parent.field] = route[plan.parent.param];
           object = withFile(object, params);
-          if (typeof object['id'] !== 'string' || mock) return object;
+          // stripe-mock mode answers a create naming an id it holds as stripe-mock does (no
+          // `resource_already_exists`), without storing it a second time.
+          if (typeof object['id'] !== 'string' || stateless || taken) return object;
           return ctx.insert(object as StripeObject);
         }
         case 'retrieve': {
@@ -461,17 +503,17 @@ export function createGenericApi(model: ApiModel): GenericApi {
         case 'update': {
           const current = await obtain(ctx, route);
           const next = applyParams(synth, schema, current, params) as StripeObject;
-          return mock ? next : ctx.replace(current, next);
+          return keep(ctx, current, next);
         }
         case 'delete': {
           const id = route[plan.idParam!]!;
           let current: StripeObject | undefined;
           for (const candidate of plan.types) current ??= await ctx.find(candidate, id);
-          if (current === undefined || (!mock && !belongs(plan, current, route))) {
+          if (current === undefined || !belongs(plan, current, route)) {
             if (!mock) throw resourceMissing(type, id, plan.idParam);
             return { id, object: type, deleted: true };
           }
-          if (!mock) await ctx.remove(current);
+          if (!stateless) await ctx.remove(current);
           return { id, object: current.object, deleted: true };
         }
         case 'action': {
@@ -484,7 +526,7 @@ export function createGenericApi(model: ApiModel): GenericApi {
           }
           if (op.path.endsWith('/detach') && 'customer' in next) next['customer'] = null;
           next = { ...next, id: current.id, object: current.object };
-          return mock ? next : ctx.replace(current, next as StripeObject);
+          return keep(ctx, current, next as StripeObject);
         }
         case 'singleton': {
           const id =
@@ -492,15 +534,15 @@ export function createGenericApi(model: ApiModel): GenericApi {
           let current = type === 'account' ? await ownAccount(ctx, url) : await ctx.find(type, id);
           if (current === undefined) {
             current = { ...fresh(ctx, type, url), id, object: type } as StripeObject;
-            if (!mock) await ctx.store(current);
+            if (!stateless) await ctx.store(current);
           }
           if (op.method === 'GET') return current;
           if (op.method === 'DELETE') {
-            if (!mock) await ctx.remove(current);
+            if (!stateless) await ctx.remove(current);
             return { id, object: type, deleted: true };
           }
           const next = applyParams(synth, schema, current, params) as StripeObject;
-          return mock ? next : ctx.replace(current, next);
+          return stateless ? next : ctx.replace(current, next);
         }
         case 'computed': {
           if (op.responseType !== undefined)
@@ -722,6 +764,7 @@ async function search(
   plan: GenericPlan,
   params: Readonly<Record<string, ParamJson>>,
   url: string,
+  fixture: ((ctx: EmulatorContext, type: string, url: string) => Record<string, unknown>) | undefined,
 ): Promise<unknown> {
   const query = typeof params['query'] === 'string' ? params['query'] : '';
   const test = compileQuery(query);
@@ -731,12 +774,17 @@ async function search(
   for (const type of plan.types) matches.push(...(await ctx.all(type)).filter(test));
   const page = matches.slice(offset, offset + limit);
   const more = matches.length > offset + limit;
+  // stripe-mock mode: one made-up match when nothing matches, and always a total_count.
+  if (fixture !== undefined && matches.length === 0 && offset === 0 && plan.types[0] !== undefined) {
+    page.push(fixture(ctx, plan.types[0], url) as StripeObject);
+  }
   return {
     object: 'search_result',
     data: page,
     has_more: more,
     next_page: more ? String(offset + limit) : null,
     url,
+    ...(fixture === undefined ? {} : { total_count: Math.max(matches.length, page.length) }),
   };
 }
 

@@ -84,10 +84,18 @@ export function synthesize(ctx: SynthesisContext, schema: ModelSchema, name = ''
   const out: Record<string, unknown> = {};
   const type = objectOf(s);
   for (const [field, property] of Object.entries(s.properties)) {
-    if (includable(type, field)) continue;
+    if (includable(type, field) || leftOut(s, field)) continue;
     out[field] = synthesizeField(ctx, s, type, field, property, depth);
   }
   return out;
+}
+
+/**
+ * An optional `error` field (a scheduled query run's, present only when the run failed) is
+ * left out: SDKs read any answer with a top-level `error` as a failed request.
+ */
+function leftOut(s: ModelSchema, field: string): boolean {
+  return field === 'error' && !(s.required ?? []).includes(field);
 }
 
 function synthesizeField(
@@ -293,7 +301,7 @@ export function conform(ctx: SynthesisContext, schema: ModelSchema, value: unkno
     const current = object[field];
     const p = resolveSchema(ctx.model, property);
     if (current === undefined) {
-      if (includable(type, field)) continue;
+      if (includable(type, field) || leftOut(s, field)) continue;
       out[field] = synthesizeField(ctx, s, type, field, property, depth);
     } else if (current === null) {
       if (p.nullable === true) continue;
