@@ -41,6 +41,13 @@ const STATE_REFUSALS: Readonly<Record<string, string>> = {
   'POST /v1/invoiceitems/{invoiceitem}': 'invoice_not_editable',
   'DELETE /v1/invoiceitems/{invoiceitem}': 'invoice_not_editable',
   'DELETE /v1/accounts/{account}/persons/{person}': 'resource_missing',
+  // One card stands for every payment source and external account: the first delete removes it.
+  'DELETE /v1/account/external_accounts/{id}': 'resource_missing',
+  'DELETE /v1/accounts/{account}/bank_accounts/{id}': 'resource_missing',
+  'DELETE /v1/accounts/{account}/external_accounts/{id}': 'resource_missing',
+  'DELETE /v1/customers/{customer}/bank_accounts/{id}': 'resource_missing',
+  'DELETE /v1/customers/{customer}/cards/{id}': 'resource_missing',
+  'DELETE /v1/customers/{customer}/sources/{id}': 'resource_missing',
 };
 
 interface Outcome {
