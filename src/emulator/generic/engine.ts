@@ -4,7 +4,9 @@ import type { ExpandTarget, ValueType } from '../expand.js';
 import type { EventDefaults, Operation } from '../operation.js';
 import type { CreatedRange, FieldCondition, StripeObject } from '../storage.js';
 import { idFormat } from './id-prefixes.js';
+import { lineItemsFrom, lineItemsType, type StoredLineItems } from './line-items.js';
 import { type ApiModel, type ModelOperation, type ModelSchema, resolveSchema } from './model.js';
+import { tokenSource } from './payment-sources.js';
 import { applyParams, conform, INCLUDABLE, type SynthesisContext, synthesize } from './synthesize.js';
 import { type ParamJson, validateParams } from './validate.js';
 
@@ -99,7 +101,8 @@ const VERB_STATUS: Readonly<Record<string, readonly string[]>> = {
   finalize: ['open', 'finalized'],
   finalize_quote: ['open'],
   accept: ['accepted'],
-  close: ['closed'],
+  // A dispute closed by the merchant is conceded: `lost`.
+  close: ['closed', 'lost'],
   expire: ['expired'],
   reject: ['rejected'],
   decline: ['declined', 'closed'],
@@ -120,6 +123,15 @@ const VERB_STATUS: Readonly<Record<string, readonly string[]>> = {
   reopen: ['open'],
   activate: ['active'],
   deactivate: ['inactive'],
+};
+
+/** Fields a created object takes from an object it names (a credit note from its invoice). */
+const INHERITED = ['customer', 'currency'] as const;
+
+/** Fields a verb sets besides the status, where the object has them. */
+const VERB_FIELDS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  approve: { approved: true, open: false, closed_reason: 'approved' },
+  decline: { approved: false },
 };
 
 /** The type key of a schema: its `object` value, or `#name` for a component schema without one. */
@@ -351,28 +363,6 @@ export function createGenericApi(model: ApiModel): GenericApi {
     return synthesize(synthesisContext(ctx, url), schemaOf.get(type) ?? {}) as Record<string, unknown>;
   }
 
-  /**
-   * An id given for a field that holds the whole object (an issuing card's `cardholder`) becomes
-   * that object, when it is stored; anything else is left for {@link applyParams}.
-   */
-  async function embedReferences(
-    ctx: EmulatorContext,
-    schema: ModelSchema,
-    params: Record<string, ParamJson>,
-  ): Promise<Record<string, ParamJson>> {
-    const properties = resolveSchema(model, schema).properties ?? {};
-    let out = params;
-    for (const [name, value] of Object.entries(params)) {
-      const property = properties[name];
-      if (typeof value !== 'string' || property?.$ref === undefined) continue;
-      const type = objectOf(model.schemas[property.$ref]);
-      if (type === undefined || !storable.has(type)) continue;
-      const found = await ctx.find(type, value);
-      if (found !== undefined) out = { ...out, [name]: found as unknown as ParamJson };
-    }
-    return out;
-  }
-
   /** Objects made up in stripe-mock mode for ids it does not hold: answered, never stored. */
   const madeUp = new WeakSet<object>();
 
@@ -394,6 +384,10 @@ export function createGenericApi(model: ApiModel): GenericApi {
     const schema = schemaOf.get(type) ?? op.response;
     const mock = options.stripeMock;
     const stateless = mock && options.stateless === true;
+    // What a create may make instead (a payment source from a token: a card or a bank account).
+    const alternatives = typesOf(op.response);
+    const verb = op.path.slice(op.path.lastIndexOf('/') + 1);
+    const filterKind = (name: string) => filterKindOf(plan.types, name);
     // A list whose `url` the description fixes elsewhere (`/v1/balance/history` → `/v1/balance_transactions`).
     const urlPattern = resolveSchema(model, op.response).properties?.['url']?.pattern;
     const fixedUrl = urlPattern === undefined ? undefined : /^\^(\/v1\/[a-z_/]+)$/.exec(urlPattern)?.[1];
@@ -468,17 +462,26 @@ export function createGenericApi(model: ApiModel): GenericApi {
       route: Readonly<Record<string, string>>,
       url: string,
     ): Promise<unknown> => {
-      const params = await embedReferences(ctx, schema, parsed as Record<string, ParamJson>);
+      const params = parsed as Record<string, ParamJson>;
       const synth = synthesisContext(ctx, url);
       switch (plan.kind) {
         case 'list':
-          return list(ctx, plan, params, route, url, mock ? fresh : undefined);
+          return list(ctx, plan, params, route, url, mock ? fresh : undefined, filterKind);
         case 'search':
           return search(ctx, plan, params, url, mock ? fresh : undefined);
         case 'create': {
           await checkParent(ctx, route);
-          let object = applyParams(synth, schema, fresh(ctx, type, url), params);
+          const source = tokenSource(alternatives, params, ctx.now);
+          const made = source?.type ?? type;
+          const base = { ...fresh(ctx, made, url), ...source?.fields };
+          let object = applyParams(synth, schemaOf.get(made) ?? schema, base, params);
           let taken = false;
+          if (!mock) await embedStored(ctx, schemaOf.get(made) ?? schema, object, params, true);
+          const items =
+            !mock && INCLUDABLE[made]?.includes('line_items')
+              ? await lineItemsFrom(ctx, params['line_items'], () => fresh(ctx, 'item', ''))
+              : [];
+          if (items.length > 0) withTotals(object, items);
           if (typeof params['id'] === 'string' && 'id' in object) {
             taken = (await ctx.find(type, params['id'])) !== undefined;
             if (taken && !mock) {
@@ -494,7 +497,12 @@ export function createGenericApi(model: ApiModel): GenericApi {
           // stripe-mock mode answers a create naming an id it holds as stripe-mock does (no
           // `resource_already_exists`), without storing it a second time.
           if (typeof object['id'] !== 'string' || stateless || taken) return object;
-          return ctx.insert(object as StripeObject);
+          const created = await ctx.insert(object as StripeObject);
+          if (items.length > 0) {
+            const held: StoredLineItems = { id: created.id, object: lineItemsType(made), data: items };
+            await ctx.store(held);
+          }
+          return created;
         }
         case 'retrieve': {
           await checkParent(ctx, route);
@@ -503,6 +511,7 @@ export function createGenericApi(model: ApiModel): GenericApi {
         case 'update': {
           const current = await obtain(ctx, route);
           const next = applyParams(synth, schema, current, params) as StripeObject;
+          if (!mock) await embedStored(ctx, schema, next, params);
           return keep(ctx, current, next);
         }
         case 'delete': {
@@ -523,6 +532,9 @@ export function createGenericApi(model: ApiModel): GenericApi {
             next['status'] = plan.status;
             const stamp = `${plan.status}_at`;
             if (stamp in next && next[stamp] === null) next[stamp] = ctx.now;
+          }
+          for (const [field, value] of Object.entries(VERB_FIELDS[verb] ?? {})) {
+            if (field in next) next[field] = value;
           }
           if (op.path.endsWith('/detach') && 'customer' in next) next['customer'] = null;
           next = { ...next, id: current.id, object: current.object };
@@ -575,6 +587,60 @@ export function createGenericApi(model: ApiModel): GenericApi {
     };
   }
 
+  /**
+   * Ids given for fields that hold a whole object (`promotion_code.coupon`, `issuing.card.cardholder`,
+   * `subscription_item.price`): the stored object, as Stripe embeds it; an unknown id is a 404.
+   * On create, a stored object a field refers to (`credit_note.invoice`) lends the new one its
+   * `customer` and `currency` when the request sets neither.
+   */
+  async function embedStored(
+    ctx: EmulatorContext,
+    schema: ModelSchema,
+    object: Record<string, unknown>,
+    params: Readonly<Record<string, ParamJson>>,
+    creating = false,
+  ): Promise<void> {
+    const properties = resolveSchema(model, schema).properties ?? {};
+    for (const [name, value] of Object.entries(params)) {
+      const property = properties[name];
+      if (typeof value !== 'string' || property === undefined) continue;
+      const held = property.$ref === undefined ? undefined : objectOf(model.schemas[property.$ref]);
+      if (held !== undefined && storable.has(held)) {
+        const found = await ctx.find(held, value);
+        if (found === undefined) throw resourceMissing(held, value, name);
+        object[name] = found;
+        continue;
+      }
+      const referred = creating && property.anyOf !== undefined ? typesOf(property) : [];
+      for (const type of referred) {
+        const found = await ctx.find(type, value);
+        if (found === undefined) continue;
+        for (const field of INHERITED) {
+          const lent = found[field];
+          const id = typeof lent === 'object' && lent !== null ? (lent as { id?: unknown }).id : lent;
+          if (
+            field in object &&
+            params[field] === undefined &&
+            (typeof id === 'string' || typeof id === 'number')
+          )
+            object[field] = id;
+        }
+        break;
+      }
+    }
+  }
+
+  /** How a list compares a parameter with the field of that name of the listed types. */
+  function filterKindOf(types: readonly string[], name: string): FilterKind | undefined {
+    for (const type of types) {
+      const property = resolveSchema(model, schemaOf.get(type) ?? {}).properties?.[name];
+      if (property === undefined) continue;
+      const held = property.$ref === undefined ? undefined : objectOf(model.schemas[property.$ref]);
+      return held !== undefined && storable.has(held) ? 'id' : 'value';
+    }
+    return undefined;
+  }
+
   function complete(ctx: EmulatorContext, object: StripeObject): StripeObject {
     const schema = schemaOf.get(object.object);
     if (schema === undefined) return object;
@@ -593,6 +659,12 @@ function collectionPath(path: string): string {
 function shapeOf(path: string): string {
   return path.replace(/\{[^}]+\}/g, '{}');
 }
+
+/**
+ * How a list parameter filters: by equality with the field (`value`), by the id of the object the
+ * field holds (`id`: `cardholder` on issuing cards); a parameter naming no field does not filter.
+ */
+type FilterKind = 'value' | 'id';
 
 /** A non-JSON answer (a quote's PDF). */
 export class RawBody {
@@ -650,6 +722,16 @@ function withFile(
   };
 }
 
+/** A created object's amounts and currency from its line items (a quote's `amount_total`). */
+function withTotals(object: Record<string, unknown>, items: readonly StripeObject[]): void {
+  for (const field of ['amount_subtotal', 'amount_total'] as const) {
+    if (typeof object[field] === 'number')
+      object[field] = items.reduce((sum, item) => sum + Number(item[field] ?? 0), 0);
+  }
+  if ('currency' in object && typeof items[0]?.['currency'] === 'string')
+    object['currency'] = items[0]['currency'];
+}
+
 /** Stripe's event prefix for a type: `issuing.card` → `issuing_card`, others as they are. */
 export function eventPrefix(type: string): string {
   return type.startsWith('issuing.') ? type.replace('.', '_') : type;
@@ -662,6 +744,7 @@ async function list(
   route: Readonly<Record<string, string>>,
   url: string,
   fixture: ((ctx: EmulatorContext, type: string, url: string) => Record<string, unknown>) | undefined,
+  filterKind?: (name: string) => FilterKind | undefined,
 ): Promise<unknown> {
   const limit = readLimit(params);
   const startingAfter = typeof params['starting_after'] === 'string' ? params['starting_after'] : undefined;
@@ -676,13 +759,23 @@ async function list(
   if (parent?.list !== undefined) {
     // Items the parent holds: page through its list.
     const owner = await ctx.find(parent.type, route[parent.param]!);
-    const held = (owner?.[parent.list] as { data?: StripeObject[] } | null | undefined)?.data ?? [];
+    const beside =
+      parent.list === 'line_items'
+        ? await ctx.find<StoredLineItems>(lineItemsType(parent.type), route[parent.param]!)
+        : undefined;
+    const held =
+      beside?.data ?? (owner?.[parent.list] as { data?: StripeObject[] } | null | undefined)?.data ?? [];
     return { object: 'list', data: held.slice(0, limit), has_more: held.length > limit, url };
   }
   const where: Record<string, FieldCondition> = {};
+  const holding: [field: string, id: string][] = [];
   for (const [name, value] of Object.entries(params)) {
     if (PAGE_PARAMS.has(name)) continue;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    const kind = filterKind === undefined ? 'value' : filterKind(name);
+    // A parameter that is no field of the listed objects (`contains`, `scheduled`) is not compared.
+    if (kind === undefined) continue;
+    if (kind === 'id' && typeof value === 'string') holding.push([name, value]);
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       where[name] = { op: 'eq', value };
     }
   }
@@ -699,6 +792,23 @@ async function list(
         startingAfter !== undefined ? 'starting_after' : 'ending_before',
       );
     }
+  }
+  if (holding.length > 0) {
+    // A field holding a whole object (`issuing.card.cardholder`) compares by its id, here.
+    const all: StripeObject[] = [];
+    for (const type of plan.types) all.push(...(await ctx.all(type, where)));
+    const matching = all
+      .filter((o) => holding.every(([field, id]) => (o[field] as { id?: unknown } | null)?.id === id))
+      .filter((o) => created === undefined || inRange(Number(o['created'] ?? 0), created))
+      .sort((a, b) => Number(b['created'] ?? 0) - Number(a['created'] ?? 0) || (a.id < b.id ? 1 : -1));
+    const at = matching.findIndex((o) => o.id === cursor);
+    if (cursor !== undefined && at < 0) return { object: 'list', data: [], has_more: false, url };
+    if (endingBefore !== undefined) {
+      const from = Math.max(0, at - limit);
+      return { object: 'list', data: matching.slice(from, at), has_more: from > 0, url };
+    }
+    const rest = startingAfter === undefined ? matching : matching.slice(at + 1);
+    return { object: 'list', data: rest.slice(0, limit), has_more: rest.length > limit, url };
   }
   const pages = [];
   for (const type of plan.types) {
@@ -727,6 +837,15 @@ async function list(
     data = [fixture(ctx, plan.types[0], url) as StripeObject];
   }
   return { object: 'list', data, has_more: hasMore, url };
+}
+
+function inRange(created: number, range: CreatedRange): boolean {
+  return (
+    (range.gt === undefined || created > range.gt) &&
+    (range.gte === undefined || created >= range.gte) &&
+    (range.lt === undefined || created < range.lt) &&
+    (range.lte === undefined || created <= range.lte)
+  );
 }
 
 function readLimit(params: Readonly<Record<string, ParamJson>>): number {

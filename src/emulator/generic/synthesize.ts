@@ -27,7 +27,20 @@ const INITIAL_STATUS = [
   'available',
   'online',
   'succeeded',
+  'ready',
+  'needs_response',
+  'unsubmitted',
 ];
+
+/** The initial state of types whose `status` the description leaves a plain string. */
+const STRING_STATUS: Readonly<Record<string, string>> = {
+  bank_account: 'new',
+  order: 'created',
+  'reporting.report_run': 'pending',
+  scheduled_query_run: 'completed',
+  source: 'pending',
+  webhook_endpoint: 'enabled',
+};
 
 const MAX_DEPTH = 6;
 
@@ -84,19 +97,48 @@ export function synthesize(ctx: SynthesisContext, schema: ModelSchema, name = ''
   const out: Record<string, unknown> = {};
   const type = objectOf(s);
   for (const [field, property] of Object.entries(s.properties)) {
-    if (includable(type, field) || leftOut(s, field)) continue;
+    if (includable(type, field) || onlyOnFailure(ctx, s, field, property)) continue;
     out[field] = synthesizeField(ctx, s, type, field, property, depth);
   }
-  return out;
+  return withoutOtherVariants(ctx, s, out);
+}
+
+/**
+ * An optional `error` that cannot be null (a failed Sigma query run's) is there only when the
+ * thing failed; made up, it would also make every SDK read the answer as an error.
+ */
+function onlyOnFailure(ctx: SynthesisContext, s: ModelSchema, field: string, property: ModelSchema): boolean {
+  return (
+    field === 'error' && !s.required?.includes(field) && resolveSchema(ctx.model, property).nullable !== true
+  );
+}
+
+/**
+ * Drops the variants a discriminated object does not use, as Stripe leaves them out: a
+ * `payment_method` of `type: 'card'` has `card` and no `sepa_debit`. A variant is an optional,
+ * non-nullable property named after a value of the object's `type` enum. Edits the object given
+ * and answers it.
+ */
+function withoutOtherVariants(
+  ctx: SynthesisContext,
+  s: ModelSchema,
+  object: Record<string, unknown>,
+): Record<string, unknown> {
+  const chosen = object['type'];
+  const values = resolveSchema(ctx.model, s.properties?.['type'] ?? {}).enum;
+  if (typeof chosen !== 'string' || values === undefined) return object;
+  for (const value of values) {
+    if (typeof value !== 'string' || value === chosen || s.required?.includes(value)) continue;
+    const property = s.properties?.[value];
+    if (property !== undefined && resolveSchema(ctx.model, property).nullable !== true) delete object[value];
+  }
+  return object;
 }
 
 /**
  * An optional `error` field (a scheduled query run's, present only when the run failed) is
  * left out: SDKs read any answer with a top-level `error` as a failed request.
  */
-function leftOut(s: ModelSchema, field: string): boolean {
-  return field === 'error' && !(s.required ?? []).includes(field);
-}
 
 function synthesizeField(
   ctx: SynthesisContext,
@@ -112,6 +154,10 @@ function synthesizeField(
   if (field === 'livemode' && p.type === 'boolean') return ctx.livemode;
   if (field === 'created' && p.type === 'integer') return ctx.now;
   if (field === 'metadata' && p.type === 'object') return {};
+  if (field === 'status' && p.type === 'string' && p.enum === undefined && type !== undefined) {
+    const status = STRING_STATUS[type];
+    if (status !== undefined) return status;
+  }
   if (type === 'list' || type === 'search_result') {
     if (field === 'url') return ctx.url ?? '';
     if (field === 'has_more') return false;
@@ -168,7 +214,8 @@ function emptyList(ctx: SynthesisContext, s: ModelSchema): Record<string, unknow
  * field's schema (anything else keeps its made-up value): scalars, ids, nested hashes (merged
  * into the field's current value) and lists. `''` unsets a nullable field; `metadata` merges
  * key by key, `''` for a key removes it and `''` for the whole hash clears it, as in Stripe.
- * Answers a new object; `object` is not changed.
+ * Variants the resulting `type` does not use are dropped (a card payment method has no
+ * `sepa_debit`). Answers a new object; `object` is not changed.
  */
 export function applyParams(
   ctx: SynthesisContext,
@@ -189,7 +236,7 @@ export function applyParams(
     const fitted = fitValue(ctx, property, value, object[name], name);
     if (fitted !== NO_FIT) out[name] = fitted;
   }
-  return out;
+  return withoutOtherVariants(ctx, s, out);
 }
 
 function mergeMetadata(current: unknown, value: ParamJson): Record<string, string> {
@@ -271,7 +318,7 @@ function fitValue(
     const fitted = fitValue(ctx, property, item, base[key], key);
     if (fitted !== NO_FIT) base[key] = fitted;
   }
-  return base;
+  return withoutOtherVariants(ctx, s, base);
 }
 
 /**
@@ -301,7 +348,7 @@ export function conform(ctx: SynthesisContext, schema: ModelSchema, value: unkno
     const current = object[field];
     const p = resolveSchema(ctx.model, property);
     if (current === undefined) {
-      if (includable(type, field) || leftOut(s, field)) continue;
+      if (includable(type, field) || onlyOnFailure(ctx, s, field, property)) continue;
       out[field] = synthesizeField(ctx, s, type, field, property, depth);
     } else if (current === null) {
       if (p.nullable === true) continue;

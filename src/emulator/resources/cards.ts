@@ -45,11 +45,24 @@ export function testCard(id: string): TestCard | undefined {
   return name === undefined ? undefined : TEST_CARDS[name];
 }
 
+/** The fields of a `card` object a test card fixes (its brand as a card object spells it, `Visa`). */
+export function testCardFields(card: TestCard, now: number) {
+  return {
+    brand: BRAND_NAMES[card.brand] ?? card.brand,
+    country: 'US',
+    cvc_check: 'pass',
+    exp_month: 12,
+    exp_year: new Date(now * 1000).getUTCFullYear() + 3,
+    fingerprint: `fp${card.brand}${card.last4}`,
+    funding: card.funding,
+    last4: card.last4,
+  };
+}
+
 /** Creates a customer's card from a test token (`source=tok_visa`), emitting `customer.source.created`. */
 export async function cardFromToken(ctx: EmulatorContext, token: string, customer: string): Promise<Card> {
   const card = token.startsWith('tok_') ? testCard(token) : undefined;
   if (card === undefined) throw resourceMissing('token', token, 'source');
-  const expYear = new Date(ctx.now * 1000).getUTCFullYear() + 3;
   const object: Card = {
     id: ctx.newId('card', 24),
     object: 'card',
@@ -59,15 +72,8 @@ export async function cardFromToken(ctx: EmulatorContext, token: string, custome
     address_line2: null,
     address_state: null,
     address_zip: null,
-    brand: BRAND_NAMES[card.brand] ?? card.brand,
-    country: 'US',
+    ...testCardFields(card, ctx.now),
     customer,
-    cvc_check: 'pass',
-    exp_month: 12,
-    exp_year: expYear,
-    fingerprint: `fp${card.brand}${card.last4}`,
-    funding: card.funding,
-    last4: card.last4,
     metadata: {},
     name: null,
     tokenization_method: null,
