@@ -268,6 +268,22 @@ describe('generic resources', () => {
     expect(listed.data).toEqual([]);
   });
 
+  it('read a raw card number into the brand and last 4 digits of a payment method or a token', async () => {
+    const pm = await ok(
+      'POST',
+      '/v1/payment_methods',
+      'type=card&card[number]=5555555555554444&card[exp_month]=1&card[exp_year]=2031',
+    );
+    expect(pm.card).toMatchObject({ brand: 'mastercard', last4: '4444', exp_month: 1, exp_year: 2031 });
+    const token = await ok(
+      'POST',
+      '/v1/tokens',
+      'card[number]=4242424242424242&card[exp_month]=1&card[exp_year]=2031&card[cvc]=123',
+    );
+    expect(token).toMatchObject({ object: 'token', type: 'card', card: { brand: 'visa', last4: '4242' } });
+    expect(token).not.toHaveProperty('bank_account');
+  });
+
   it('search with Stripe\u2019s query language', async () => {
     await ok('POST', '/v1/customers', 'email=search-me%40example.com&metadata[tier]=gold');
     await ok('POST', '/v1/customers', 'email=other%40example.com&metadata[tier]=silver');

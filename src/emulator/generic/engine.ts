@@ -6,7 +6,7 @@ import type { CreatedRange, FieldCondition, StripeObject } from '../storage.js';
 import { idFormat } from './id-prefixes.js';
 import { lineItemsFrom, lineItemsType, type StoredLineItems } from './line-items.js';
 import { type ApiModel, type ModelOperation, type ModelSchema, resolveSchema } from './model.js';
-import { tokenSource } from './payment-sources.js';
+import { cardFromNumber, tokenSource } from './payment-sources.js';
 import { applyParams, conform, INCLUDABLE, type SynthesisContext, synthesize } from './synthesize.js';
 import { type ParamJson, validateParams } from './validate.js';
 
@@ -482,6 +482,7 @@ export function createGenericApi(model: ApiModel): GenericApi {
               ? await lineItemsFrom(ctx, params['line_items'], () => fresh(ctx, 'item', ''))
               : [];
           if (items.length > 0) withTotals(object, items);
+          object = withCard(made, object, params);
           if (typeof params['id'] === 'string' && 'id' in object) {
             taken = (await ctx.find(type, params['id'])) !== undefined;
             if (taken && !mock) {
@@ -730,6 +731,37 @@ function withTotals(object: Record<string, unknown>, items: readonly StripeObjec
   }
   if ('currency' in object && typeof items[0]?.['currency'] === 'string')
     object['currency'] = items[0]['currency'];
+}
+
+/**
+ * A payment method or token made from a raw card (`card[number]=…`) gets the card's brand and
+ * last 4 digits; a token says which kind it is (`type: card` or `bank_account`) and holds only it.
+ */
+function withCard(
+  type: string,
+  object: Record<string, unknown>,
+  params: Readonly<Record<string, ParamJson>>,
+): Record<string, unknown> {
+  if (type !== 'payment_method' && type !== 'token') return object;
+  const card = params['card'];
+  const number =
+    typeof card === 'object' && card !== null && !Array.isArray(card)
+      ? (card as Record<string, unknown>)['number']
+      : undefined;
+  const fields = typeof number === 'string' ? cardFromNumber(number) : undefined;
+  const out = { ...object };
+  if (fields !== undefined && typeof out['card'] === 'object' && out['card'] !== null) {
+    out['card'] = { ...(out['card'] as Record<string, unknown>), ...fields };
+  }
+  if (type === 'token') {
+    const kind =
+      card !== undefined ? 'card' : params['bank_account'] !== undefined ? 'bank_account' : undefined;
+    if (kind !== undefined) {
+      out['type'] = kind;
+      delete out[kind === 'card' ? 'bank_account' : 'card'];
+    }
+  }
+  return out;
 }
 
 /** Stripe's event prefix for a type: `issuing.card` → `issuing_card`, others as they are. */

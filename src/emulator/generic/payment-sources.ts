@@ -49,3 +49,33 @@ export function tokenSource(
   }
   return undefined;
 }
+
+/** Brands by a card number's first digits, as Stripe's test numbers use them. */
+const BRANDS: readonly (readonly [RegExp, string])[] = [
+  [/^4/, 'visa'],
+  [/^(5[1-5]|2[2-7])/, 'mastercard'],
+  [/^3[47]/, 'amex'],
+  [/^(6011|65|64[4-9])/, 'discover'],
+  [/^3(0[0-5]|[68])/, 'diners'],
+  [/^35/, 'jcb'],
+];
+
+/**
+ * The card fields a raw card number fixes (`card[number]=4242424242424242` on a payment method or
+ * a token): `brand`, `last4`, and the checks a test card passes. Undefined for a value that is no
+ * card number.
+ * @example
+ * cardFromNumber('5555555555554444'); // { brand: 'mastercard', last4: '4444', funding: 'credit', … }
+ */
+export function cardFromNumber(number: string): Readonly<Record<string, unknown>> | undefined {
+  const digits = number.replace(/[\s-]/g, '');
+  if (!/^\d{12,19}$/.test(digits)) return undefined;
+  const brand = BRANDS.find(([pattern]) => pattern.test(digits))?.[1] ?? 'unknown';
+  return {
+    brand,
+    last4: digits.slice(-4),
+    funding: 'credit',
+    country: 'US',
+    fingerprint: `fp${brand}${digits.slice(-4)}`,
+  };
+}
