@@ -9,6 +9,7 @@ import {
 import { type EmulatorServer, startEmulatorServer } from '../emulator/server.js';
 import { AppscopeError } from '../errors.js';
 import type { CliIo } from './io.js';
+import { untilSignal } from './signals.js';
 
 /** The port `appscope emulator` listens on unless told otherwise: stripe-mock's. */
 export const DEFAULT_EMULATOR_PORT = 12111;
@@ -269,18 +270,7 @@ export function registerEmulator(program: Command, io: CliIo): void {
           : { maxObjects: parseMaxObjects(flags.maxObjects, '--max-objects') }),
         ...(flags.stripeMock ? { stripeMock: true } : {}),
       });
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          // A second signal while stopping: stop waiting.
-          process.once('SIGTERM', () => process.exit(1));
-          process.once('SIGINT', () => process.exit(1));
-          resolve();
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
+      await untilSignal();
       await running.close();
     });
 }

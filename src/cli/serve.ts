@@ -24,6 +24,7 @@ import { checkMaxObjects, type EvictionWarnings, evictionWarnings, parseMaxObjec
 import { routeTableFor } from './endpoints-resolve.js';
 import type { CliIo } from './io.js';
 import { createLogDestination } from './log-destination.js';
+import { untilSignal } from './signals.js';
 import { parseDuration } from './store-context.js';
 
 /** Options of `appscope serve` (CLI flags and the environment). */
@@ -584,18 +585,7 @@ export function registerServe(program: Command, io: CliIo): void {
         },
         globals,
       );
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          // A second signal while shutting down: stop waiting.
-          process.once('SIGTERM', () => process.exit(1));
-          process.once('SIGINT', () => process.exit(1));
-          resolve();
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
+      await untilSignal();
       await running.close();
     });
 }
