@@ -453,7 +453,7 @@ export function createGenericApi(model: ApiModel): GenericApi {
       const found = await ctx.find('account', id);
       if (found !== undefined) return found;
       const made = { ...fresh(ctx, 'account', url), id, object: 'account' } as StripeObject;
-      return mock ? made : ctx.store(made);
+      return stateless ? made : ctx.store(made);
     }
 
     const run = async (
