@@ -300,6 +300,16 @@ describe('generic resources', () => {
       `query=${encodeURIComponent("metadata['tier']:'silver'")}`,
     );
     expect(byMetadata.data.map((c: { email: string }) => c.email)).toEqual(['other@example.com']);
+    const first = await ok('GET', '/v1/customers/search', `query=${encodeURIComponent('created>0')}&limit=1`);
+    expect(first.has_more).toBe(true);
+    const second = await ok(
+      'GET',
+      '/v1/customers/search',
+      `query=${encodeURIComponent('created>0')}&limit=1&page=${first.next_page}`,
+    );
+    expect(second.data[0].id).not.toBe(first.data[0].id);
+    const badPage = await call('GET', '/v1/customers/search', 'query=created%3E0&page=-5');
+    expect(badPage.body.error).toMatchObject({ code: 'parameter_invalid_string', param: 'page' });
     const bad = await call(
       'GET',
       '/v1/customers/search',

@@ -920,7 +920,15 @@ async function search(
   const query = typeof params['query'] === 'string' ? params['query'] : '';
   const test = compileQuery(query);
   const limit = readLimit(params);
-  const offset = typeof params['page'] === 'string' ? Number.parseInt(params['page'], 10) || 0 : 0;
+  const token = params['page'];
+  // `page` is the token a previous answer's `next_page` gave: anything else is refused, as Stripe does.
+  if (token !== undefined && (typeof token !== 'string' || !/^\d{1,9}$/.test(token))) {
+    throw invalidRequest('Invalid page: use the `next_page` of the previous search result.', {
+      code: 'parameter_invalid_string',
+      param: 'page',
+    });
+  }
+  const offset = token === undefined ? 0 : Number(token);
   const matches: StripeObject[] = [];
   for (const type of plan.types) matches.push(...(await ctx.all(type)).filter(test));
   const page = matches.slice(offset, offset + limit);
