@@ -185,7 +185,7 @@ export function registerGateway(
 
     // the apps platform's own routes (the Secret Store): answered here, never forwarded
     const local = context.local;
-    if (local !== undefined && local.handles(canonical.method, verdict.resolved!.route)) {
+    if (local?.handles(canonical.method, verdict.resolved!.route)) {
       let answer: LocalAnswer;
       try {
         answer = await local.answer(verdict, request.id);
