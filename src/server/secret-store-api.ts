@@ -56,7 +56,9 @@ export interface SecretStoreOptions {
 export function secretStoreRoutes(domain: Domain, options: SecretStoreOptions = {}): LocalRoutes {
   const { keys, onError } = options;
   return {
-    handles: (method: HttpMethod, route: string) => OPERATIONS.has(`${method} ${route}`),
+    // called for every allowed request: a prefix check first, a lookup only for these routes
+    handles: (method: HttpMethod, route: string) =>
+      route.startsWith('/v1/apps/secrets') && OPERATIONS.has(`${method} ${route}`),
     async answer(verdict: Verdict, requestId: string): Promise<LocalAnswer> {
       const operation = OPERATIONS.get(`${verdict.request!.method} ${verdict.resolved!.route}`)!;
       try {
