@@ -35,6 +35,10 @@ export type ErrorCode =
   | 'ERR_KEY_TYPE'
   | 'ERR_KEY_NARROWING'
   | 'ERR_KEY_INACTIVE'
+  // the Secret Store
+  | 'ERR_SECRET_LIMIT'
+  | 'ERR_SECRET_UNREADABLE'
+  | 'ERR_DATA_KEY_UNAVAILABLE'
   | 'ERR_STORE'
   | 'ERR_STORE_BUSY'
   | 'ERR_STORE_CONFIG'
@@ -85,6 +89,8 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   ERR_KEY_TYPE: 400,
   ERR_KEY_NARROWING: 400,
   ERR_KEY_INACTIVE: 409,
+  ERR_SECRET_LIMIT: 400,
+  ERR_DATA_KEY_UNAVAILABLE: 503,
   ERR_STORE_BUSY: 503,
 };
 

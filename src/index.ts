@@ -108,6 +108,7 @@ export {
 } from './core/routes/load.js';
 export type {
   ExpansionRule,
+  OpenApiSupplement,
   ResourceMapping,
   ResourcePermissions,
   RouteRule,
@@ -140,12 +141,36 @@ export {
   serializeSdkMethods,
 } from './core/routes/sdk-methods.js';
 export { STRIPE_MAPPING } from './core/routes/stripe-mapping.js';
+export { STRIPE_SECRET_STORE } from './core/routes/stripe-secret-store.js';
 export { type DashboardContext, type DashboardOptions, registerDashboard } from './dashboard/dashboard.js';
 export { DecisionLog, type DecisionLogOptions, type DecisionLogStats } from './decision-log/decision-log.js';
 export { type JsonLinesOutput, openJsonLines, streamOutput } from './decision-log/json-lines.js';
 export { type DecisionJsonLine, toDecisionJson, toDecisionRow } from './decision-log/rows.js';
 export { type CreateAccountResult, createAccount, getAccount, listAccounts } from './domain/accounts.js';
 export { type Actor, OPERATOR, requireRole, USER_ROLES, type UserRole } from './domain/actor.js';
+export {
+  type AppSecret,
+  type AppSecretScope,
+  type AppSecretSummary,
+  type DataKeyStatus,
+  dataKeyStatus,
+  deleteAppSecret,
+  deleteInstallSecret,
+  findAppSecret,
+  type ListAppSecretsInput,
+  listAppSecrets,
+  listInstallSecrets,
+  pruneExpiredAppSecrets,
+  type RotateDataKeyInput,
+  type RotationResult,
+  rotateDataKey,
+  SECRET_NAME_MAX_LENGTH,
+  SECRET_PAYLOAD_MAX_LENGTH,
+  SECRETS_PER_SCOPE,
+  type SecretCaller,
+  type SetAppSecretInput,
+  setAppSecret,
+} from './domain/app-secrets.js';
 export {
   getAppVersion,
   listAppVersions,
@@ -163,6 +188,15 @@ export {
   verifyAudit,
 } from './domain/audit.js';
 export { createDomain, type Domain, type DomainOptions } from './domain/context.js';
+export {
+  DATA_KEY_BYTES,
+  DataKey,
+  DataKeyring,
+  type DataKeyringOptions,
+  generateDataKey,
+  parseDataKey,
+  type Sealed,
+} from './domain/data-keys.js';
 export {
   DECISION_OUTCOMES,
   type DecisionStats,
@@ -267,6 +301,7 @@ export { EVENT_PERMISSIONS, type EventPermissionRule } from './gateway/event-per
 export { compileEventVisibility, type EventVisibility } from './gateway/event-visibility.js';
 export { type GatewayContext, registerGateway, SHADOW_DECISION_HEADER } from './gateway/gateway.js';
 export { checkHeaders, checkTarget } from './gateway/hygiene.js';
+export type { LocalAnswer, LocalRoutes } from './gateway/local-routes.js';
 export {
   DEFAULT_GATEWAY_LIMITS,
   type EmulatorUpstreamOptions,
@@ -294,6 +329,7 @@ export {
   type GatewayMetrics,
   type MetricsOptions,
 } from './server/metrics.js';
+export { type SecretStoreOptions, secretStoreRoutes } from './server/secret-store-api.js';
 export {
   DATABASE_FILE,
   DEFAULT_DATA_DIR,

@@ -19,6 +19,7 @@ import { registerPermissionsExplain } from './permissions-explain.js';
 import { registerPermissionsList } from './permissions-list.js';
 import { registerRecord } from './record.js';
 import { registerScan } from './scan.js';
+import { registerSecrets } from './secrets.js';
 import { registerServe } from './serve.js';
 import { registerTestPolicies } from './test-policies.js';
 import { registerUsers } from './users.js';
@@ -64,6 +65,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerLogs(program, io);
   registerAnalyze(program, io);
   registerUsers(program, io);
+  registerSecrets(program, io);
 
   for (const command of allCommands(program))
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

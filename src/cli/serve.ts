@@ -5,6 +5,7 @@ import pino from 'pino';
 import { DecisionLog } from '../decision-log/decision-log.js';
 import { type JsonLinesOutput, openJsonLines } from '../decision-log/json-lines.js';
 import { DEFAULT_DECISION_LOG_MAX_BYTES, DecisionLogRetention } from '../decision-log/retention.js';
+import { dataKeyStatus, pruneExpiredAppSecrets } from '../domain/app-secrets.js';
 import { createDomain } from '../domain/context.js';
 import { createEmulator, type Emulator } from '../emulator/emulator.js';
 import { createMemoryStorage, DEFAULT_MAX_OBJECTS_PER_SCOPE } from '../emulator/memory-storage.js';
@@ -19,6 +20,7 @@ import { formatRequestLine, jsonText, missingText } from '../store/request-line.
 import { openSqliteDecisionWriter } from '../store/sqlite-decision-writer.js';
 import { parseByteSize } from './byte-size.js';
 import { catalogFor, type GlobalOptions, resolvePath } from './context.js';
+import { describeSource, loadDataKeys } from './data-keys.js';
 import { demoBanner, seedDemo, seedDemoUpstream } from './demo.js';
 import { checkMaxObjects, type EvictionWarnings, evictionWarnings, parseMaxObjects } from './emulator.js';
 import { routeTableFor } from './endpoints-resolve.js';
@@ -196,6 +198,9 @@ export async function startServe(
   try {
     const domain = createDomain({ store, catalog: catalogFor(io, globals) });
     const routes = routeTableFor(io, globals);
+    // the Secret Store's data keys: the operator's, or one kept in the data directory
+    const secretKeys = loadDataKeys(io, { dataDir: options.dataDir, create: true })!;
+    const keyStatus = await dataKeyStatus(domain, secretKeys.keyring);
     if (options.decisionLogJsonl !== undefined) {
       jsonl = await openJsonLines(jsonlToStdout ? '-' : resolvePath(io, options.decisionLogJsonl));
     }
@@ -263,6 +268,7 @@ export async function startServe(
       decisions: sink,
       metrics,
       gateway,
+      secretKeys: secretKeys.keyring,
     });
     app = server;
     if (logRequests) {
@@ -356,6 +362,8 @@ export async function startServe(
         const before = Math.floor(Date.now() / 1000) - IDEMPOTENCY_TTL_SECONDS;
         const idempotency = await store.transaction((tx) => tx.pruneIdempotencyRecords(before));
         if (idempotency > 0) logger.info({ idempotency }, 'pruned old records');
+        const expiredSecrets = await pruneExpiredAppSecrets(domain);
+        if (expiredSecrets > 0) logger.info({ expiredSecrets }, 'pruned expired secrets');
       } catch (error) {
         logger.warn({ err: error }, 'pruning old records failed; will retry');
       }
@@ -401,6 +409,23 @@ export async function startServe(
       },
       'listening',
     );
+    const keySource = describeSource(secretKeys);
+    logger.info(
+      { dataKeys: secretKeys.keyring.ids, source: keySource, created: secretKeys.created },
+      "the Secret Store's data keys",
+    );
+    if (keyStatus.missing.length > 0) {
+      logger.warn(
+        { missing: keyStatus.missing, held: secretKeys.keyring.ids },
+        "the Secret Store's secrets need data keys this process does not hold: they cannot be read, and none can be written if the encrypting key is among them",
+      );
+    }
+    if (secretKeys.created && resolvedTarget.dialect === 'postgres') {
+      logger.warn(
+        { keyFile: secretKeys.path },
+        "a data key was generated for the Secret Store in this process's data directory, but the database is shared: give every serve process the same key (APPSCOPE_SECRET_KEY_FILE)",
+      );
+    }
     if (emulator !== undefined && resolvedTarget.dialect === 'postgres') {
       // A shared database suggests several processes; each would have its own emulator objects.
       logger.warn(
@@ -408,7 +433,20 @@ export async function startServe(
       );
     }
     say(`appscope listening on ${url}\n`);
-    say(`  upstream: ${upstreamLabel}\n  database: ${store.location}\n  metrics:  ${url}/metrics\n\n`);
+    say(`  upstream: ${upstreamLabel}\n  database: ${store.location}\n  metrics:  ${url}/metrics\n`);
+    say(
+      `  secrets:  data key ${secretKeys.keyring.primary.id} ${
+        secretKeys.created
+          ? `generated in ${shortPath(io, secretKeys.path!)} (mode 0600): back it up, the Secret Store's secrets cannot be read without it`
+          : `from ${secretKeys.source === 'env' ? keySource : shortPath(io, keySource)}`
+      }\n`,
+    );
+    if (keyStatus.missing.length > 0) {
+      say(
+        `  warning:  stored secrets need data key${keyStatus.missing.length === 1 ? '' : 's'} ${keyStatus.missing.join(', ')}, which this process does not hold (see \`appscope secrets status\`)\n`,
+      );
+    }
+    say('\n');
     if (demo !== undefined) {
       const dataDirArg =
         options.dataDir === undefined ? '' : ` --data-dir ${shortPath(io, resolvePath(io, options.dataDir))}`;

@@ -8,7 +8,9 @@ const NOTICES = {
   installed: 'The app is installed with the permissions you approved.',
   approved: 'The new permissions are approved and in effect.',
   revoked: 'The key is revoked. Calls with it are refused from now on.',
-  uninstalled: 'The app is uninstalled: its permissions are gone and its keys are revoked.',
+  uninstalled:
+    'The app is uninstalled: its permissions are gone, its keys are revoked and its secrets on this account are deleted.',
+  secret_deleted: 'The secret is deleted. The app no longer finds it.',
   shadow_on: 'Shadow mode is on: calls that would be denied are let through and logged as shadow denials.',
   shadow_off: 'Shadow mode is off: every call is enforced.',
   nothing_pending: 'There is nothing waiting for review.',

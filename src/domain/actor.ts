@@ -14,6 +14,8 @@ export const USER_ROLES: readonly UserRole[] = ['admin', 'developer', 'view_only
  *   only, and only on objects in the key's mode.
  * - `user`: someone signed in to the dashboard, with a role on one account, acting in the mode
  *   they switched to. Only an `admin` changes state ({@link requireRole}).
+ * - `app`: an app acting through one of its installs, on the installing account, in the
+ *   install's mode — only on what is its own (the Secret Store's secrets); it administers nothing.
  */
 export type Actor =
   | { readonly type: 'operator'; readonly name?: string }
@@ -31,6 +33,18 @@ export type Actor =
       readonly email: string;
       readonly role: UserRole;
       readonly livemode: boolean;
+    }
+  | {
+      readonly type: 'app';
+      /** The app id (the manifest `id`). */
+      readonly app: string;
+      /** The install it acts through (`appinst_…`). */
+      readonly install: string;
+      /** The installing account. */
+      readonly account: string;
+      /** The id of the key it called with (`key_…`). */
+      readonly key: string;
+      readonly livemode: boolean;
     };
 
 /** The local operator (CLI), unnamed. */
@@ -40,24 +54,36 @@ export const OPERATOR: Actor = Object.freeze({ type: 'operator' });
 export function actorLabel(actor: Actor): string {
   if (actor.type === 'account_key') return actor.key;
   if (actor.type === 'user') return actor.user;
+  if (actor.type === 'app') return `app:${actor.app}`;
   return actor.name === undefined ? 'operator' : `operator:${actor.name}`;
 }
 
 /**
  * True when the actor administers `accountId` (reads and, with {@link requireRole}, writes):
- * an operator any account, an account key or a user their own.
+ * an operator any account, an account key or a user their own; an app none.
  */
 export function administers(actor: Actor, accountId: string): boolean {
-  return actor.type === 'operator' || actor.account === accountId;
+  return actor.type === 'operator' || (actor.type !== 'app' && actor.account === accountId);
 }
 
 /**
  * Refuses (`ERR_FORBIDDEN`) a dashboard user whose role is below `role`: state changes need
- * `admin`; app settings accept `developer`. Operators and account keys act as admins.
+ * `admin`; app settings accept `developer`. Operators and account keys act as admins. `app`
+ * is what an app may change itself (its own secrets): apps may, nobody else; and an app may
+ * change nothing else.
  * @example
- * requireRole(actor, 'admin'); // throws for a `view_only` or `developer` user
+ * requireRole(actor, 'admin'); // throws for a `view_only` or `developer` user, and for an app
  */
-export function requireRole(actor: Actor, role: Exclude<UserRole, 'view_only'>): void {
+export function requireRole(actor: Actor, role: Exclude<UserRole, 'view_only'> | 'app'): void {
+  if (role === 'app' || actor.type === 'app') {
+    if (role === 'app' && actor.type === 'app') return;
+    throw new DomainError(
+      'ERR_FORBIDDEN',
+      actor.type === 'app'
+        ? `app \`${actor.app}\` cannot make this change: apps change only their own secrets`
+        : 'only the app itself can make this change',
+    );
+  }
   if (actor.type !== 'user') return;
   if (actor.role === 'admin' || (role === 'developer' && actor.role === 'developer')) return;
   throw new DomainError(

@@ -24,13 +24,14 @@ export interface Flow {
 
 /**
  * Runs `fn` as one flow in one write transaction. A dashboard user below `options.role`
- * (default `admin`; app settings pass `developer`) is refused with `ERR_FORBIDDEN` first.
+ * (default `admin`; app settings pass `developer`; an app's own secrets `app`) is refused with
+ * `ERR_FORBIDDEN` first.
  */
 export async function writeFlow<T>(
   domain: Domain,
   actor: Actor,
   fn: (flow: Flow) => Promise<T>,
-  options: { readonly role?: Exclude<UserRole, 'view_only'> } = {},
+  options: { readonly role?: Exclude<UserRole, 'view_only'> | 'app' } = {},
 ): Promise<T> {
   requireRole(actor, options.role ?? 'admin');
   return domain.store.transaction(async (tx) => {

@@ -1,6 +1,7 @@
 import { pendingAfterUpgrade } from '../core/manifest/diff.js';
 import type { AppRow, InstallRow, InstallStatus, Mode, StoreTransaction, TimeRange } from '../store/store.js';
 import { type Actor, accountFor, actorLabel, administers, modeFor, requireSameMode } from './actor.js';
+import { deleteSecretsOfUninstall } from './app-secrets.js';
 import type { Domain } from './context.js';
 import { DomainError, invalidParameter, notFound } from './domain-error.js';
 import type { Application } from './events.js';
@@ -12,7 +13,8 @@ import { type CreatedKey, type Install, namesJson, parseNames, sortedUnique, toI
 /**
  * Installs (`appinst_…`): one app on one account in one mode. Installing grants exactly what
  * the current version requests (all or nothing); a release that asks for more leaves the extra
- * permissions pending until an admin reauthorizes; uninstalling ends the grant and every key.
+ * permissions pending until an admin reauthorizes; uninstalling ends the grant, every key and
+ * the app's secrets.
  */
 
 function application(app: AppRow): Application {
@@ -275,8 +277,10 @@ export async function reauthorizeInstall(
 }
 
 /**
- * Uninstalls: the grant is gone (no permissions, status `uninstalled`) and every key of the
- * install is revoked in the same transaction.
+ * Uninstalls: the grant is gone (no permissions, status `uninstalled`), every key of the
+ * install is revoked and the app's secrets on the account in that mode are deleted (unless
+ * another app of the same developer, which shares them, is still installed there), all in the
+ * same transaction. A reinstall starts with no secrets.
  * @example
  * await uninstallApp(domain, { actor, install: 'appinst_…' });
  */
@@ -297,11 +301,12 @@ export async function uninstallApp(
     await flow.tx.updateInstall(row.id, patch);
     const after = toInstall({ ...row, ...patch });
     const revoked = await revokeInstallKeys(flow, row.id);
+    const secretsDeleted = await deleteSecretsOfUninstall(flow, row);
     await flow.audit({
       action: 'install.uninstalled',
       target: { type: 'install', id: row.id },
       before,
-      after: { ...after, keys_revoked: revoked },
+      after: { ...after, keys_revoked: revoked, secrets_deleted: secretsDeleted },
     });
     const app = await flow.tx.getApp(row.app_id);
     const event = { account: row.account_id, app: row.app_id, mode: row.mode } as const;

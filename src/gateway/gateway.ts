@@ -4,6 +4,7 @@ import type { Requirement } from '../core/requirement.js';
 import type { RouteTable } from '../core/routes/route-table.js';
 import type { Domain } from '../domain/context.js';
 import { AppscopeError } from '../errors.js';
+import { internalError } from '../http/stripe-error.js';
 import { createAuthThrottle } from './auth-throttle.js';
 import { createAuthorizer, type Verdict } from './authorize.js';
 import type { DecisionSink } from './decision-record.js';
@@ -13,6 +14,7 @@ import { UpstreamError, upstreamTimeout, upstreamUnavailable } from './errors.js
 import { compileEventVisibility } from './event-visibility.js';
 import { type FilteredAnswer, listVisibleEvents, retrieveVisibleEvent } from './events-filter.js';
 import { httpUpstream } from './http-upstream.js';
+import type { LocalAnswer, LocalRoutes } from './local-routes.js';
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits, type GatewayOptions } from './options.js';
 import { createPrincipalCache } from './principal-cache.js';
 import { FORWARDED_REQUEST_HEADERS, type Upstream, type UpstreamRequest } from './upstream.js';
@@ -30,6 +32,8 @@ export interface GatewayContext {
   readonly routes: RouteTable;
   /** Where decisions go (the batched decision log in `serve`). */
   readonly decisions: DecisionSink;
+  /** Routes answered by appscope itself once authorized (the Secret Store), never forwarded. */
+  readonly local?: LocalRoutes;
 }
 
 function validLimits(options: GatewayOptions): GatewayLimits {
@@ -178,6 +182,29 @@ export function registerGateway(
     const canonical = verdict.request!;
     const access = verdict.access!;
     const denial = verdict.denial;
+
+    // the apps platform's own routes (the Secret Store): answered here, never forwarded
+    const local = context.local;
+    if (local?.handles(canonical.method, verdict.resolved!.route)) {
+      let answer: LocalAnswer;
+      try {
+        answer = await local.answer(verdict, request.id);
+      } catch (error) {
+        app.log.error({ err: error, requestId: request.id }, 'unexpected error in a local route');
+        answer = { status: 500, body: internalError(request.id).toJSON() };
+      }
+      record(verdict, request, started, answer.status);
+      const out: Record<string, string> = { ...answer.headers, 'request-id': request.id };
+      if (denial !== undefined) {
+        out[SHADOW_DECISION_HEADER] = denial.code;
+        if (denial.accepted !== undefined) out[ACCEPTED_PERMISSIONS_HEADER] = denial.accepted;
+      }
+      return reply
+        .code(answer.status)
+        .headers(out)
+        .type('application/json')
+        .send(JSON.stringify(answer.body));
+    }
 
     // forward exactly what was decided: the canonical re-serialization, never the raw bytes
     const headers = request.headers;

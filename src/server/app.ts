@@ -10,6 +10,7 @@ import type { Catalog } from '../core/catalog/catalog.js';
 import type { RouteTable } from '../core/routes/route-table.js';
 import { type DashboardOptions, registerDashboard } from '../dashboard/dashboard.js';
 import type { Domain } from '../domain/context.js';
+import type { DataKeyring } from '../domain/data-keys.js';
 import { answerClientError } from '../gateway/client-error.js';
 import { type DecisionSink, NO_DECISIONS } from '../gateway/decision-record.js';
 import { registerGateway } from '../gateway/gateway.js';
@@ -19,6 +20,7 @@ import { ApiError } from '../http/stripe-error.js';
 import { toApiError } from './errors.js';
 import { registerInstallApi } from './install-api.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { secretStoreRoutes } from './secret-store-api.js';
 
 /** Limits every request is held to; a request past one is refused, never truncated. */
 export interface ServerLimits {
@@ -50,6 +52,11 @@ export interface ServerOptions {
   readonly gateway?: GatewayOptions;
   /** Metrics served at `GET /metrics` (default: a fresh registry for this server). */
   readonly metrics?: GatewayMetrics;
+  /**
+   * The Secret Store's data keys (`appscope serve` loads or creates them). Without them the
+   * gateway still authorizes Secret Store calls, and answers those it allows with a 503.
+   */
+  readonly secretKeys?: DataKeyring;
 }
 
 /** What route plugins get: the domain, the compiled route table and the catalog. */
@@ -139,7 +146,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   };
   registerInstallApi(app, context);
   registerDashboard(app, context, options.dashboard ?? {});
-  if (options.gateway !== undefined) registerGateway(app, context, options.gateway);
+  if (options.gateway !== undefined) {
+    const local = secretStoreRoutes(options.domain, {
+      ...(options.secretKeys === undefined ? {} : { keys: options.secretKeys }),
+      onError: (error, requestId) => app.log.error({ err: error, requestId }, 'secret store: request failed'),
+    });
+    registerGateway(app, { ...context, local }, options.gateway);
+  }
   const metrics = options.metrics ?? createMetrics();
   app.get('/metrics', async (_request, reply) => {
     const { contentType, body } = await metrics.render();

@@ -20,6 +20,9 @@ import type {
   AccountRow,
   AppPatch,
   AppRow,
+  AppSecretFilter,
+  AppSecretPatch,
+  AppSecretRow,
   AppVersionRow,
   AuditHead,
   AuditRow,
@@ -891,6 +894,98 @@ class KyselyTransaction implements StoreTransaction {
         .limit(1)
         .executeTakeFirst();
       return row === undefined ? undefined : Number(row.time);
+    });
+  }
+
+  insertAppSecret(row: AppSecretRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('app_secrets').values(row).execute();
+    });
+  }
+
+  getAppSecret(id: string): Promise<AppSecretRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn.selectFrom('app_secrets').selectAll().where('id', '=', id).executeTakeFirst();
+    });
+  }
+
+  listAppSecrets(filter: AppSecretFilter): Promise<AppSecretRow[]> {
+    return this.#driver(async () => {
+      let query = this.#conn.selectFrom('app_secrets').selectAll();
+      if (filter.developerAccountId !== undefined)
+        query = query.where('developer_account_id', '=', filter.developerAccountId);
+      if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+      if (filter.mode !== undefined) query = query.where('mode', '=', filter.mode);
+      if (filter.scopeType !== undefined) query = query.where('scope_type', '=', filter.scopeType);
+      if (filter.scopeUser !== undefined) query = query.where('scope_user', '=', filter.scopeUser);
+      if (filter.name !== undefined) query = query.where('name', '=', filter.name);
+      const liveAt = filter.liveAt;
+      if (liveAt !== undefined) {
+        query = query.where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', liveAt)]));
+      }
+      if (filter.keyIdNot !== undefined) query = query.where('key_id', '<>', filter.keyIdNot);
+      if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
+      return query.orderBy('id').limit(clampLimit(filter.limit)).execute();
+    });
+  }
+
+  updateAppSecret(id: string, patch: AppSecretPatch): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().updateTable('app_secrets').set(patch).where('id', '=', id).execute();
+    });
+  }
+
+  deleteAppSecrets(ids: readonly string[]): Promise<number> {
+    return this.#driver(async () => {
+      if (ids.length === 0) return 0;
+      const result = await this.#writable()
+        .deleteFrom('app_secrets')
+        .where('id', 'in', [...ids])
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  deleteExpiredAppSecrets(now: number): Promise<number> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .deleteFrom('app_secrets')
+        .where('expires_at', '<=', now)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  countAppSecretsByKey(): Promise<{ readonly keyId: string; readonly count: number }[]> {
+    return this.#driver(async () => {
+      const rows = await this.#conn
+        .selectFrom('app_secrets')
+        .select((eb) => ['key_id', eb.fn.countAll().as('count')])
+        .groupBy('key_id')
+        .orderBy('key_id')
+        .execute();
+      return rows.map((row) => ({ keyId: row.key_id, count: Number(row.count) }));
+    });
+  }
+
+  getAppSecretKeyId(): Promise<string | undefined> {
+    return this.#driver(async () => {
+      const row = await this.#conn
+        .selectFrom('app_secret_state')
+        .select('current_key_id')
+        .where('id', '=', 1)
+        .executeTakeFirst();
+      return row?.current_key_id;
+    });
+  }
+
+  setAppSecretKeyId(keyId: string): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable()
+        .insertInto('app_secret_state')
+        .values({ id: 1, current_key_id: keyId })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ current_key_id: keyId }))
+        .execute();
     });
   }
 

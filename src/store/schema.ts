@@ -2,6 +2,7 @@ import type { ColumnType, Generated } from 'kysely';
 import type {
   AccountRow,
   AppRow,
+  AppSecretRow,
   AppVersionRow,
   AuditRow,
   DecisionDropRow,
@@ -59,5 +60,7 @@ export interface Database {
   decision_drops: Mutable<DecisionDropRow> & { seq: Generated<number> };
   users: Mutable<UserRow>;
   sessions: Mutable<SessionRow>;
+  app_secrets: Mutable<AppSecretRow>;
+  app_secret_state: { id: number; current_key_id: string };
   appscope_migrations: { version: number; name: string; applied_at: string };
 }

@@ -305,6 +305,62 @@ export interface SessionRow {
   readonly expires: number;
 }
 
+/** Who may read an app secret besides the app: every dashboard user of the account, or one. */
+export type AppSecretScopeType = 'account' | 'user';
+
+/**
+ * `app_secrets`: one secret of the Secret Store, as ciphertext only. A secret belongs to the
+ * app's developer (a developer's apps share their secrets, as Stripe allows), the installing
+ * account and one mode; its name is unique within its scope.
+ */
+export interface AppSecretRow {
+  /** `appsecret_…` */
+  readonly id: string;
+  /** The developer of the app that set it: the secret's owner. */
+  readonly developer_account_id: string;
+  /** The installing account. */
+  readonly account_id: string;
+  readonly mode: Mode;
+  readonly scope_type: AppSecretScopeType;
+  /** The dashboard user (`usr_…`) of a `user` scope; `''` for an `account` scope. */
+  readonly scope_user: string;
+  readonly name: string;
+  /** The app that set it last. */
+  readonly app_id: string;
+  /** Which data key encrypts it (the key itself is never in the database). */
+  readonly key_id: string;
+  /** The 96-bit AES-GCM nonce, base64. */
+  readonly nonce: string;
+  /** The AES-256-GCM ciphertext followed by its 16-byte tag, base64. */
+  readonly ciphertext: string;
+  readonly created: number;
+  readonly updated: number;
+  /** When it stops existing (unix seconds), or null. */
+  readonly expires_at: number | null;
+}
+
+/** Filters for {@link StoreTransaction.listAppSecrets} (all optional, combined with AND). */
+export interface AppSecretFilter {
+  readonly developerAccountId?: string;
+  readonly accountId?: string;
+  readonly mode?: Mode;
+  readonly scopeType?: AppSecretScopeType;
+  readonly scopeUser?: string;
+  readonly name?: string;
+  /** Only secrets that still exist at this time (unix seconds): no expiry, or a later one. */
+  readonly liveAt?: number;
+  /** Only secrets encrypted under another data key than this one (key rotation). */
+  readonly keyIdNot?: string;
+  /** Only secrets whose id sorts after this one (batches). */
+  readonly afterId?: string;
+  readonly limit?: number;
+}
+
+/** The secret columns a flow may change (a replaced value, a re-encryption). */
+export type AppSecretPatch = Partial<
+  Pick<AppSecretRow, 'app_id' | 'key_id' | 'nonce' | 'ciphertext' | 'updated' | 'expires_at'>
+>;
+
 /** Unix-seconds range filter, Stripe's `created[gte]=…` shape. */
 export interface TimeRange {
   readonly gt?: number;
@@ -452,6 +508,21 @@ export interface StoreTransaction {
   decisionLogSize(): Promise<DecisionLogSize>;
   /** The time of the first decision whose `seq` is at least `seq`, if any (ms). */
   decisionTimeFrom(seq: number): Promise<number | undefined>;
+
+  insertAppSecret(row: AppSecretRow): Promise<void>;
+  getAppSecret(id: string): Promise<AppSecretRow | undefined>;
+  /** Secrets in id order. */
+  listAppSecrets(filter: AppSecretFilter): Promise<AppSecretRow[]>;
+  updateAppSecret(id: string, patch: AppSecretPatch): Promise<void>;
+  /** Deletes these secrets; returns how many existed. */
+  deleteAppSecrets(ids: readonly string[]): Promise<number>;
+  /** Deletes secrets that expired at or before `now` (unix seconds); returns how many. */
+  deleteExpiredAppSecrets(now: number): Promise<number>;
+  /** How many secrets each data key encrypts. */
+  countAppSecretsByKey(): Promise<{ readonly keyId: string; readonly count: number }[]>;
+  /** The data key new values are encrypted under, once one was chosen. */
+  getAppSecretKeyId(): Promise<string | undefined>;
+  setAppSecretKeyId(keyId: string): Promise<void>;
 
   insertUser(row: UserRow): Promise<void>;
   getUser(id: string): Promise<UserRow | undefined>;

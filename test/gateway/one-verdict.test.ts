@@ -118,7 +118,8 @@ async function throughExplain(method: string, target: string, caller: Who): Prom
 
 describe('one verdict: the gateway and explain-request agree on every operation', () => {
   it('covers all operations of the route table', () => {
-    expect(table.routes.length).toBe(417);
+    // the description's 417 operations and the Secret Store's 4
+    expect(table.routes.length).toBe(421);
   });
 
   for (const index of [0, 1, 2, 3, 4]) {

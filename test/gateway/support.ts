@@ -6,6 +6,7 @@ import { createAccount } from '../../src/domain/accounts.js';
 import { type Actor, OPERATOR } from '../../src/domain/actor.js';
 import { uploadAppVersion } from '../../src/domain/app-versions.js';
 import { createDomain, type Domain } from '../../src/domain/context.js';
+import { DataKeyring, generateDataKey } from '../../src/domain/data-keys.js';
 import { installApp } from '../../src/domain/installs.js';
 import { actorFromPrincipal, authenticateKey, createAppSecretKey } from '../../src/domain/keys.js';
 import type { CreatedKey, Install } from '../../src/domain/objects.js';
@@ -46,6 +47,8 @@ export interface GatewayWorld {
   install(app: string, mode?: Mode, on?: TestAccount): Promise<{ install: Install; key?: CreatedKey }>;
   /** A platform app's secret key for the developer. */
   appKey(app: string, mode?: Mode): Promise<string>;
+  /** The Secret Store's data keys the server holds (undefined when started without). */
+  readonly secretKeys: DataKeyring | undefined;
   /** An SDK client pointed at the gateway (no retries, no telemetry). */
   stripe(key: string, options?: { stripeAccount?: string }): Stripe;
   close(): Promise<void>;
@@ -95,6 +98,8 @@ export async function startGateway(
     clock?: () => number;
     /** A SQLite data directory (default: an in-memory database), for tests that also run the CLI on it. */
     dataDir?: string;
+    /** The Secret Store's data keys (default: one fresh key); `false` for none. */
+    secretKeys?: DataKeyring | false;
   } = {},
 ): Promise<GatewayWorld> {
   const store = await openStore(
@@ -118,7 +123,10 @@ export async function startGateway(
   };
   const decisions: DecisionRecord[] = [];
   const unauthenticated: UnauthenticatedRequest[] = [];
+  const secretKeys =
+    options.secretKeys === false ? undefined : (options.secretKeys ?? new DataKeyring([generateDataKey()]));
   const server = await createServer({
+    ...(secretKeys === undefined ? {} : { secretKeys }),
     domain,
     routes: defaultRouteTable(),
     logger: false,
@@ -149,6 +157,7 @@ export async function startGateway(
     developer,
     merchant,
     stranger,
+    secretKeys,
     async publish(app, version, permissions, access = 'restricted_api_key') {
       await uploadAppVersion(domain, {
         actor: OPERATOR,

@@ -29,6 +29,11 @@ export interface TestDatabase {
   exec(text: string): Promise<Record<string, unknown>[]>;
   /** SQLite: the database's files (main, `-wal`, `-shm`), present or not; PostgreSQL: none. */
   readonly files: readonly string[];
+  /**
+   * A database URL for the CLI (`APPSCOPE_DATABASE_URL`): `sqlite:PATH`, or the PostgreSQL URL
+   * with the schema as its `search_path` (open a store first: that creates the schema).
+   */
+  readonly url: string;
   /** Closes every store opened on it and removes it. */
   drop(): Promise<void>;
 }
@@ -66,6 +71,7 @@ function sqliteDialect(): TestDialect {
       const stores: Store[] = [];
       return {
         files: [path, `${path}-wal`, `${path}-shm`],
+        url: `sqlite:${path}`,
         async open(options) {
           const store = await openStore(`sqlite:${path}`, options);
           stores.push(store);
@@ -100,6 +106,7 @@ function postgresDialect(): TestDialect {
       const stores: Store[] = [];
       return {
         files: [],
+        url: `${postgres.url}${postgres.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
         async open(options) {
           const store = await openStore(postgres.url, { schema, channel: schema, ...options });
           stores.push(store);

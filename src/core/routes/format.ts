@@ -42,8 +42,11 @@ export const typeEntrySchema = z.strictObject({
   read: names.min(1).optional(),
   /** Why no permission covers objects of this type. */
   unavailable: nonEmpty.optional(),
-  /** Expandable field → the types it can expand to. */
-  expand: z.record(z.string(), names.min(1)).optional(),
+  /**
+   * Expandable field → the types it can expand to; none for a value included only on request
+   * (which then needs an `expandRules` entry).
+   */
+  expand: z.record(z.string(), names).optional(),
   /** Expandable field → who may expand it, instead of its types' `read`. */
   expandRules: z.record(z.string(), expansionRuleSchema).optional(),
   /** Field that holds expandable fields (nested object, array, list) → the types inside. */

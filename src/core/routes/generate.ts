@@ -2,7 +2,7 @@ import { AppscopeError } from '../../errors.js';
 import type { Access, Catalog } from '../catalog/catalog.js';
 import { formatIssues, type Issue } from '../issues.js';
 import type { ExpansionRuleEntry, HttpMethod, RouteEntry, RouteTableFile, TypeEntry } from './format.js';
-import type { ResourceMapping, ResourcePermissions, RouteRule } from './mapping.js';
+import type { OpenApiSupplement, ResourceMapping, ResourcePermissions, RouteRule } from './mapping.js';
 
 /** Options for {@link generateRouteTable}. */
 export interface GenerateOptions {
@@ -79,6 +79,7 @@ export function serializeRouteTable(file: RouteTableFile): string {
 }
 
 interface NodeInfo {
+  /** expandable field → the types it expands to (none for a value included only on request) */
   readonly expand: Map<string, string[]>;
   readonly nested: Map<string, string[]>;
   /** fields whose value is an inline list: expanding them includes the list */
@@ -113,11 +114,11 @@ class Generator {
         `not an OpenAPI 3 document: \`openapi\` is ${typeof version === 'string' ? `\`${version}\`` : 'missing'}`,
       );
     }
-    this.#doc = openapi;
+    this.#doc = mapping.supplement === undefined ? openapi : this.#supplemented(openapi, mapping.supplement);
     this.#mapping = mapping;
     this.#unmapped = options.unmapped ?? 'error';
     this.#catalog = options.catalog;
-    const components = openapi['components'];
+    const components = this.#doc['components'];
     const schemas = isObject(components) ? components['schemas'] : undefined;
     this.#schemas = isObject(schemas) ? (schemas as Record<string, Json>) : {};
   }
@@ -143,8 +144,59 @@ class Generator {
       );
     }
     const file: RouteTableFile = { formatVersion: 1, name: this.#mapping.name, routes, types };
-    if (this.#mapping.source !== undefined) file.source = this.#mapping.source;
+    const supplement = this.#mapping.supplement;
+    const sources = [
+      this.#mapping.source,
+      supplement === undefined ? undefined : `supplement: ${supplement.source}`,
+    ].filter(isString);
+    if (sources.length > 0) file.source = sources.join('; ');
     return file;
+  }
+
+  /**
+   * The document with the supplement's operations and schemas added (the input is not
+   * changed). An operation or schema the document already has is a `supplement_conflict`.
+   */
+  #supplemented(doc: Json, supplement: OpenApiSupplement): Json {
+    const paths: Json = { ...(doc['paths'] as Json) };
+    for (const [path, item] of Object.entries(supplement.paths)) {
+      const existing = paths[path];
+      if (!isObject(item)) {
+        this.#error(
+          'supplement_invalid',
+          `supplement.paths[${JSON.stringify(path)}]`,
+          'not a path item object',
+        );
+        continue;
+      }
+      if (isObject(existing)) {
+        for (const [key, method] of OPENAPI_METHODS) {
+          if (item[key] !== undefined && existing[key] !== undefined) {
+            this.#error(
+              'supplement_conflict',
+              `supplement.paths[${JSON.stringify(path)}].${key}`,
+              `the OpenAPI document already describes \`${method} ${path}\`: remove it from the supplement`,
+            );
+          }
+        }
+      }
+      // on a conflict the document's own operation stays
+      paths[path] = isObject(existing) ? { ...item, ...existing } : item;
+    }
+    const components = isObject(doc['components']) ? doc['components'] : {};
+    const schemas: Json = { ...(isObject(components['schemas']) ? components['schemas'] : {}) };
+    for (const [name, schema] of Object.entries(supplement.schemas ?? {})) {
+      if (Object.hasOwn(schemas, name)) {
+        this.#error(
+          'supplement_conflict',
+          `supplement.schemas[${JSON.stringify(name)}]`,
+          `the OpenAPI document already has a schema \`${name}\`: remove it from the supplement`,
+        );
+        continue;
+      }
+      schemas[name] = schema;
+    }
+    return { ...doc, paths, components: { ...components, schemas } };
   }
 
   // ---- routes ---------------------------------------------------------------------------
@@ -394,7 +446,12 @@ class Generator {
         continue;
       }
       const inner = sortedUnique(this.#typeNames(property, `${type}#${field}`));
-      if (inner.length === 0) continue;
+      if (inner.length === 0) {
+        // a value (not an object) the schema lists as expandable: included only on request
+        // (Stripe's `apps.secret.payload`); who may include it is the mapping's rule
+        if (Array.isArray(listed) && isScalar(property)) node.expand.set(field, []);
+        continue;
+      }
       node.nested.set(field, inner);
       const only = inner.length === 1 ? inner[0]! : undefined;
       const items = only === undefined ? undefined : this.#listItems.get(only);
@@ -482,6 +539,14 @@ class Generator {
             'anyOf' in rule
               ? { anyOf: sortedUnique(rule.anyOf), ...(rule.note ? { note: rule.note } : {}) }
               : { unavailable: rule.unavailable };
+        } else if (targets.length === 0) {
+          this.#issues.push({
+            severity: this.#unmapped === 'error' ? 'error' : 'warning',
+            code: 'unmapped_expansion',
+            path: `expansions[${JSON.stringify(ruleKey)}]`,
+            message: `\`${ruleKey}\` is a value included only on request (listed in \`x-expandableFields\`); add an \`expansions\` rule saying who may include it`,
+          });
+          expandRules[field] = { unavailable: `no permission is mapped to including \`${ruleKey}\`` };
         } else {
           for (const target of targets)
             if (!needsPermission.has(target)) needsPermission.set(target, ruleKey);
@@ -646,6 +711,12 @@ function isObject(value: unknown): value is Json {
 
 function isString(value: unknown): value is string {
   return typeof value === 'string';
+}
+
+/** A property holding a value, not an object: a string, number, integer or boolean. */
+function isScalar(property: Json): boolean {
+  const type = property['type'];
+  return type === 'string' || type === 'number' || type === 'integer' || type === 'boolean';
 }
 
 /** Whether an operation's request body may be `multipart/form-data` (a file upload). */

@@ -63,4 +63,30 @@ export interface ResourceMapping {
   readonly operations?: Readonly<Record<string, RouteRule>>;
   /** `type.field` (schema name, then field) → rule for expanding that field. */
   readonly expansions?: Readonly<Record<string, ExpansionRule>>;
+  /**
+   * Operations the OpenAPI document does not describe (an API newer than the document), in
+   * the document's own form; merged into it before anything is derived, so the same rules
+   * cover them. An operation or schema the document already has is an error
+   * (`supplement_conflict`): drop it from the supplement when the document catches up.
+   */
+  readonly supplement?: OpenApiSupplement;
+}
+
+/**
+ * A fragment of an OpenAPI 3 document: `paths` entries (operations with their responses) and
+ * the component schemas they reference. See {@link ResourceMapping.supplement}.
+ * @example
+ * const supplement: OpenApiSupplement = {
+ *   source: 'https://docs.example.com/api/widgets',
+ *   paths: { '/v1/widgets': { get: { operationId: 'ListWidgets', responses: { … } } } },
+ *   schemas: { widget: { type: 'object', properties: { … } } },
+ * };
+ */
+export interface OpenApiSupplement {
+  /** Where the operations are documented; appended to the table's `source`. */
+  readonly source: string;
+  /** Path template → OpenAPI path item (`get`, `post`, … operations). */
+  readonly paths: Readonly<Record<string, unknown>>;
+  /** Schema name → OpenAPI schema, as under `components.schemas`. */
+  readonly schemas?: Readonly<Record<string, unknown>>;
 }

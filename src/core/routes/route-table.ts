@@ -188,6 +188,14 @@ export function validateRouteTable(document: unknown, catalog: Catalog): RouteTa
     for (const [field, targets] of Object.entries(entry.expand ?? {})) {
       const rule = entry.expandRules?.[field];
       if (rule !== undefined) continue;
+      if (targets.length === 0) {
+        issues.push({
+          severity: 'error',
+          code: 'invalid_type',
+          path: `${where}.expand.${field}`,
+          message: `\`${name}.${field}\` expands to no type (a value included on request) and has no \`expandRules\` entry saying who may include it`,
+        });
+      }
       for (const target of targets) {
         const targetEntry = Object.hasOwn(file.types, target) ? file.types[target] : undefined;
         if (targetEntry?.read === undefined && targetEntry?.unavailable === undefined) {
@@ -425,6 +433,9 @@ export class RouteTable {
       }
       const next = new Set<string>();
       for (const [, field] of owners) for (const t of field.nested ?? field.expand ?? []) next.add(t);
+      if (next.size === 0 && i < segments.length - 1) {
+        fail(`\`${prefix}\` is a value, not an object: nothing inside it can be expanded`);
+      }
       current = [...next];
     }
   }

@@ -1,4 +1,5 @@
 import type { ResourceMapping, ResourcePermissions } from './mapping.js';
+import { STRIPE_SECRET_STORE } from './stripe-secret-store.js';
 
 /** `{ read: base_read, write: base_write }`. */
 function readWrite(base: string): ResourcePermissions {
@@ -19,7 +20,8 @@ const REPORTS = 'report_runs_and_report_types_read';
 /**
  * The Stripe mapping: Stripe API resource types (`x-resourceId`s of the 2022-04-12 OpenAPI
  * description) → Stripe Apps permissions, plus the operations and expandable fields whose
- * response types do not tell. Hand-written; the choices are explained in docs/routes.md.
+ * response types do not tell, and the Secret Store's operations, which are newer than the
+ * description (`supplement`). Hand-written; the choices are explained in docs/routes.md.
  * @example
  * const file = generateRouteTable(openapi, STRIPE_MAPPING, { catalog: defaultCatalog() });
  */
@@ -33,6 +35,8 @@ export const STRIPE_MAPPING: ResourceMapping = {
     apple_pay_domain: readWrite('apple_pay_domain'),
     application: none('no permission in the catalog covers Connect application objects'),
     application_fee: readWrite('application_fee'),
+    // the Secret Store (supplement): `secret_write` ("Grants access to Secrets") for every call, reads too
+    'apps.secret': { write: 'secret_write' },
     fee_refund: readWrite('application_fee'),
     balance: { read: 'balance_read' },
     balance_transaction: { read: 'balance_read' },
@@ -136,6 +140,8 @@ export const STRIPE_MAPPING: ResourceMapping = {
     '/v1/accounts/{account}/login_links': 'login_link',
     // fee refunds belong to their application fee
     '/v1/application_fees': 'application_fee',
+    // set, find, list and delete secrets (list and delete answer no named type)
+    '/v1/apps/secrets': 'apps.secret',
     // line items (type `item`) belong to their session, payment link or quote; so does a quote's PDF
     '/v1/checkout/sessions': 'checkout.session',
     '/v1/payment_links': 'payment_link',
@@ -172,5 +178,11 @@ export const STRIPE_MAPPING: ResourceMapping = {
     'payment_link.line_items': { anyOf: ['payment_links_read'] },
     'quote.line_items': { anyOf: ['quote_read'] },
     'quotes_resource_upfront.line_items': { anyOf: ['quote_read'] },
+    // a secret's payload is included only on request, by `find`: the Secret Store's own permission
+    'apps.secret.payload': {
+      anyOf: ['secret_write'],
+      note: 'the payload of a secret is included only on request, with the Secret Store’s `secret_write`',
+    },
   },
+  supplement: STRIPE_SECRET_STORE,
 };

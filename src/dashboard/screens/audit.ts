@@ -41,6 +41,7 @@ function who(actor: Actor): Html {
   if (actor.type === 'user')
     return html`${actor.email} <span class="small muted">(${actor.role.replace('_', ' ')})</span>`;
   if (actor.type === 'account_key') return html`secret key <code>${actor.key}</code>`;
+  if (actor.type === 'app') return html`app <code>${actor.app}</code>`;
   return html`operator${actor.name === undefined ? '' : html` <code>${actor.name}</code>`}`;
 }
 
@@ -66,7 +67,20 @@ function what(entry: AuditEntry): Html {
       return html`Release ${String(after?.['version'] ?? '')} of <code>${String(after?.['app'] ?? '')}</code>${pending.length > 0 ? html`; waiting for approval: ${list(pending)}` : ''}${removed.length > 0 ? html`; removed: ${list(removed)}` : ''}`;
     }
     case 'install.uninstalled':
-      return html`Uninstalled <code>${String(after?.['app'] ?? '')}</code>${Array.isArray(after?.['keys_revoked']) ? html` and revoked ${(after['keys_revoked'] as unknown[]).length} key(s)` : ''}`;
+      return html`Uninstalled <code>${String(after?.['app'] ?? '')}</code>${Array.isArray(after?.['keys_revoked']) ? html` and revoked ${(after['keys_revoked'] as unknown[]).length} key(s)` : ''}${Array.isArray(after?.['secrets_deleted']) && after['secrets_deleted'].length > 0 ? html`; deleted ${(after['secrets_deleted'] as unknown[]).length} secret(s)` : ''}`;
+    case 'app_secret.created':
+    case 'app_secret.updated':
+    case 'app_secret.deleted': {
+      const secret = after ?? before;
+      const scope = obj(secret?.['scope']);
+      const verb =
+        entry.action === 'app_secret.created'
+          ? 'Stored'
+          : entry.action === 'app_secret.updated'
+            ? 'Replaced'
+            : 'Deleted';
+      return html`${verb} secret <code>${String(secret?.['name'] ?? '')}</code> (${scope?.['type'] === 'user' ? html`user <code>${String(scope['user'] ?? '')}</code>` : 'account'} scope) of <code>${String(secret?.['app'] ?? '')}</code>${secret?.['reason'] === 'install.uninstalled' ? ' on uninstall' : ''}`;
+    }
     case 'install.shadow_mode_set':
       return html`Turned shadow mode ${after?.['shadow_mode'] === true ? 'on' : 'off'} for <code>${String(after?.['app'] ?? '')}</code>`;
     case 'key.created': {

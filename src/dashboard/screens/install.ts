@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { type AppSecretSummary, deleteInstallSecret, listInstallSecrets } from '../../domain/app-secrets.js';
 import { DomainError } from '../../domain/domain-error.js';
 import { getInstall, uninstallApp } from '../../domain/installs.js';
 import { createInstallKey, getKey, listKeys, revokeKey, rollKey } from '../../domain/keys.js';
 import type { ApiKey, Install } from '../../domain/objects.js';
 import type { Session } from '../../domain/sessions.js';
 import { setShadowMode } from '../../domain/shadow-mode.js';
-import { listUsers } from '../../domain/users.js';
+import { listUsers, type User } from '../../domain/users.js';
 import { appIcon, appName, loadAppInfo, purposesOf } from '../app-info.js';
 import type { FormData } from '../form.js';
 import { readQuery } from '../form.js';
@@ -77,7 +78,7 @@ export function registerInstall(app: FastifyInstance, deps: DashboardDeps): void
       section: 'apps',
       body: html`<h1>Uninstall ${name}?</h1>
 <div class="card">
-  <p>Uninstalling ends the install at once: its ${install.permissions_granted.length} granted permission${install.permissions_granted.length === 1 ? ' is' : 's are'} removed and every key of the install is revoked. Calls from the app are refused from then on. To use the app again, install it again (a new consent).</p>
+  <p>Uninstalling ends the install at once: its ${install.permissions_granted.length} granted permission${install.permissions_granted.length === 1 ? ' is' : 's are'} removed, every key of the install is revoked and the secrets the app keeps on this account are deleted (unless another app of the same developer, which shares them, stays installed). Calls from the app are refused from then on. To use the app again, install it again (a new consent); it starts with no secrets.</p>
   ${
     install.status !== 'installed'
       ? html`<p class="muted">This install is already uninstalled.</p>`
@@ -179,6 +180,22 @@ export function registerInstall(app: FastifyInstance, deps: DashboardDeps): void
     }
   });
 
+  action(
+    app,
+    deps,
+    '/installs/:install/secrets/:secret/delete',
+    'admin',
+    async (request, reply, { session }) => {
+      const install = param(request, 'install');
+      await deleteInstallSecret(deps.domain, {
+        actor: session.actor,
+        install,
+        secret: param(request, 'secret'),
+      });
+      return reply.redirect(`${dashboardPath('installs', install)}?notice=secret_deleted#secrets-title`, 303);
+    },
+  );
+
   action(app, deps, '/keys/:key/roll', 'admin', async (request, _reply, { session }, form) => {
     const grace = Number(form.get('grace') ?? '0');
     if (!GRACE_CHOICES.some(([, value]) => value === grace)) {
@@ -264,6 +281,7 @@ async function installPage(
   const restricted = info.app?.stripe_api_access_type !== 'platform';
   const keys = restricted ? await listKeys(deps.domain, { actor: session.actor, install: install.id }) : [];
   const users = await listUsers(deps.domain, { actor: session.actor });
+  const secrets = await listInstallSecrets(deps.domain, { actor: session.actor, install: install.id });
   const byUser = users.find((u) => u.id === install.created_by);
   const creator = byUser === undefined ? html`<code>${install.created_by}</code>` : html`${byUser.email}`;
   const body = html`<div class="page-head">
@@ -310,10 +328,11 @@ ${
   }
 </section>
 ${restricted ? keysSection(deps, session, install, keys, options) : ''}
+${active || secrets.length > 0 ? secretsSection(session, install, secrets, users) : ''}
 ${active ? settingsSection(session, install) : ''}
 ${
   active && role === 'admin'
-    ? html`<section class="card" aria-labelledby="danger-title"><h2 id="danger-title">Uninstall</h2><p class="small">Removes every permission and revokes every key of this install at once.</p><a class="button danger" href="${dashboardPath('installs', install.id, 'uninstall')}">Uninstall ${name}…</a></section>`
+    ? html`<section class="card" aria-labelledby="danger-title"><h2 id="danger-title">Uninstall</h2><p class="small">Removes every permission, revokes every key of this install and deletes the app’s secrets on this account at once.</p><a class="button danger" href="${dashboardPath('installs', install.id, 'uninstall')}">Uninstall ${name}…</a></section>`
     : ''
 }`;
   return { status: options.status ?? 200, title: name, section: 'apps', body };
@@ -410,6 +429,57 @@ function keyRow(session: Session, key: ApiKey, seconds: number, canAct: boolean)
       : ''
   }
 </tr>`;
+}
+
+/**
+ * The secrets the app keeps on this account (the Secret Store): names, scopes and times, never
+ * payloads; an admin may delete one.
+ */
+function secretsSection(
+  session: Session,
+  install: Install,
+  secrets: readonly AppSecretSummary[],
+  users: readonly User[],
+): Html {
+  const canDelete = session.user.role === 'admin' && install.status === 'installed';
+  const shared = secrets.some((secret) => secret.app !== install.app);
+  const scope = (secret: AppSecretSummary): Html => {
+    if (secret.scope.type === 'account') return html`Account <span class="small muted">(every user)</span>`;
+    const user = secret.scope.user;
+    const known = users.find((u) => u.id === user);
+    return html`User ${known === undefined ? html`<code>${user}</code>` : known.email}`;
+  };
+  return html`<section class="card" aria-labelledby="secrets-title">
+  <h2 id="secrets-title">Secrets</h2>
+  <p class="small">Credentials the app keeps with appscope (its Secret Store), encrypted; nobody can read them here. ${
+    shared ? 'The developer’s other apps installed on this account share them.' : ''
+  }</p>
+  ${
+    secrets.length === 0
+      ? html`<p class="muted">The app keeps no secrets on this account.</p>`
+      : html`<div class="table-wrap"><table>
+    <caption class="visually-hidden">Secrets of this app</caption>
+    <thead><tr><th scope="col">Name</th><th scope="col">Scope</th>${shared ? html`<th scope="col">Set by</th>` : ''}<th scope="col">Updated</th><th scope="col">Expires</th>${canDelete ? html`<th scope="col">Actions</th>` : ''}</tr></thead>
+    <tbody>${secrets.map(
+      (secret) => html`<tr data-secret="${secret.id}">
+      <td><code>${secret.name}</code></td>
+      <td>${scope(secret)}</td>
+      ${shared ? html`<td><code>${secret.app}</code></td>` : ''}
+      <td>${timeTag(secret.updated)}</td>
+      <td>${timeTag(secret.expires_at, 'Never')}</td>
+      ${
+        canDelete
+          ? html`<td class="actions"><form method="post" action="${dashboardPath('installs', install.id, 'secrets', secret.id, 'delete')}">
+        <input type="hidden" name="csrf" value="${session.csrfToken}">
+        <button type="submit" class="small danger" aria-label="Delete secret ${secret.name}">Delete</button>
+      </form></td>`
+          : ''
+      }
+    </tr>`,
+    )}</tbody>
+  </table></div>`
+  }
+</section>`;
 }
 
 function settingsSection(session: Session, install: Install): Html {

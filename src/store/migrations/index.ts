@@ -7,6 +7,7 @@ import { usersSessions } from './0005-users-sessions.js';
 import { changeCounter } from './0006-change-counter.js';
 import { secretsAtRest } from './0007-secrets-at-rest.js';
 import { slimDecisions } from './0008-slim-decisions.js';
+import { appSecrets } from './0009-app-secrets.js';
 
 /**
  * One versioned schema change. `up` returns the SQL statements for a dialect; the runner
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   changeCounter,
   secretsAtRest,
   slimDecisions,
+  appSecrets,
 ];
 
 /** The schema version this code expects. */

@@ -217,6 +217,124 @@ describe('generateRouteTable (platform mode)', () => {
     expect(error.issues.map((i) => i.code)).toEqual(['ambiguous_resource']);
   });
 
+  describe('a supplement: operations the document does not describe', () => {
+    const widgetSupplement = (): NonNullable<ResourceMapping['supplement']> => ({
+      source: 'widgets reference',
+      paths: {
+        '/v1/widgets/find': {
+          get: {
+            operationId: 'FindWidget',
+            responses: {
+              '200': { content: { 'application/json': { schema: { $ref: '#/components/schemas/widget' } } } },
+            },
+          },
+        },
+      },
+      schemas: {
+        widget: {
+          type: 'object',
+          'x-resourceId': 'widget',
+          // `code` is a value listed as expandable: included only on request
+          'x-expandableFields': ['code', 'owner'],
+          properties: {
+            id: { type: 'string' },
+            code: { type: 'string', nullable: true },
+            owner: { anyOf: [{ type: 'string' }, { $ref: '#/components/schemas/user' }] },
+          },
+        },
+      },
+    });
+    const withWidgets = (extra: Partial<ResourceMapping> = {}): ResourceMapping => ({
+      ...notesMapping(),
+      resources: { ...notesMapping().resources, widget: { read: 'note_read', write: 'note_write' } },
+      expansions: { 'widget.code': { anyOf: ['note_write'], note: 'codes are write-only' } },
+      supplement: widgetSupplement(),
+      ...extra,
+    });
+
+    it('merges its operations and schemas into the document, and names it in the source', () => {
+      const doc = notesOpenApi();
+      const before = JSON.stringify(doc);
+      const file = generateRouteTable(doc, withWidgets(), { catalog });
+      expect(JSON.stringify(doc)).toBe(before); // the input is not changed
+      expect(file.source).toBe('notes fixture; supplement: widgets reference');
+      expect(file.routes.find((r) => r.path === '/v1/widgets/find')).toEqual({
+        method: 'GET',
+        path: '/v1/widgets/find',
+        operation: 'FindWidget',
+        resource: 'widget',
+        response: ['widget'],
+        anyOf: ['note_read'],
+      });
+      expect(file.types['widget']).toEqual({
+        expand: { code: [], owner: ['user'] },
+        expandRules: { code: { anyOf: ['note_write'], note: 'codes are write-only' } },
+      });
+    });
+
+    it('gates a value included on request by its rule, and refuses expanding inside it', () => {
+      const table = RouteTable.compile(generateRouteTable(notesOpenApi(), withWidgets()), catalog);
+      const resolved = resolveRequestLine(table, 'GET /v1/widgets/find?expand[]=code&expand[]=owner');
+      expect(resolved.requirement.map((g) => [g.anyOf, g.reason])).toEqual([
+        [['note_read'], 'GET /v1/widgets/find reads widget'],
+        [['note_write'], 'expand `code`: codes are write-only'],
+        [['user_read'], 'expand `owner`'],
+      ]);
+      expect(decide(catalog.closure(['note_read']), resolved.requirement).allowed).toBe(false);
+      expect(errorOf(() => resolveRequestLine(table, 'GET /v1/widgets/find?expand[]=code.x')).message).toBe(
+        'cannot expand `code.x` on `GET /v1/widgets/find`: `code` is a value, not an object: nothing inside it can be expanded',
+      );
+    });
+
+    it('asks for a rule for a value included on request, and refuses a table that lacks one', () => {
+      const error = errorOf(() => generateRouteTable(notesOpenApi(), withWidgets({ expansions: {} })));
+      expect(error.issues.map((i) => [i.code, i.path])).toEqual([
+        ['unmapped_expansion', 'expansions["widget.code"]'],
+      ]);
+      const file = generateRouteTable(notesOpenApi(), withWidgets({ expansions: {} }), {
+        unmapped: 'unavailable',
+      });
+      expect(file.types['widget']?.expandRules).toEqual({
+        code: { unavailable: 'no permission is mapped to including `widget.code`' },
+      });
+      const { expandRules: _rules, ...bare } = file.types['widget']!;
+      const invalid = errorOf(() =>
+        RouteTable.compile({ ...file, types: { ...file.types, widget: bare } }, catalog),
+      );
+      expect(invalid.issues.map((i) => [i.code, i.path])).toEqual([
+        ['invalid_type', 'types["widget"].expand.code'],
+      ]);
+    });
+
+    it('refuses operations and schemas the document already has', () => {
+      const supplement = widgetSupplement();
+      const error = errorOf(() =>
+        generateRouteTable(
+          notesOpenApi(),
+          withWidgets({
+            supplement: {
+              ...supplement,
+              paths: { ...supplement.paths, '/v1/notes': { get: { operationId: 'Again', responses: {} } } },
+              schemas: { ...supplement.schemas, note: { type: 'object' } },
+            },
+          }),
+        ),
+      );
+      expect(error.issues.map((i) => [i.code, i.path, i.message])).toEqual([
+        [
+          'supplement_conflict',
+          'supplement.paths["/v1/notes"].get',
+          'the OpenAPI document already describes `GET /v1/notes`: remove it from the supplement',
+        ],
+        [
+          'supplement_conflict',
+          'supplement.schemas["note"]',
+          'the OpenAPI document already has a schema `note`: remove it from the supplement',
+        ],
+      ]);
+    });
+  });
+
   it('refuses documents that are not OpenAPI 3', () => {
     expect(errorOf(() => generateRouteTable({ swagger: '2.0', paths: {} }, notesMapping())).message).toBe(
       'not an OpenAPI 3 document: `openapi` is missing',

@@ -5,6 +5,7 @@ import { defaultCatalog } from '../../../src/core/catalog/load.js';
 import { generateRouteTable, serializeRouteTable } from '../../../src/core/routes/generate.js';
 import { DEFAULT_ROUTE_TABLE_PATH, defaultRouteTable } from '../../../src/core/routes/load.js';
 import { STRIPE_MAPPING } from '../../../src/core/routes/stripe-mapping.js';
+import { STRIPE_SECRET_STORE } from '../../../src/core/routes/stripe-secret-store.js';
 
 const SPEC_PATH = fileURLToPath(
   new URL('../../../../shared/stripe-openapi/spec3-2022-04-12.json', import.meta.url),
@@ -48,7 +49,8 @@ describe('the Stripe mapping', () => {
 
   it('the committed table covers every operation once, each mapped or unavailable with a reason', () => {
     const table = defaultRouteTable();
-    expect(table.routes).toHaveLength(417);
+    // the description's 417 operations and the Secret Store's 4 (the supplement)
+    expect(table.routes).toHaveLength(421);
     for (const route of table.routes) {
       const group = route.requirement[0]!;
       expect(route.requirement).toHaveLength(1);
@@ -56,6 +58,19 @@ describe('the Stripe mapping', () => {
       else expect(group.reason, `${route.method} ${route.path}`).toMatch(/ is not available to apps: \S/);
     }
     expect(table.routes.filter((r) => !r.available)).toHaveLength(91);
+  });
+
+  it('adds the Secret Store (newer than the description), every call guarded by `secret_write`', () => {
+    const table = defaultRouteTable();
+    const store = table.routes.filter((r) => r.path.startsWith('/v1/apps/secrets'));
+    expect(store.map((r) => `${r.method} ${r.path} ${r.operation}`).sort()).toEqual([
+      'GET /v1/apps/secrets GetAppsSecrets',
+      'GET /v1/apps/secrets/find GetAppsSecretsFind',
+      'POST /v1/apps/secrets PostAppsSecrets',
+      'POST /v1/apps/secrets/delete PostAppsSecretsDelete',
+    ]);
+    for (const route of store) expect(route.requirement.map((g) => g.anyOf)).toEqual([['secret_write']]);
+    expect(table.source).toContain('supplement: Secret Store API');
   });
 });
 
@@ -86,7 +101,11 @@ describe.skipIf(!hasSpec)(
       const table = defaultRouteTable();
       const routes = new Set(table.routes.map((r) => `${r.method} ${r.path}`));
       expect(ops.filter((op) => !routes.has(op))).toEqual([]);
-      expect([...routes].filter((route) => !ops.includes(route))).toEqual([]);
+      // the only routes the description lacks are the supplement's
+      const supplement = Object.entries(STRIPE_SECRET_STORE.paths).flatMap(([path, item]) =>
+        Object.keys(item as object).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      expect([...routes].filter((route) => !ops.includes(route)).sort()).toEqual(supplement.sort());
     });
 
     it('the generator covers the spec with no gaps (it throws on any unmapped type or stale rule)', () => {
