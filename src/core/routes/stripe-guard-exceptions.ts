@@ -40,13 +40,6 @@ export const STRIPE_GUARD_EXCEPTIONS: readonly GuardException[] = Object.freeze(
     reason:
       'the API has no mandate writes: mandates are created through payment and setup intents, and the one mandate endpoint, `GET /v1/mandates/{mandate}`, is guarded by `mandate_read`, which `mandate_write` implies',
   },
-  // Leaves this table once the Secret Store routes (`POST /v1/apps/secrets`,
-  // `GET /v1/apps/secrets/find`, `GET /v1/apps/secrets`, `POST /v1/apps/secrets/delete`) are in
-  // the route table: the test then reports this entry as stale.
-  {
-    permission: 'secret_write',
-    reason: 'guards the Secret Store (`/v1/apps/secrets`), served by appscope itself',
-  },
   {
     permission: 'user_email_read',
     reason:
