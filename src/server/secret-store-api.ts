@@ -140,8 +140,9 @@ async function run(
         caller,
         name: requiredString(params, 'name'),
         scope,
-        // the route table let `payload` through as the only field this route can expand
-        includePayload: (stringListParam(params, 'expand') ?? []).includes('payload'),
+        // `find` is how an app reads its secret: the payload is always in its answer
+        // (`expand[]=payload`, which the Stripe SDK's examples send, is accepted and changes nothing)
+        includePayload: true,
       });
     case 'list': {
       const limit = integerParam(params, 'limit');
