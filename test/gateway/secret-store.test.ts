@@ -54,7 +54,7 @@ function expectNothingForwarded(w: GatewayWorld): void {
 }
 
 describe('the Secret Store through the gateway, with the stripe SDK', () => {
-  it('sets, finds (with the payload on request), lists and deletes, in the account scope and a user scope', async () => {
+  it('sets, finds (with the payload), lists and deletes, in the account scope and a user scope', async () => {
     const { w, stripe, user } = await setup();
     const userScope = { type: 'user', user: user.id } as const;
 
