@@ -19,7 +19,8 @@ import { installApp } from '../../src/domain/installs.js';
 import { createUser } from '../../src/domain/users.js';
 import { createServer } from '../../src/server/app.js';
 import { manifest } from '../gateway/support.js';
-import { DIALECTS, freshDatabases, suiteTitle, type TestDatabase } from '../store/dialects.js';
+import { DIALECTS, freshDatabases, suiteTitle } from '../store/dialects.js';
+import { everyCell, type Place } from '../support/every-cell.js';
 import { runCli } from '../support/run-cli.js';
 
 /**
@@ -32,46 +33,6 @@ import { runCli } from '../support/run-cli.js';
  */
 
 const APP = 'com.example.vault';
-
-/** Text of one cell, whatever the driver returned. */
-function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (Buffer.isBuffer(value)) return value.toString('latin1');
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('latin1');
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
-
-interface Place {
-  readonly where: string;
-  readonly text: string;
-}
-
-async function everyCell(
-  db: TestDatabase,
-  dialect: string,
-): Promise<{ rows: Map<string, number>; cells: Place[] }> {
-  const tables = (
-    await db.exec(
-      dialect === 'sqlite'
-        ? `select name from sqlite_master where type = 'table' order by name`
-        : `select table_name as name from information_schema.tables
-           where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`,
-    )
-  ).map((row) => String(row['name']));
-  const cells: Place[] = [];
-  const rows = new Map<string, number>();
-  for (const table of tables) {
-    const all = await db.exec(`select * from "${table}"`);
-    rows.set(table, all.length);
-    all.forEach((row, i) => {
-      for (const [column, value] of Object.entries(row)) {
-        cells.push({ where: `${table}.${column} (row ${i})`, text: cellText(value) });
-      }
-    });
-  }
-  return { rows, cells };
-}
 
 /** Where a payload, or a 16-character slice of it (start, middle, end), appears. */
 function findPayloads(payloads: readonly string[], places: readonly Place[]): string[] {

@@ -18,6 +18,7 @@ import { createServer } from '../../src/server/app.js';
 import { agent, csrfOf, hiddenValues } from '../dashboard/agent.js';
 import { actorFor, manifest } from '../domain/helpers.js';
 import { DIALECTS, freshDatabases, suiteTitle, type TestDatabase } from '../store/dialects.js';
+import { everyCell, type Place } from '../support/every-cell.js';
 
 /**
  * No secret at rest: a whole lifecycle over the Install API, the dashboard and the gateway,
@@ -31,50 +32,8 @@ const APP = 'com.example.crm-sync';
 const PLATFORM = 'com.example.platform-sync';
 const KEY_VALUE = /value="((?:rk|sk)_(?:test|live)_[0-9A-Za-z]{42})"/;
 
-/** Text of one cell, whatever the driver returned (blobs as their bytes, one byte a character). */
-function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (Buffer.isBuffer(value)) return value.toString('latin1');
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('latin1');
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
-
-interface Cell {
-  readonly where: string;
-  readonly text: string;
-}
-
-/** Every cell of every table in the database, listed from the catalog. */
-async function everyCell(
-  db: TestDatabase,
-  dialect: string,
-): Promise<{ rows: Map<string, number>; cells: Cell[] }> {
-  const tables = (
-    await db.exec(
-      dialect === 'sqlite'
-        ? `select name from sqlite_master where type = 'table' order by name`
-        : `select table_name as name from information_schema.tables
-           where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`,
-    )
-  ).map((row) => String(row['name']));
-  const cells: Cell[] = [];
-  const counts = new Map<string, number>();
-  for (const table of tables) {
-    const rows = await db.exec(`select * from "${table}"`);
-    counts.set(table, rows.length);
-    rows.forEach((row, i) => {
-      for (const [column, value] of Object.entries(row)) {
-        cells.push({ where: `${table}.${column} (row ${i})`, text: cellText(value) });
-      }
-    });
-  }
-  return { rows: counts, cells };
-}
-
 /** The places (cells or files) that hold a secret or its last 16 characters. */
-function findSecrets(secrets: ReadonlyMap<string, string>, places: readonly Cell[]): string[] {
+function findSecrets(secrets: ReadonlyMap<string, string>, places: readonly Place[]): string[] {
   const found: string[] = [];
   for (const [secret, what] of secrets) {
     for (const needle of [secret, secret.slice(-16)]) {
@@ -87,7 +46,7 @@ function findSecrets(secrets: ReadonlyMap<string, string>, places: readonly Cell
 }
 
 /** The SQLite files that exist now, each as one place. */
-function rawFiles(db: TestDatabase): Cell[] {
+function rawFiles(db: TestDatabase): Place[] {
   return db.files
     .filter((file) => existsSync(file))
     .map((file) => ({ where: file, text: readFileSync(file).toString('latin1') }));
