@@ -96,9 +96,11 @@ for (const dialect of DIALECTS) {
       await running;
       // (SQLite has one connection: this one waits for `held`, which ends first.)
       const nested = store.transaction(async () => store.transaction(async () => 1), { readOnly: true });
+      // Handled from the start: `nested` may reject while `held` is still being awaited below.
+      const nestedRefused = expect(nested).rejects.toThrow('store transactions cannot nest');
       release();
       await expect(held).resolves.toBe('held');
-      await expect(nested).rejects.toThrow('store transactions cannot nest');
+      await nestedRefused;
       await expect(store.transaction(async () => store.transaction(async () => 1))).rejects.toThrow(
         'store transactions cannot nest',
       );
