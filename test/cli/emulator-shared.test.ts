@@ -6,16 +6,9 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { type RunningServer, type ServeOptions, startServe } from '../../src/cli/serve.js';
-import { defaultCatalog } from '../../src/core/catalog/load.js';
-import { createAccount } from '../../src/domain/accounts.js';
-import { OPERATOR } from '../../src/domain/actor.js';
-import { uploadAppVersion } from '../../src/domain/app-versions.js';
-import { createDomain } from '../../src/domain/context.js';
-import { installApp } from '../../src/domain/installs.js';
 import { type EmulatorServer, startEmulatorServer } from '../../src/emulator/server.js';
-import { openStore } from '../../src/store/open.js';
-import { manifest } from '../gateway/support.js';
 import { DIALECTS, suiteTitle } from '../store/dialects.js';
+import { seedInstall } from '../support/seed-install.js';
 
 // Several `appscope serve` processes on one PostgreSQL database: with the in-process emulator each
 // has its own Stripe objects (and says so at start-up); sharing one standalone emulator, they agree.
@@ -65,30 +58,6 @@ async function freshSchema(): Promise<string> {
   const url = new URL(postgresUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return url.toString();
-}
-
-/** A merchant that installed an app granted `customer_write`, and the install's `rk_test_…` key. */
-async function seedInstall(databaseUrl: string): Promise<{ account: string; key: string }> {
-  const store = await openStore(databaseUrl);
-  try {
-    const domain = createDomain({ store, catalog: defaultCatalog() });
-    const developer = await createAccount(domain, { actor: OPERATOR, name: 'Developer' });
-    const merchant = await createAccount(domain, { actor: OPERATOR, name: 'Merchant' });
-    await uploadAppVersion(domain, {
-      actor: OPERATOR,
-      account: developer.account.id,
-      manifest: manifest('com.example.crm', '1.0.0', ['customer_write']),
-    });
-    const installed = await installApp(domain, {
-      actor: OPERATOR,
-      account: merchant.account.id,
-      mode: 'test',
-      app: 'com.example.crm',
-    });
-    return { account: merchant.account.id, key: installed.key!.secret };
-  } finally {
-    await store.close();
-  }
 }
 
 /** `startServe` in process, its JSON logs in a file; `logs()` reads them once it is closed. */
@@ -153,7 +122,7 @@ describe.skipIf(postgres.skip !== undefined)(
       timeout: 60_000,
     }, async () => {
       const databaseUrl = await freshSchema();
-      const { account, key } = await seedInstall(databaseUrl);
+      const { account, key } = await seedInstall(databaseUrl, 'com.example.crm', ['customer_write']);
       const emulator = await standaloneEmulator();
       const env = { APPSCOPE_DATABASE_URL: databaseUrl, APPSCOPE_UPSTREAM_KEY: 'sk_test_shared_upstream' };
       const upstream = { upstream: emulator.url, upstreamMultiAccount: true };
@@ -184,7 +153,7 @@ describe.skipIf(postgres.skip !== undefined)(
       timeout: 60_000,
     }, async () => {
       const databaseUrl = await freshSchema();
-      const { key } = await seedInstall(databaseUrl);
+      const { key } = await seedInstall(databaseUrl, 'com.example.crm', ['customer_write']);
       const env = { APPSCOPE_DATABASE_URL: databaseUrl };
       const a = await serve(env);
       const b = await serve(env);

@@ -1,24 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evictionWarnings, startStandaloneEmulator } from '../../src/cli/emulator.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { startServe } from '../../src/cli/serve.js';
 import { createEmulator } from '../../src/emulator/emulator.js';
 import type { EvictionInfo } from '../../src/emulator/memory-storage.js';
+import { appscopeCommand } from '../support/appscope-command.js';
 import { runCli } from '../support/run-cli.js';
 
 // Every emulator the commands create goes through the real createEmulator; the spy shows its options.
@@ -26,8 +17,6 @@ vi.mock(import('../../src/emulator/emulator.js'), async (importOriginal) => {
   const actual = await importOriginal();
   return { ...actual, createEmulator: vi.fn(actual.createEmulator) };
 });
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
 
 function captureIo(): CliIo & { out: () => string; err: () => string } {
   let out = '';
@@ -252,28 +241,9 @@ describe('appscope emulator: usage errors', () => {
   });
 });
 
-/** Newest modification time under a directory (ms). */
-function newest(path: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    const child = join(path, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(child) : statSync(child).mtimeMs);
-  }
-  return latest;
-}
+const { args: command, label: commandLabel } = appscopeCommand();
 
-// As in serve.test.ts: bin/appscope.js when dist/ is built from the current sources, else main() through tsx.
-const builtFresh =
-  existsSync(join(root, 'dist/cli/main.js')) && newest(join(root, 'dist')) >= newest(join(root, 'src'));
-const command: string[] = builtFresh
-  ? [join(root, 'bin/appscope.js')]
-  : [
-      '--import',
-      pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href,
-      join(root, 'test/cli/fixtures/appscope-from-source.ts'),
-    ];
-
-describe(`appscope emulator as a process (${builtFresh ? 'bin/appscope.js on dist/' : 'main() on the sources'})`, () => {
+describe(`appscope emulator as a process (${commandLabel})`, () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'prints its URL alone on the first line of stdout, serves, and exits 0 on %s',
     { timeout: 30_000 },

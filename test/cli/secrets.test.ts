@@ -6,16 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SECRET_KEY_FILE } from '../../src/cli/data-keys.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { type RunningServer, startServe } from '../../src/cli/serve.js';
-import { defaultCatalog } from '../../src/core/catalog/load.js';
-import { createAccount } from '../../src/domain/accounts.js';
-import { OPERATOR } from '../../src/domain/actor.js';
-import { uploadAppVersion } from '../../src/domain/app-versions.js';
-import { createDomain } from '../../src/domain/context.js';
 import { generateDataKey } from '../../src/domain/data-keys.js';
-import { installApp } from '../../src/domain/installs.js';
-import { openStore } from '../../src/store/open.js';
-import { manifest } from '../gateway/support.js';
 import { runCli } from '../support/run-cli.js';
+import { seedInstall } from '../support/seed-install.js';
 
 /**
  * The Secret Store's data keys on the command line: `serve` generates one in the data directory
@@ -31,32 +24,6 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-/** A data directory with a merchant that installed an app holding `secret_write`; its key. */
-async function dataDirWithInstall(): Promise<{ dir: string; key: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'appscope-secrets-cli-'));
-  dirs.push(dir);
-  const store = await openStore({ dataDir: dir });
-  try {
-    const domain = createDomain({ store, catalog: defaultCatalog() });
-    const developer = await createAccount(domain, { actor: OPERATOR, name: 'Developer' });
-    const merchant = await createAccount(domain, { actor: OPERATOR, name: 'Merchant' });
-    await uploadAppVersion(domain, {
-      actor: OPERATOR,
-      account: developer.account.id,
-      manifest: manifest('com.example.vault', '1.0.0', ['secret_write']),
-    });
-    const installed = await installApp(domain, {
-      actor: OPERATOR,
-      account: merchant.account.id,
-      mode: 'test',
-      app: 'com.example.vault',
-    });
-    return { dir, key: installed.key!.secret };
-  } finally {
-    await store.close();
-  }
-}
 
 function io(cwd: string, env: Record<string, string> = {}): CliIo & { out: () => string } {
   let out = '';
@@ -225,3 +192,11 @@ describe('the Secret Store’s data keys on the command line', () => {
     expect(none.stderr).toContain('the Secret Store has no data key here');
   });
 });
+
+/** A data directory with a merchant that installed an app holding `secret_write`; its key. */
+async function dataDirWithInstall(): Promise<{ dir: string; key: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'appscope-secrets-cli-'));
+  dirs.push(dir);
+  const { key } = await seedInstall({ dataDir: dir }, 'com.example.vault', ['secret_write']);
+  return { dir, key };
+}

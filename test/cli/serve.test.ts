@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/domain/actor.js';
 import { createDomain } from '../../src/domain/context.js';
@@ -11,34 +10,10 @@ import { listDecisions } from '../../src/domain/decisions.js';
 import { checkUserPassword } from '../../src/domain/users.js';
 import { startEmulatorServer } from '../../src/emulator/server.js';
 import { openStore } from '../../src/store/open.js';
+import { appscopeCommand } from '../support/appscope-command.js';
 import { runCli } from '../support/run-cli.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Newest modification time under a directory (ms). */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-/**
- * `npm start` is `node bin/appscope.js serve --demo` after a build. When dist/ is built from the
- * current sources (as under `npm test`), run exactly that; otherwise run the same `main()` on the
- * sources through tsx.
- */
-const builtFresh =
-  existsSync(join(root, 'dist/cli/main.js')) && newest(join(root, 'dist')) >= newest(join(root, 'src'));
-const command: string[] = builtFresh
-  ? [join(root, 'bin/appscope.js')]
-  : [
-      '--import',
-      pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href,
-      join(root, 'test/cli/fixtures/appscope-from-source.ts'),
-    ];
+const { args: command, label: commandLabel } = appscopeCommand();
 
 interface Served {
   readonly child: ChildProcess;
@@ -116,7 +91,7 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe(`appscope serve --demo (npm start; ${builtFresh ? 'bin/appscope.js on dist/' : 'main() on the sources'})`, () => {
+describe(`appscope serve --demo (npm start; ${commandLabel})`, () => {
   let url: string;
   let rk: string;
   let rk2: string;

@@ -7,16 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { type RunningServer, startServe } from '../../src/cli/serve.js';
 import { defaultCatalog } from '../../src/core/catalog/load.js';
-import { createAccount } from '../../src/domain/accounts.js';
-import { OPERATOR } from '../../src/domain/actor.js';
-import { uploadAppVersion } from '../../src/domain/app-versions.js';
-import { createDomain } from '../../src/domain/context.js';
-import { installApp } from '../../src/domain/installs.js';
 import { createEmulator } from '../../src/emulator/emulator.js';
 import type { GenericPlan } from '../../src/emulator/generic/engine.js';
 import type { Coverage } from '../../src/emulator/registry.js';
-import { openStore } from '../../src/store/open.js';
-import { manifest } from '../gateway/support.js';
+import { seedInstall } from '../support/seed-install.js';
 import { operationRequest, type WalkState } from './walk.js';
 
 /**
@@ -77,33 +71,14 @@ describe.skipIf(!hasSpec)(TITLE, () => {
     ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     ajv.addSchema(nullableForAjv(spec) as object, 'spec');
     dataDir = mkdtempSync(join(tmpdir(), 'appscope-all-operations-'));
-    const store = await openStore({ dataDir });
-    let account: string;
-    try {
-      const domain = createDomain({ store, catalog: defaultCatalog() });
-      const developer = await createAccount(domain, { actor: OPERATOR, name: 'Developer' });
-      const merchant = await createAccount(domain, { actor: OPERATOR, name: 'Merchant' });
-      await uploadAppVersion(domain, {
-        actor: OPERATOR,
-        account: developer.account.id,
-        manifest: manifest(
-          'com.example.everything',
-          '1.0.0',
-          defaultCatalog().permissions.map((p) => p.name),
-        ),
-      });
-      const installed = await installApp(domain, {
-        actor: OPERATOR,
-        account: merchant.account.id,
-        mode: 'test',
-        app: 'com.example.everything',
-      });
-      key = installed.key!.secret;
-      accountKey = merchant.secretKeys.test.secret;
-      account = merchant.account.id;
-    } finally {
-      await store.close();
-    }
+    const seeded = await seedInstall(
+      { dataDir },
+      'com.example.everything',
+      defaultCatalog().permissions.map((p) => p.name),
+    );
+    key = seeded.key;
+    accountKey = seeded.accountKey;
+    const account = seeded.account;
     const io: CliIo = { stdout: () => {}, stderr: () => {}, cwd: dataDir, env: {} };
     server = await startServe(io, { port: 0, dataDir, logLevel: 'silent' });
     const coverage = createEmulator().coverage;
