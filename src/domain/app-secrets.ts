@@ -191,28 +191,25 @@ function checkName(name: unknown): string {
   if (typeof name !== 'string' || name === '') {
     throw invalidParameter('name', '`name` must be a non-empty string');
   }
-  const length = characters(name);
-  if (length > SECRET_NAME_MAX_LENGTH) {
-    throw new DomainError(
-      'ERR_SECRET_LIMIT',
-      `\`name\` is ${length} characters long: a secret's name may have at most ${SECRET_NAME_MAX_LENGTH} characters`,
-      { param: 'name' },
-    );
-  }
-  return name;
+  return withinLimit('name', name, SECRET_NAME_MAX_LENGTH);
 }
 
 function checkPayload(payload: unknown): string {
   if (typeof payload !== 'string') throw invalidParameter('payload', '`payload` must be a string');
-  const length = characters(payload);
-  if (length > SECRET_PAYLOAD_MAX_LENGTH) {
+  return withinLimit('payload', payload, SECRET_PAYLOAD_MAX_LENGTH);
+}
+
+/** `value` when it has at most `max` characters; else `ERR_SECRET_LIMIT` naming the field and the limit. */
+function withinLimit(field: 'name' | 'payload', value: string, max: number): string {
+  const length = characters(value);
+  if (length > max) {
     throw new DomainError(
       'ERR_SECRET_LIMIT',
-      `\`payload\` is ${length} characters long: a secret's payload may have at most ${SECRET_PAYLOAD_MAX_LENGTH} characters`,
-      { param: 'payload' },
+      `\`${field}\` is ${length} characters long: a secret's ${field} may have at most ${max} characters`,
+      { param: field },
     );
   }
-  return payload;
+  return value;
 }
 
 function checkScopeShape(scope: AppSecretScope): AppSecretScope {
