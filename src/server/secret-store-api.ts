@@ -12,7 +12,7 @@ import type { DataKeyring } from '../domain/data-keys.js';
 import { isAppscopeError } from '../errors.js';
 import type { Verdict } from '../gateway/authorize.js';
 import type { LocalAnswer, LocalRoutes } from '../gateway/local-routes.js';
-import { type FormObject, rejectUnknownParams, stringListParam, stringParam } from '../http/form.js';
+import { type FormObject, rejectUnknownParams, stringParam } from '../http/form.js';
 import { ApiError, invalidRequest, parameterMissing } from '../http/stripe-error.js';
 import { toApiError } from './errors.js';
 
