@@ -407,8 +407,8 @@ async function findRow(
 }
 
 /**
- * A secret by name and scope (`GET /v1/apps/secrets/find`), with its payload when
- * `includePayload` (Stripe's `expand[]=payload`). Not found (`ERR_NOT_FOUND`) when it does not
+ * A secret by name and scope (`GET /v1/apps/secrets/find`, which always asks for the payload),
+ * decrypted when `includePayload` (false: only whether it exists, nothing decrypted). Not found (`ERR_NOT_FOUND`) when it does not
  * exist, has expired, or belongs to another developer's app, account or mode: nothing tells
  * them apart.
  * @example
