@@ -155,6 +155,22 @@ function isList(s: ModelSchema): boolean {
 
 /** Builds the generic engine from the model. */
 export function createGenericApi(model: ApiModel): GenericApi {
+  let api = built.get(model);
+  if (api === undefined) {
+    api = buildGenericApi(model);
+    built.set(model, api);
+  }
+  return api;
+}
+
+/**
+ * What {@link createGenericApi} built for a model: it depends on the model alone (every emulator
+ * makes its operations from it; the maps it holds are copied, never changed, by the registry), so
+ * it is built once per model rather than once per emulator.
+ */
+const built = new WeakMap<ApiModel, GenericApi>();
+
+function buildGenericApi(model: ApiModel): GenericApi {
   const byRoute = new Map<string, ModelOperation>();
   const byShape = new Map<string, ModelOperation>();
   for (const op of model.operations) {
