@@ -18,6 +18,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js';
 import type { Database } from './schema.js';
 import type {
   AccountRow,
+  AppFilter,
   AppPatch,
   AppRow,
   AppSecretFilter,
@@ -357,6 +358,24 @@ class KyselyTransaction implements StoreTransaction {
   updateApp(id: string, patch: AppPatch): Promise<void> {
     return this.#driver(async () => {
       await this.#writable().updateTable('apps').set(patch).where('id', '=', id).execute();
+    });
+  }
+
+  listApps(filter: AppFilter): Promise<AppRow[]> {
+    return this.#driver(async () => {
+      let query = this.#conn.selectFrom('apps').selectAll();
+      if (filter.ownerAccountId !== undefined)
+        query = query.where('owner_account_id', '=', filter.ownerAccountId);
+      if (filter.distributionType !== undefined) {
+        query = query.where('distribution_type', '=', filter.distributionType);
+      }
+      if (filter.released !== undefined) {
+        query = query.where('current_version', filter.released ? 'is not' : 'is', null);
+      }
+      if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
+      query = query.orderBy('id');
+      if (filter.limit !== undefined) query = query.limit(filter.limit);
+      return query.execute();
     });
   }
 

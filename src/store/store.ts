@@ -383,6 +383,17 @@ export interface InstallFilter {
   readonly limit?: number;
 }
 
+/** Filters for {@link StoreTransaction.listApps} (all optional, combined with AND). */
+export interface AppFilter {
+  readonly ownerAccountId?: string;
+  readonly distributionType?: AppDistributionType;
+  /** Only apps with a released version (true) or without one (false). */
+  readonly released?: boolean;
+  /** Only apps whose id sorts after this one (pages in id order). */
+  readonly afterId?: string;
+  readonly limit?: number;
+}
+
 /** Filters for {@link StoreTransaction.listKeys}. */
 export interface KeyFilter {
   readonly accountId?: string;
@@ -445,6 +456,8 @@ export interface StoreTransaction {
   insertApp(row: AppRow): Promise<void>;
   getApp(id: string): Promise<AppRow | undefined>;
   updateApp(id: string, patch: AppPatch): Promise<void>;
+  /** Apps in id order. */
+  listApps(filter: AppFilter): Promise<AppRow[]>;
 
   insertAppVersion(row: AppVersionRow): Promise<void>;
   getAppVersion(appId: string, version: string): Promise<AppVersionRow | undefined>;
