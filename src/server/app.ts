@@ -17,6 +17,7 @@ import { registerGateway } from '../gateway/gateway.js';
 import type { GatewayOptions } from '../gateway/options.js';
 import { newRequestId } from '../http/request-id.js';
 import { ApiError } from '../http/stripe-error.js';
+import { registerAppsApi } from './apps-api.js';
 import { toApiError } from './errors.js';
 import { registerInstallApi } from './install-api.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
@@ -145,6 +146,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     decisions: options.decisions ?? NO_DECISIONS,
   };
   registerInstallApi(app, context);
+  registerAppsApi(app, context);
   registerDashboard(app, context, options.dashboard ?? {});
   if (options.gateway !== undefined) {
     const local = secretStoreRoutes(options.domain, {

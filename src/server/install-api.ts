@@ -256,7 +256,7 @@ async function installKey(
   return key;
 }
 
-function bodyForm(request: FastifyRequest): FormObject {
+export function bodyForm(request: FastifyRequest): FormObject {
   const query = queryString(request);
   if (query !== '') {
     throw invalidRequest('Parameters of a POST request belong in the form body, not in the query string.', {
@@ -274,7 +274,7 @@ function bodyForm(request: FastifyRequest): FormObject {
   }
 }
 
-function queryForm(request: FastifyRequest): FormObject {
+export function queryForm(request: FastifyRequest): FormObject {
   if (Buffer.isBuffer(request.body) && request.body.length > 0) {
     throw invalidRequest(
       `A ${request.method} request cannot have a body; send parameters in the query string.`,
@@ -291,13 +291,13 @@ function queryString(request: FastifyRequest): string {
   return q < 0 ? '' : request.url.slice(q + 1);
 }
 
-function required(form: FormObject, name: string): string {
+export function required(form: FormObject, name: string): string {
   const value = stringParam(form, name);
   if (value === undefined || value === '') throw parameterMissing(name);
   return value;
 }
 
-function integerParam(form: FormObject, name: string): number | undefined {
+export function integerParam(form: FormObject, name: string): number | undefined {
   const value = stringParam(form, name);
   if (value === undefined) return undefined;
   if (!/^-?\d{1,15}$/.test(value)) {
@@ -306,7 +306,7 @@ function integerParam(form: FormObject, name: string): number | undefined {
   return Number(value);
 }
 
-function booleanValue(value: string, name: string): boolean {
+export function booleanValue(value: string, name: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
   throw invalidRequest(`Invalid boolean: ${value}`, { code: 'parameter_invalid', param: name });
