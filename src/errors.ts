@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ERR_OPENAPI_INVALID'
   | 'ERR_INVALID_EXPAND'
   | 'ERR_USAGE'
+  | 'ERR_REMOTE'
   // domain and store (apps, installs, keys, audit)
   | 'ERR_NOT_FOUND'
   | 'ERR_PARAMETER_INVALID'

@@ -174,7 +174,8 @@ export interface CatalogEntryObject {
   readonly permissions: readonly ManifestPermission[];
 }
 
-function catalogEntry(entry: CatalogEntry): CatalogEntryObject {
+/** A domain catalogue entry as the API (and `appscope apps catalog`) shows it. */
+export function catalogEntry(entry: CatalogEntry): CatalogEntryObject {
   const icon = entry.version.manifest.icon;
   return {
     id: entry.app.id,

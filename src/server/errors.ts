@@ -2,7 +2,7 @@ import { type AppscopeError, httpStatusOf, isAppscopeError } from '../errors.js'
 import { ApiError, internalError } from '../http/stripe-error.js';
 
 /** Stripe error codes for appscope's domain codes, so SDK users see familiar `code`s. */
-const STRIPE_CODE: Partial<Record<AppscopeError['code'], string>> = {
+export const STRIPE_CODE: Partial<Record<AppscopeError['code'], string>> = {
   ERR_NOT_FOUND: 'resource_missing',
   ERR_PARAMETER_INVALID: 'parameter_invalid',
   ERR_MANIFEST_INVALID: 'manifest_invalid',
