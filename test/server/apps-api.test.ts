@@ -496,6 +496,30 @@ describe("an account's own apps and versions", () => {
   });
 });
 
+describe('path segments', () => {
+  it('a version string with a slash and a space is one URL-encoded path segment', async () => {
+    const version = '2026/01 beta';
+    await call('POST', '/v1/apps/versions', developer.key, uploadBody(manifest('1.0.0', ['customer_read'])));
+    await call(
+      'POST',
+      '/v1/apps/versions',
+      developer.key,
+      uploadBody(manifest(version, ['customer_read']), '&release=false'),
+    );
+    const base = `/v1/apps/apps/${APP}/versions/${encodeURIComponent(version)}`;
+    const one = await call('GET', base, developer.key);
+    expect(one.body).toMatchObject({ version, released: null });
+    const released = await call('POST', `${base}/release`, developer.key);
+    expect(released.body).toMatchObject({ version, installs_updated: 0 });
+    const page = await call(
+      'GET',
+      `/v1/apps/apps/${APP}/versions?starting_after=${encodeURIComponent(version)}`,
+      developer.key,
+    );
+    expect((page.body['data'] as { version: string }[]).map((v) => v.version)).toEqual(['1.0.0']);
+  });
+});
+
 describe('idempotency', () => {
   it('replays an upload with the same key and refuses the key with another manifest', async () => {
     const body = uploadBody(manifest('1.0.0', ['customer_read']));
