@@ -24,12 +24,16 @@ export function registerApps(program: Command, io: CliIo): void {
     .command('apps')
     .description('apps and their versions (operator, or a developer with --url and --api-key)');
 
-  remoteOptions(apps.command('upload'))
+  apps
+    .command('upload')
     .description('validate a manifest and store it as a new version (registers the app on first upload)')
     .argument('<path>', 'the stripe-app.json to upload')
     .option('--account <acct>', 'the developer account that owns the app (local store only)')
     .option('--no-release', 'store the version without releasing it to installs')
-    .option('--json', 'print JSON: {"app","version","released","installs_updated_count","warnings"}')
+    .option(
+      '--json',
+      'print JSON: {"app","version","released","installs_updated" (local only),"installs_updated_count","warnings"}',
+    )
     .action(
       async (
         path: string,
@@ -72,11 +76,15 @@ export function registerApps(program: Command, io: CliIo): void {
       },
     );
 
-  remoteOptions(apps.command('release'))
+  apps
+    .command('release')
     .description('make an uploaded version current for every install')
     .argument('<app>', 'app id')
     .argument('<version>', 'version string')
-    .option('--json', 'print JSON: {"app","version","installs_updated_count"}')
+    .option(
+      '--json',
+      'print JSON: {"app","version","installs_updated" (local only),"installs_updated_count"}',
+    )
     .action(
       async (
         appId: string,
@@ -122,7 +130,8 @@ export function registerApps(program: Command, io: CliIo): void {
       },
     );
 
-  remoteOptions(apps.command('versions'))
+  apps
+    .command('versions')
     .description("list an app's versions, oldest first")
     .argument('<app>', 'app id')
     .option('--json', 'print JSON: {"data":[app_version…]}')
@@ -154,7 +163,8 @@ export function registerApps(program: Command, io: CliIo): void {
       );
     });
 
-  remoteOptions(apps.command('list'))
+  apps
+    .command('list')
     .description("apps in id order: an account's own (--account, or the --api-key's account), or every app")
     .option('--account <acct>', "only this developer account's apps (local store only)")
     .option('--json', 'print JSON: {"data":[app…]}')
@@ -195,7 +205,8 @@ export function registerApps(program: Command, io: CliIo): void {
       );
     });
 
-  remoteOptions(apps.command('catalog'))
+  apps
+    .command('catalog')
     .description('the public catalogue: released public apps, their developer and what they request')
     .option('--json', 'print JSON: {"data":[apps.catalog_entry…]}')
     .action(async (options: { json?: boolean } & RemoteOptions, command: Command) => {
@@ -229,6 +240,8 @@ export function registerApps(program: Command, io: CliIo): void {
       });
       io.stdout(`${blocks.join('\n\n')}\n`);
     });
+
+  for (const command of apps.commands) remoteOptions(command);
 
   const keys = apps.command('keys').description("a platform app's secret keys");
   keys
