@@ -41,18 +41,20 @@ export function registerApps(program: Command, io: CliIo): void {
         command: Command,
       ) => {
         const text = readManifestText(io, path);
+        const account = options.account;
+        if (options.url === undefined && options.apiKey === undefined && account === undefined) {
+          // before the store is opened (which would create a data directory)
+          throw usage('--account is required on the local store (or upload over --url with --api-key)');
+        }
         const result = await storeOrRemote<Uploaded>(
           io,
           command,
           options,
           async (domain) => {
-            if (options.account === undefined) {
-              throw usage('--account is required on the local store (or upload over --url with --api-key)');
-            }
             const uploaded = await uploadAppVersion(domain, {
               actor: OPERATOR,
               manifest: text,
-              account: options.account,
+              account: account!,
               release: options.release,
             });
             return { ...uploaded, app: uploaded.app.id };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -265,9 +265,10 @@ describe('appscope apps … --url --api-key', () => {
       expect(run.stderr).toContain(says);
     }
     // the local store still needs --account for an upload
-    const noAccount = await local('apps', 'upload', 'v1.json');
+    const noAccount = await runCli(['apps', 'upload', 'v1.json'], { cwd: dir, env: {} });
     expect(noAccount.code).toBe(2);
     expect(noAccount.stderr).toContain('--account is required');
+    expect(existsSync(join(dir, '.appscope'))).toBe(false); // refused before opening a store
   });
 
   it('says when the server cannot be reached or is not appscope', async () => {
