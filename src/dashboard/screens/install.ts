@@ -280,6 +280,9 @@ async function keyConfirmPage(
     content = html`<p class="muted">Only an admin can ${what} keys. You have the ${session.user.role === 'developer' ? 'developer' : 'view only'} role.</p>`;
   } else if (key.status !== 'active') {
     content = html`<p class="muted">This key is ${keyDisplayStatus(key, seconds).label.toLowerCase()}: it cannot be ${what === 'roll' ? 'rolled' : 'revoked'}${what === 'roll' ? '; create a new key instead' : ''}.</p>`;
+  } else if (what === 'roll' && key.rolled_to !== null) {
+    content = html`<p class="muted">This key was already rolled: its replacement is <code>${key.rolled_to}</code>. Roll the replacement instead, or revoke this key to stop it before ${timeTag(key.expires_at)}.</p>
+  <p><a class="button" href="${back}">Back to the keys</a></p>`;
   } else if (what === 'roll') {
     content = html`<p>Rolling creates a replacement key for ${name} with the same access${key.permissions === null ? '' : ' (the same narrowing)'}, shown to you once. Give it to the app, then let the old key stop.</p>
   <form method="post" action="${dashboardPath('keys', key.id, 'roll')}">
