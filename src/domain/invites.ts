@@ -349,7 +349,9 @@ export async function acceptLink(
       if (row === undefined || status !== 'pending') {
         throw invalidParameter('token', linkRefusal(status as Exclude<UserLinkStatus, 'pending'>));
       }
-      await flow.tx.updateUserLink(row.id, { used: flow.seconds });
+      if (!(await flow.tx.claimUserLink(row.id, flow.seconds))) {
+        throw invalidParameter('token', linkRefusal('used'));
+      }
       if (row.kind === 'invite') {
         const members = await flow.tx.listUsers(row.account_id);
         if (members.some((u) => u.email === row.email)) {

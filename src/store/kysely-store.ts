@@ -1142,6 +1142,19 @@ class KyselyTransaction implements StoreTransaction {
     });
   }
 
+  claimUserLink(id: string, at: number): Promise<boolean> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .updateTable('user_links')
+        .set({ used: at })
+        .where('id', '=', id)
+        .where('used', 'is', null)
+        .where('revoked', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
   updateUserLink(id: string, patch: { readonly used?: number; readonly revoked?: number }): Promise<void> {
     return this.#driver(async () => {
       if (patch.used === undefined && patch.revoked === undefined) return;

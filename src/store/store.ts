@@ -596,6 +596,11 @@ export interface StoreTransaction {
   listUserLinks(accountId: string, limit: number): Promise<UserLinkRow[]>;
   /** Sets `used` or `revoked` of one link. */
   updateUserLink(id: string, patch: { readonly used?: number; readonly revoked?: number }): Promise<void>;
+  /**
+   * Marks a link used at `at` only if it is neither used nor revoked yet; false when another
+   * transaction got there first (of two concurrent uses, exactly one wins).
+   */
+  claimUserLink(id: string, at: number): Promise<boolean>;
 }
 
 /**
