@@ -209,6 +209,9 @@ describe('team screen', () => {
         password: 'another long password',
       }),
     ).toBeUndefined();
+    const audit = (await admin.get('/dashboard/audit')).body;
+    expect(audit).toContain('Invited sam@rocket.example (developer)');
+    expect(audit).toContain('Joined through an invite as sam@rocket.example (developer)');
     const logged = await actions();
     expect(logged).toContain('user_link.created');
     expect(logged).toContain('user.invite_accepted');
@@ -349,6 +352,9 @@ describe('team screen', () => {
       ).statusCode,
     ).toBe(403);
     expect((await actions()).filter((a) => a === 'user.role_changed')).toHaveLength(3);
+    const audit = (await (await signedIn('developer')).get('/dashboard/audit')).body;
+    expect(audit).toContain(`Changed the role of ${world.emails.admin} from admin to developer`);
+    expect(audit).toContain(`Changed the role of ${world.emails.developer} from developer to view only`);
   });
 
   it('removing a user ends their sessions at once and they cannot sign in again', async () => {
