@@ -381,7 +381,9 @@ describe('keys', () => {
     expect(rolled.statusCode).toBe(201);
     expect(rolled.body).toContain('It keeps working until');
     page = await admin.get(`/dashboard/installs/${install}`);
-    expect(page.body).toContain('<span class="badge rolled">Rolled</span><br><span class="small muted">works until');
+    expect(page.body).toContain(
+      '<span class="badge rolled">Rolled</span><br><span class="small muted">works until',
+    );
     const revoked = await admin.post(`/dashboard/keys/${narrowed.id}/revoke`, { csrf: csrfOf(page.body) });
     expect(revoked.headers.location).toBe(`/dashboard/installs/${install}?notice=revoked#keys-title`);
     const after = await listKeys(world.domain, { actor: OPERATOR, install });
