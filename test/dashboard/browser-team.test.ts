@@ -229,6 +229,18 @@ describe.skipIf(!haveChromium)(
       await sam.page.reload();
       expect(await sam.page.locator('.who').textContent()).toContain('View only');
       await shot(admin.page, 'team');
+      // The team and the catalogue fit a phone's width.
+      const phone = await admin.context.newPage();
+      await phone.setViewportSize({ width: 390, height: 844 });
+      for (const path of ['/dashboard/team', '/dashboard/catalog']) {
+        await phone.goto(path);
+        expect(
+          await phone.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'),
+          path,
+        ).toBeLessThanOrEqual(0);
+      }
+      await shot(phone, 'team-phone');
+      await phone.close();
 
       // The last admin cannot demote themselves.
       await admin.page.getByLabel(`Role of ${ADMIN}`, { exact: true }).selectOption('developer');

@@ -4,7 +4,7 @@ import { OPERATOR } from '../../src/domain/actor.js';
 import { uploadAppVersion } from '../../src/domain/app-versions.js';
 import { listAudit } from '../../src/domain/audit.js';
 import { installApp, uninstallApp } from '../../src/domain/installs.js';
-import { listPendingLinks } from '../../src/domain/invites.js';
+import { createInvite, listPendingLinks } from '../../src/domain/invites.js';
 import { listKeys } from '../../src/domain/keys.js';
 import { checkUserPassword, listUsers } from '../../src/domain/users.js';
 import { type Agent, agent, csrfOf } from './agent.js';
@@ -80,6 +80,12 @@ describe('team screen', () => {
     expect(adminRow.slice(0, adminRow.indexOf('</tr>'))).toContain('Last admin');
 
     const developerId = await userId(world.emails.developer);
+    const pending = await createInvite(world.domain, {
+      actor: OPERATOR,
+      account: world.merchant,
+      email: 'pending@rocket.example',
+      role: 'developer',
+    });
     for (const role of ['developer', 'view_only'] as const) {
       const browser = await signedIn(role);
       const view = await browser.get('/dashboard/team');
@@ -88,12 +94,14 @@ describe('team screen', () => {
       for (const control of ['Create invite link', 'Change role', 'Reset password…', 'Remove…'])
         expect(view.body).not.toContain(control);
       expect(view.body).toContain('Only an admin can invite people');
+      expect(view.body).not.toContain('pending@rocket.example'); // pending links are for admins
       const csrf = csrfOf(view.body);
       for (const [url, fields] of [
         ['/dashboard/team/invites', { email: 'sneaky@rocket.example', role: 'admin' }],
         [`/dashboard/team/users/${developerId}/role`, { role: 'admin' }],
         [`/dashboard/team/users/${developerId}/remove`, {}],
         [`/dashboard/team/users/${developerId}/reset`, {}],
+        [`/dashboard/team/links/${pending.link.id}/cancel`, {}],
       ] as const) {
         expect((await browser.post(url, { csrf, ...fields })).statusCode, `${role} ${url}`).toBe(403);
       }
@@ -106,7 +114,9 @@ describe('team screen', () => {
         .map(([role, email]) => [email, role])
         .sort(),
     );
-    expect(await listPendingLinks(world.domain, { actor: OPERATOR, account: world.merchant })).toEqual([]);
+    expect(
+      (await listPendingLinks(world.domain, { actor: OPERATOR, account: world.merchant })).map((l) => l.id),
+    ).toEqual([pending.link.id]);
   });
 
   it('refuses a team change without the CSRF token or from another site, and changes nothing', async () => {

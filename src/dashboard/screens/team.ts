@@ -326,10 +326,10 @@ function inviteSection(session: Session, state: InviteFormState): Html {
       </div>
       <div class="field">
         <label for="invite-role">Role</label>
-        <select id="invite-role" name="role">${USER_ROLES.map(
-          (r) =>
-            html`<option value="${r}"${r === role ? html` selected` : ''}>${ROLE_LABEL[r]} — ${ROLE_HELP[r]}</option>`,
+        <select id="invite-role" name="role" aria-describedby="invite-role-hint">${USER_ROLES.map(
+          (r) => html`<option value="${r}"${r === role ? html` selected` : ''}>${ROLE_LABEL[r]}</option>`,
         )}</select>
+        <p class="hint" id="invite-role-hint">What each role may do is listed under <a href="#roles-title">Roles</a>.</p>
       </div>
     </div>
     <button type="submit" class="primary">Create invite link</button>
