@@ -1,6 +1,7 @@
 import { createAccount } from '../domain/accounts.js';
 import { OPERATOR } from '../domain/actor.js';
 import { uploadAppVersion } from '../domain/app-versions.js';
+import { getApp } from '../domain/apps.js';
 import type { Domain } from '../domain/context.js';
 import { installApp, listInstalls } from '../domain/installs.js';
 import { createUser } from '../domain/users.js';
@@ -8,9 +9,10 @@ import type { Emulator } from '../emulator/emulator.js';
 import { isAppscopeError } from '../errors.js';
 
 /**
- * Demo data for `appscope serve --demo` (`npm start`): a developer account with two apps, and
- * a merchant account that installed both in test mode — one with its grant complete, one whose
- * newer version asks for more, so a permission waits for approval. Seeded once per database;
+ * Demo data for `appscope serve --demo` (`npm start`): a developer account with three public
+ * apps, and a merchant account that installed two of them in test mode — one with its grant
+ * complete, one whose newer version asks for more, so a permission waits for approval — and can
+ * install the third from the dashboard's app catalogue. Seeded once per database;
  * later starts find it and say what they can (secrets are only ever shown at creation).
  */
 
@@ -20,10 +22,13 @@ export const DEMO_ADMIN_EMAIL = 'admin@demo.example';
 export const DEMO_INSIGHTS_APP = 'com.example.customer-insights';
 /** The app whose version 1.1.0 asks for `charge_read`, pending approval. */
 export const DEMO_SYNC_APP = 'com.example.order-sync';
+/** A released public app the demo merchant has not installed: the catalogue offers it. */
+export const DEMO_CATALOG_APP = 'com.example.dispute-desk';
 
 const INSIGHTS_PERMISSIONS = ['customer_read', 'invoice_read', 'product_read'] as const;
 const SYNC_V1_PERMISSIONS = ['customer_read', 'product_read'] as const;
 const SYNC_V2_PERMISSIONS = ['customer_read', 'product_read', 'charge_read'] as const;
+const CATALOG_PERMISSIONS = ['dispute_read', 'charge_read'] as const;
 
 /** One demo install. */
 export interface DemoInstall {
@@ -46,14 +51,24 @@ export interface DemoData {
   readonly admin: { readonly email: string; readonly password?: string };
   readonly insights: DemoInstall;
   readonly sync: DemoInstall;
+  /** The public app that is not installed: install it from the dashboard's catalogue. */
+  readonly catalogApp: string;
 }
 
-function manifest(id: string, name: string, version: string, permissions: readonly string[]) {
-  const purposes: Record<string, string> = {
+function manifest(
+  id: string,
+  name: string,
+  version: string,
+  permissions: readonly string[],
+  purposes: Readonly<Record<string, string>> = {},
+) {
+  const overrides = purposes;
+  const defaults: Record<string, string> = {
     customer_read: 'Show customer profiles and lifetime value',
     invoice_read: 'Chart invoice totals per customer',
     product_read: 'Group revenue by product',
     charge_read: 'Match orders to the charges that paid for them',
+    dispute_read: 'List open disputes with their evidence deadlines',
   };
   return {
     id,
@@ -64,7 +79,7 @@ function manifest(id: string, name: string, version: string, permissions: readon
     stripe_api_access_type: 'restricted_api_key',
     permissions: permissions.map((permission) => ({
       permission,
-      purpose: purposes[permission] ?? `Uses ${permission}`,
+      purpose: overrides[permission] ?? defaults[permission] ?? `Uses ${permission}`,
     })),
   };
 }
@@ -77,7 +92,12 @@ function manifest(id: string, name: string, version: string, permissions: readon
  */
 export async function seedDemo(domain: Domain): Promise<DemoData> {
   const existing = await findDemo(domain);
-  if (existing !== undefined) return existing;
+  if (existing !== undefined) {
+    // Demo data from before the catalogue app existed gets it now.
+    await ensureCatalogApp(domain, existing.developer);
+    const { developer: _developer, ...data } = existing;
+    return data;
+  }
   try {
     const developer = await createAccount(domain, { actor: OPERATOR, name: 'Demo developer' });
     const merchant = await createAccount(domain, { actor: OPERATOR, name: 'Demo merchant' });
@@ -90,6 +110,7 @@ export async function seedDemo(domain: Domain): Promise<DemoData> {
       ...dev,
       manifest: manifest(DEMO_SYNC_APP, 'Order Sync', '1.0.0', SYNC_V1_PERMISSIONS),
     });
+    await ensureCatalogApp(domain, developer.account.id);
     const on = { actor: OPERATOR, account: merchant.account.id, mode: 'test' as const };
     const insights = await installApp(domain, { ...on, app: DEMO_INSIGHTS_APP });
     const sync = await installApp(domain, { ...on, app: DEMO_SYNC_APP });
@@ -128,18 +149,47 @@ export async function seedDemo(domain: Domain): Promise<DemoData> {
         pending: upgraded.permissions_pending,
         ...(sync.key === undefined ? {} : { key: sync.key.secret }),
       },
+      catalogApp: DEMO_CATALOG_APP,
     };
   } catch (error) {
     // Another process seeded the same database at the same moment: use its data.
     if (isAppscopeError(error, 'ERR_APP_ID_TAKEN')) {
       const found = await findDemo(domain);
-      if (found !== undefined) return found;
+      if (found !== undefined) {
+        const { developer: _developer, ...data } = found;
+        return data;
+      }
     }
     throw error;
   }
 }
 
-async function findDemo(domain: Domain): Promise<DemoData | undefined> {
+/** Uploads (and so releases) the catalogue app unless it exists. */
+async function ensureCatalogApp(domain: Domain, developer: string): Promise<void> {
+  const exists = await getApp(domain, { actor: OPERATOR, app: DEMO_CATALOG_APP }).then(
+    () => true,
+    (error: unknown) => {
+      if (isAppscopeError(error, 'ERR_NOT_FOUND')) return false;
+      throw error;
+    },
+  );
+  if (exists) return;
+  try {
+    await uploadAppVersion(domain, {
+      actor: OPERATOR,
+      account: developer,
+      manifest: manifest(DEMO_CATALOG_APP, 'Dispute Desk', '1.0.0', CATALOG_PERMISSIONS, {
+        charge_read: 'Show the payment behind each dispute',
+      }),
+    });
+  } catch (error) {
+    // Another process added it at the same moment.
+    if (!isAppscopeError(error, 'ERR_APP_ID_TAKEN') && !isAppscopeError(error, 'ERR_VERSION_EXISTS'))
+      throw error;
+  }
+}
+
+async function findDemo(domain: Domain): Promise<(DemoData & { readonly developer: string }) | undefined> {
   const find = async (app: string) =>
     (await listInstalls(domain, { actor: OPERATOR, app, status: 'installed', mode: 'test', limit: 1 }))
       .data[0];
@@ -152,8 +202,11 @@ async function findDemo(domain: Domain): Promise<DemoData | undefined> {
     granted: install.permissions_granted,
     pending: install.permissions_pending,
   });
+  const developer = (await getApp(domain, { actor: OPERATOR, app: DEMO_INSIGHTS_APP })).owner;
   return {
     created: false,
+    developer,
+    catalogApp: DEMO_CATALOG_APP,
     account: insights.account,
     admin: { email: DEMO_ADMIN_EMAIL },
     insights: describe(insights),
@@ -227,6 +280,9 @@ export function demoBanner(
     }
     if (install.key !== undefined) lines.push(`    install key  ${install.key}`);
   }
+  lines.push(
+    `  app          ${demo.catalogApp}  not installed: install it from ${where.url}/dashboard/catalog`,
+  );
   if (!fresh) {
     lines.push(
       '',

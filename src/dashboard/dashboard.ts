@@ -21,10 +21,12 @@ import { renderPage } from './layout.js';
 import { registerActivity } from './screens/activity.js';
 import { registerApps } from './screens/apps.js';
 import { registerAudit } from './screens/audit.js';
+import { registerCatalog } from './screens/catalog.js';
 import { registerConsent } from './screens/consent.js';
 import { registerInstall } from './screens/install.js';
 import { registerReview } from './screens/review.js';
 import { registerSignIn } from './screens/sign-in.js';
+import { registerTeam } from './screens/team.js';
 import { SignInThrottle, type ThrottleLimits } from './sign-in-throttle.js';
 
 /** Options of {@link registerDashboard}. */
@@ -108,6 +110,8 @@ export function registerDashboard(
       registerReview(dashboard, deps);
       registerActivity(dashboard, deps);
       registerAudit(dashboard, deps);
+      registerCatalog(dashboard, deps);
+      registerTeam(dashboard, deps);
 
       action(dashboard, deps, '/mode', 'any', async (_request, reply, signed, form) => {
         const mode = form.get('mode');

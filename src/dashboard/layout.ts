@@ -16,7 +16,7 @@ export interface Chrome {
 }
 
 /** The sections of the navigation. */
-export type Section = 'apps' | 'activity' | 'audit' | 'none';
+export type Section = 'apps' | 'catalog' | 'activity' | 'audit' | 'team' | 'none';
 
 /** Input of {@link renderPage}. */
 export interface PageInput {
@@ -68,8 +68,10 @@ function header(chrome: Chrome, section: Section, path: string): Html {
     <a class="brand" href="/dashboard/apps"><img src="/dashboard/assets/logo.svg" alt="">appscope</a>
     <nav class="nav" aria-label="Main">
       ${nav('apps', '/dashboard/apps', 'Apps')}
+      ${nav('catalog', '/dashboard/catalog', 'Catalogue')}
       ${nav('activity', '/dashboard/activity', 'Activity')}
       ${nav('audit', '/dashboard/audit', 'Audit log')}
+      ${nav('team', '/dashboard/team', 'Team')}
     </nav>
     <div class="who">
       <span><span class="visually-hidden">Account: </span><strong>${chrome.accountName}</strong> · ${session.user.email} <span class="badge neutral">${ROLE_LABEL[session.user.role]}</span></span>

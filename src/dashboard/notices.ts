@@ -14,6 +14,11 @@ const NOTICES = {
   shadow_on: 'Shadow mode is on: calls that would be denied are let through and logged as shadow denials.',
   shadow_off: 'Shadow mode is off: every call is enforced.',
   nothing_pending: 'There is nothing waiting for review.',
+  role_changed: 'The role is changed. It applies from the user’s next click.',
+  user_removed: 'The user is removed: their sessions ended and they can no longer sign in.',
+  link_cancelled: 'The link is cancelled. It no longer works.',
+  welcome: 'Welcome: you joined the account and are signed in.',
+  password_set: 'Your new password is set. Your other sessions ended.',
 } as const;
 
 /** A notice's code. */

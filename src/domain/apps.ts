@@ -129,3 +129,22 @@ export async function listCatalog(
     return { data, has_more: rows.length > limit };
   });
 }
+
+/**
+ * The developer of an app the actor may see, by account id and name (the consent screen names
+ * them; an account's name is otherwise only its own users'). `ERR_NOT_FOUND` for an app the
+ * actor may not see.
+ * @example
+ * const { name } = await getAppDeveloper(domain, { actor, app: 'com.example.crm-sync' });
+ */
+export async function getAppDeveloper(
+  domain: Domain,
+  input: { readonly actor: Actor; readonly app: string },
+): Promise<{ readonly id: string; readonly name: string }> {
+  return readFlow(domain, async (tx) => {
+    const row = await tx.getApp(input.app);
+    if (row === undefined || !canSeeApp(input.actor, row)) throw notFound('app', input.app, 'app');
+    const account = await tx.getAccount(row.owner_account_id);
+    return { id: row.owner_account_id, name: account?.name ?? row.owner_account_id };
+  });
+}

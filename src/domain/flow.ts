@@ -25,15 +25,16 @@ export interface Flow {
 /**
  * Runs `fn` as one flow in one write transaction. A dashboard user below `options.role`
  * (default `admin`; app settings pass `developer`; an app's own secrets `app`) is refused with
- * `ERR_FORBIDDEN` first.
+ * `ERR_FORBIDDEN` first; `link` flows (accepting an invite or reset link) check the link instead.
  */
 export async function writeFlow<T>(
   domain: Domain,
   actor: Actor,
   fn: (flow: Flow) => Promise<T>,
-  options: { readonly role?: Exclude<UserRole, 'view_only'> | 'app' } = {},
+  options: { readonly role?: Exclude<UserRole, 'view_only'> | 'app' | 'link' } = {},
 ): Promise<T> {
-  requireRole(actor, options.role ?? 'admin');
+  // `link`: a one-time link's token authorizes the change (the flow checks it), not a role.
+  if (options.role !== 'link') requireRole(actor, options.role ?? 'admin');
   return domain.store.transaction(async (tx) => {
     const now = domain.clock();
     const at = new Date(now).toISOString();

@@ -1,8 +1,8 @@
 import type { UserRow } from '../store/store.js';
-import { type Actor, accountFor, USER_ROLES, type UserRole } from './actor.js';
+import { type Actor, accountFor, administers, USER_ROLES, type UserRole } from './actor.js';
 import type { Domain } from './context.js';
-import { invalidParameter, notFound } from './domain-error.js';
-import { readFlow, writeFlow } from './flow.js';
+import { DomainError, invalidParameter, notFound } from './domain-error.js';
+import { type Flow, readFlow, writeFlow } from './flow.js';
 import {
   checkPasswordStrength,
   DUMMY_PASSWORD_HASH,
@@ -165,4 +165,80 @@ export async function checkUserPassword(
     if (await verifyPassword(String(input.password), row.password_hash)) return toUser(row);
   }
   return undefined;
+}
+
+// ---- Team (issue 15): changing roles and removing users, with the last admin kept.
+
+/** A user row the actor administers, or `ERR_NOT_FOUND` (the same for another account's user). */
+export async function loadUser(flow: Pick<Flow, 'tx' | 'actor'>, id: string): Promise<UserRow> {
+  const row = await flow.tx.getUser(id);
+  if (row === undefined || !administers(flow.actor, row.account_id)) throw notFound('user', id, 'user');
+  return row;
+}
+
+/** Refuses to take the admin role away from the account's last admin. */
+async function keepLastAdmin(flow: Flow, row: UserRow, doing: string): Promise<void> {
+  if (row.role !== 'admin') return;
+  const admins = (await flow.tx.listUsers(row.account_id)).filter((u) => u.role === 'admin');
+  if (admins.length <= 1) {
+    throw new DomainError(
+      'ERR_FORBIDDEN',
+      `\`${row.email}\` is the last admin of this account: ${doing} would leave nobody to manage it; make another user an admin first`,
+      { param: 'user' },
+    );
+  }
+}
+
+/**
+ * Gives a user another role (admins only; it takes effect on the user's next request). The
+ * last admin of an account cannot be demoted. Audited as `user.role_changed`.
+ * @example
+ * await changeUserRole(domain, { actor, user: 'usr_…', role: 'developer' });
+ */
+export async function changeUserRole(
+  domain: Domain,
+  input: { readonly actor: Actor; readonly user: string; readonly role: UserRole },
+): Promise<User> {
+  const role = checkRole(input.role);
+  return writeFlow(domain, input.actor, async (flow) => {
+    const row = await loadUser(flow, input.user);
+    if (row.role === role) return toUser(row);
+    if (role !== 'admin') await keepLastAdmin(flow, row, 'demoting them');
+    await flow.tx.updateUser(row.id, { role });
+    const after = toUser({ ...row, role });
+    await flow.audit({
+      action: 'user.role_changed',
+      target: { type: 'user', id: row.id },
+      before: toUser(row),
+      after,
+    });
+    return after;
+  });
+}
+
+/**
+ * Removes a user from their account: their sessions end at once, their pending reset links
+ * stop working, and they can no longer sign in. The last admin cannot be removed. Audited as
+ * `user.removed`.
+ * @example
+ * const { sessionsEnded } = await removeUser(domain, { actor, user: 'usr_…' });
+ */
+export async function removeUser(
+  domain: Domain,
+  input: { readonly actor: Actor; readonly user: string },
+): Promise<{ readonly user: User; readonly sessionsEnded: number }> {
+  return writeFlow(domain, input.actor, async (flow) => {
+    const row = await loadUser(flow, input.user);
+    await keepLastAdmin(flow, row, 'removing them');
+    const sessionsEnded = await flow.tx.deleteUserSessions(row.id);
+    for (const link of await flow.tx.listUserLinks(row.account_id, 1000)) {
+      if (link.user_id === row.id && link.used === null && link.revoked === null) {
+        await flow.tx.updateUserLink(link.id, { revoked: flow.seconds });
+      }
+    }
+    await flow.tx.deleteUser(row.id);
+    const user = toUser(row);
+    await flow.audit({ action: 'user.removed', target: { type: 'user', id: row.id }, before: user });
+    return { user, sessionsEnded };
+  });
 }

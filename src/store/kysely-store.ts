@@ -54,6 +54,8 @@ import type {
   TransactionOptions,
   UnauthenticatedCountRow,
   UnauthenticatedFilter,
+  UserLinkRow,
+  UserRoleName,
   UserRow,
 } from './store.js';
 
@@ -1081,6 +1083,83 @@ class KyselyTransaction implements StoreTransaction {
   notify(change: StoreChange): void {
     if (this.#readOnly) throw new Error('a read-only transaction cannot notify changes');
     this.changes.push(change);
+  }
+
+  // ---- Team (issue 15, dashboard): changing and removing users, one-time invite and reset links.
+
+  updateUser(
+    id: string,
+    patch: { readonly role?: UserRoleName; readonly password_hash?: string },
+  ): Promise<void> {
+    return this.#driver(async () => {
+      if (patch.role === undefined && patch.password_hash === undefined) return;
+      await this.#writable().updateTable('users').set(patch).where('id', '=', id).execute();
+    });
+  }
+
+  deleteUser(id: string): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().deleteFrom('users').where('id', '=', id).execute();
+    });
+  }
+
+  deleteUserSessions(userId: string): Promise<number> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .deleteFrom('sessions')
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  insertUserLink(row: UserLinkRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('user_links').values(row).execute();
+    });
+  }
+
+  getUserLinkByHash(tokenHash: string): Promise<UserLinkRow | undefined> {
+    return this.#driver(async () => {
+      return this.#conn
+        .selectFrom('user_links')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
+    });
+  }
+
+  listUserLinks(accountId: string, limit: number): Promise<UserLinkRow[]> {
+    return this.#driver(async () => {
+      return this.#conn
+        .selectFrom('user_links')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('created', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+    });
+  }
+
+  claimUserLink(id: string, at: number): Promise<boolean> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .updateTable('user_links')
+        .set({ used: at })
+        .where('id', '=', id)
+        .where('used', 'is', null)
+        .where('revoked', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
+  updateUserLink(id: string, patch: { readonly used?: number; readonly revoked?: number }): Promise<void> {
+    return this.#driver(async () => {
+      if (patch.used === undefined && patch.revoked === undefined) return;
+      await this.#writable().updateTable('user_links').set(patch).where('id', '=', id).execute();
+    });
   }
 }
 

@@ -12,6 +12,7 @@ import type {
   KeyRow,
   SessionRow,
   UnauthenticatedCountRow,
+  UserLinkRow,
   UserRow,
 } from './store.js';
 
@@ -62,5 +63,6 @@ export interface Database {
   sessions: Mutable<SessionRow>;
   app_secrets: Mutable<AppSecretRow>;
   app_secret_state: { id: number; current_key_id: string };
+  user_links: Mutable<UserLinkRow>;
   appscope_migrations: { version: number; name: string; applied_at: string };
 }

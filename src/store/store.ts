@@ -305,6 +305,33 @@ export interface SessionRow {
   readonly expires: number;
 }
 
+/** What a one-time dashboard link does: invite someone to the account, or reset a user's password. */
+export type UserLinkKind = 'invite' | 'reset';
+
+/** `user_links`: a one-time invite or password-reset link (only its token's hash is stored). */
+export interface UserLinkRow {
+  /** `ulink_…` */
+  readonly id: string;
+  readonly account_id: string;
+  readonly kind: UserLinkKind;
+  /** Lowercase: the invitee's, or the user's whose password is reset. */
+  readonly email: string;
+  /** The role an invitee gets; null for a reset. */
+  readonly role: UserRoleName | null;
+  /** The user a reset is for; null for an invite. */
+  readonly user_id: string | null;
+  /** Hex SHA-256 of the link's token. */
+  readonly token_hash: string;
+  readonly created: number;
+  /** Who made the link (an actor label: `usr_…`, `operator`, …). */
+  readonly created_by: string;
+  /** Unix seconds; the link is refused from then on. */
+  readonly expires: number;
+  readonly used: number | null;
+  /** When a newer link replaced it, an admin cancelled it, or its user was removed. */
+  readonly revoked: number | null;
+}
+
 /** Who may read an app secret besides the app: every dashboard user of the account, or one. */
 export type AppSecretScopeType = 'account' | 'user';
 
@@ -553,6 +580,27 @@ export interface StoreTransaction {
 
   /** Queues a change notification, delivered to listeners only if the transaction commits. */
   notify(change: StoreChange): void;
+
+  // ---- Team (issue 15, dashboard): changing and removing users, one-time invite and reset links.
+  updateUser(
+    id: string,
+    patch: { readonly role?: UserRoleName; readonly password_hash?: string },
+  ): Promise<void>;
+  /** Deletes a user row (its sessions must be gone first: see {@link deleteUserSessions}). */
+  deleteUser(id: string): Promise<void>;
+  /** Ends every session of a user; returns how many there were. */
+  deleteUserSessions(userId: string): Promise<number>;
+  insertUserLink(row: UserLinkRow): Promise<void>;
+  getUserLinkByHash(tokenHash: string): Promise<UserLinkRow | undefined>;
+  /** An account's links, newest first (at most `limit`). */
+  listUserLinks(accountId: string, limit: number): Promise<UserLinkRow[]>;
+  /** Sets `used` or `revoked` of one link. */
+  updateUserLink(id: string, patch: { readonly used?: number; readonly revoked?: number }): Promise<void>;
+  /**
+   * Marks a link used at `at` only if it is neither used nor revoked yet; false when another
+   * transaction got there first (of two concurrent uses, exactly one wins).
+   */
+  claimUserLink(id: string, at: number): Promise<boolean>;
 }
 
 /**

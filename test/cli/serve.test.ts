@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/domain/actor.js';
+import { listCatalog } from '../../src/domain/apps.js';
 import { createDomain } from '../../src/domain/context.js';
 import { listDecisions } from '../../src/domain/decisions.js';
+import { listInstalls } from '../../src/domain/installs.js';
 import { checkUserPassword } from '../../src/domain/users.js';
 import { startEmulatorServer } from '../../src/emulator/server.js';
 import { openStore } from '../../src/store/open.js';
@@ -192,6 +194,16 @@ describe(`appscope serve --demo (npm start; ${commandLabel})`, () => {
         password: admin![2]!,
       });
       expect(user).toMatchObject({ email: 'admin@demo.example', role: 'admin' });
+      // the README promises a public app that is not installed yet, for the dashboard's catalogue
+      expect(served.stdout()).toContain('com.example.dispute-desk  not installed: install it from');
+      const catalog = await listCatalog(createDomain({ store }), { actor: OPERATOR, limit: 100 });
+      expect(catalog.data.map((entry) => entry.app.id)).toContain('com.example.dispute-desk');
+      const installs = await listInstalls(createDomain({ store }), {
+        actor: OPERATOR,
+        app: 'com.example.dispute-desk',
+        limit: 10,
+      });
+      expect(installs.data).toEqual([]);
     } finally {
       await store.close();
     }

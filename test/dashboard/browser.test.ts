@@ -221,8 +221,10 @@ describe.skipIf(!haveChromium)(
       expect(await page.content()).not.toContain(secret);
       expect(await page.locator('table').textContent()).toContain(secret.slice(-4));
 
-      // Revoke in the dashboard: the next call is refused.
-      await page.getByRole('button', { name: /^Revoke rk_test_/ }).click();
+      // Revoke in the dashboard (after a confirmation): the next call is refused.
+      await page.getByRole('link', { name: /^Revoke rk_test_/ }).click();
+      await page.waitForURL('**/revoke');
+      await page.getByRole('button', { name: 'Revoke key' }).click();
       await expect
         .poll(() => page.getByRole('status').first().textContent())
         .toContain('The key is revoked.');

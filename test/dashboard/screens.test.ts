@@ -160,7 +160,7 @@ describe('roles', () => {
       const page = await browser.get(`/dashboard/installs/${install}`);
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain(key!.redacted);
-      for (const control of ['Create key', '>Revoke<', '>Roll<', 'Uninstall CRM Sync'])
+      for (const control of ['Create key', '>Revoke…<', '>Roll…<', 'Uninstall CRM Sync'])
         expect(page.body).not.toContain(control);
       const csrf = csrfOf(page.body);
       for (const url of [
@@ -381,7 +381,9 @@ describe('keys', () => {
     expect(rolled.statusCode).toBe(201);
     expect(rolled.body).toContain('It keeps working until');
     page = await admin.get(`/dashboard/installs/${install}`);
-    expect(page.body).toContain('Active (rolled)');
+    expect(page.body).toContain(
+      '<span class="badge rolled">Rolled</span><br><span class="small muted">works until',
+    );
     const revoked = await admin.post(`/dashboard/keys/${narrowed.id}/revoke`, { csrf: csrfOf(page.body) });
     expect(revoked.headers.location).toBe(`/dashboard/installs/${install}?notice=revoked#keys-title`);
     const after = await listKeys(world.domain, { actor: OPERATOR, install });

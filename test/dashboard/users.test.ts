@@ -12,9 +12,17 @@ import { listAudit } from '../../src/domain/audit.js';
 import { createDomain, type Domain } from '../../src/domain/context.js';
 import { DomainError } from '../../src/domain/domain-error.js';
 import { installApp, listInstalls, reauthorizeInstall } from '../../src/domain/installs.js';
+import { createInvite, createPasswordReset, lookUpLink } from '../../src/domain/invites.js';
 import { createInstallKey, listKeys } from '../../src/domain/keys.js';
 import { hashPassword, verifyPassword } from '../../src/domain/passwords.js';
-import { checkUserPassword, createUser, listUsers, type User } from '../../src/domain/users.js';
+import {
+  changeUserRole,
+  checkUserPassword,
+  createUser,
+  listUsers,
+  removeUser,
+  type User,
+} from '../../src/domain/users.js';
 import { isAppscopeError } from '../../src/errors.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
@@ -236,6 +244,63 @@ describe('user actors in the domain', () => {
     }
   });
 
+  it('team changes: only an admin of the account may invite, reset, change roles or remove (defence in depth)', async () => {
+    const make = async (account: string, email: string, role: 'admin' | 'developer' | 'view_only') =>
+      (await createUser(domain, { actor: OPERATOR, account, email, role, password: 'long enough pw' })).user;
+    const admin = await make(merchant, 'admin@team.io', 'admin');
+    const dev = await make(merchant, 'dev@team.io', 'developer');
+    const viewer = await make(merchant, 'viewer@team.io', 'view_only');
+    const outsider = await make(other, 'admin@other.io', 'admin');
+    for (const user of [dev, viewer]) {
+      const actor = userActor(user);
+      for (const attempt of [
+        createInvite(domain, { actor, email: 'x@team.io', role: 'admin' }),
+        createPasswordReset(domain, { actor, user: admin.id }),
+        changeUserRole(domain, { actor, user: user.id, role: 'admin' }),
+        removeUser(domain, { actor, user: admin.id }),
+      ]) {
+        expect((await errorOf(attempt)).code, user.role).toBe('ERR_FORBIDDEN');
+      }
+    }
+    // An admin of another account finds nobody here.
+    const foreign = userActor(outsider);
+    for (const attempt of [
+      createPasswordReset(domain, { actor: foreign, user: dev.id }),
+      changeUserRole(domain, { actor: foreign, user: dev.id, role: 'view_only' }),
+      removeUser(domain, { actor: foreign, user: dev.id }),
+    ]) {
+      expect(await errorOf(attempt)).toEqual({
+        code: 'ERR_NOT_FOUND',
+        message: `no such user: \`${dev.id}\``,
+        param: 'user',
+      });
+    }
+    expect(
+      (
+        await errorOf(
+          createInvite(domain, { actor: foreign, account: merchant, email: 'x@team.io', role: 'admin' }),
+        )
+      ).code,
+    ).toBe('ERR_NOT_FOUND');
+    // The account's admin may; the audit names them.
+    const { token } = await createInvite(domain, {
+      actor: userActor(admin),
+      email: 'x@team.io',
+      role: 'view_only',
+    });
+    expect((await lookUpLink(domain, token)).status).toBe('pending');
+    await changeUserRole(domain, { actor: userActor(admin), user: dev.id, role: 'view_only' });
+    const entry = (await listAudit(domain)).find((e) => e.action === 'user.role_changed');
+    expect(entry).toMatchObject({
+      actor: { type: 'user', user: admin.id },
+      before: { role: 'developer' },
+      after: { role: 'view_only' },
+    });
+    expect(
+      (await listUsers(domain, { actor: OPERATOR, account: merchant })).map((u) => u.role).sort(),
+    ).toEqual(['admin', 'view_only', 'view_only']);
+  });
+
   it('scopes a user’s reads to their own account and mode', async () => {
     const admin = (
       await createUser(domain, {
@@ -399,5 +464,74 @@ describe('appscope users', () => {
     expect(again.stderr).toBe(
       `appscope: account \`${account.id}\` already has a user with email \`a@shop.example\`\n`,
     );
+  });
+  it('invites, resets, changes roles and removes users, keeping the last admin', async () => {
+    const account = JSON.parse((await run(['accounts', 'create', '--name', 'Shop', '--json'])).stdout) as {
+      id: string;
+    };
+    const created = JSON.parse(
+      (
+        await run([
+          'users',
+          'create',
+          '--account',
+          account.id,
+          '--email',
+          'own@shop.example',
+          '--role',
+          'admin',
+          '--json',
+        ])
+      ).stdout,
+    ) as { user: { id: string } };
+    const invited = await run([
+      'users',
+      'invite',
+      '--account',
+      account.id,
+      '--email',
+      'New@Shop.example',
+      '--role',
+      'developer',
+      '--url',
+      'http://127.0.0.1:4242/',
+    ]);
+    expect(invited.code).toBe(0);
+    expect(invited.stdout).toMatch(
+      /^invite for new@shop\.example \(developer\), ulink_\w+, works once until .+:\n {2}http:\/\/127\.0\.0\.1:4242\/dashboard\/invite\?token=[A-Za-z0-9_-]{43}\nthe link is shown this once/,
+    );
+    const reset = await run(['users', 'reset', '--user', created.user.id, '--json']);
+    const resetLink = JSON.parse(reset.stdout) as { url: string; link: { kind: string; email: string } };
+    expect(resetLink.url).toMatch(/^\/dashboard\/reset-password\?token=[A-Za-z0-9_-]{43}$/);
+    expect(resetLink.link).toMatchObject({ kind: 'reset', email: 'own@shop.example' });
+    const last = await run(['users', 'role', '--user', created.user.id, '--role', 'developer']);
+    expect(last.code).toBe(1);
+    expect(last.stderr).toContain('is the last admin of this account');
+    const removeLast = await run(['users', 'remove', '--user', created.user.id]);
+    expect(removeLast.code).toBe(1);
+    const other = JSON.parse(
+      (
+        await run([
+          'users',
+          'create',
+          '--account',
+          account.id,
+          '--email',
+          'two@shop.example',
+          '--role',
+          'view_only',
+          '--json',
+        ])
+      ).stdout,
+    ) as { user: { id: string } };
+    const promoted = await run(['users', 'role', '--user', other.user.id, '--role', 'admin']);
+    expect(promoted.stdout).toBe(`user ${other.user.id} (two@shop.example) now has the admin role\n`);
+    const removed = await run(['users', 'remove', '--user', created.user.id]);
+    expect(removed.stdout).toBe(
+      `removed user ${created.user.id} (own@shop.example) from ${account.id}; 0 sessions ended\n`,
+    );
+    const listed = await run(['users', 'list', '--account', account.id]);
+    expect(listed.stdout).not.toContain('own@shop.example');
+    expect(listed.stdout).toMatch(/two@shop\.example\s+admin/);
   });
 });

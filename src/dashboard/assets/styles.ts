@@ -77,6 +77,8 @@ main { max-width: 1100px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
 .badge.bad, .badge.denied, .badge.revoked, .badge.uninstalled { background: var(--bad-soft); color: var(--bad); border-color: #f5c2c4; }
 .badge.warn, .badge.shadow_denied, .badge.expired, .badge.pending { background: var(--warn-soft); color: var(--warn); border-color: #f3d9a4; }
 .badge.neutral { background: #eef1f5; color: var(--muted); border-color: var(--line); }
+.badge.rolled { background: var(--warn-soft); color: var(--warn); border-color: #f3d9a4; }
+.badge.rolled-done { background: #eef1f5; color: var(--muted); border-color: var(--line); }
 
 /* Permissions */
 .resource { border-top: 1px solid var(--line); padding: 0.75rem 0 0.25rem; }
@@ -100,7 +102,7 @@ details > summary { cursor: pointer; color: var(--accent); font-weight: 500; }
 details[open] > summary { margin-bottom: 0.5rem; }
 
 /* Tables */
-.table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: var(--radius); background: var(--card); margin: 0 0 1rem; }
+.table-wrap { position: relative; overflow-x: auto; border: 1px solid var(--line); border-radius: var(--radius); background: var(--card); margin: 0 0 1rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.925rem; }
 th, td { text-align: left; padding: 0.55rem 0.75rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #f8f9fb; font-weight: 600; color: var(--muted); font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.03em; }
@@ -168,6 +170,9 @@ button.link { border: 0; background: none; color: var(--accent); padding: 0; min
 .install-item.pending { background: var(--warn-soft); border: 1px solid #f3d9a4; border-radius: var(--radius); padding: 0.9rem; margin: 0.25rem 0; }
 .install-item.pending + .install-item { border-top: 0; }
 .install-item .meta { font-size: 0.875rem; color: var(--muted); }
+.install-item h2 { margin: 0; font-size: 1.05rem; }
+.catalog-permissions { margin: 0.4rem 0 0; padding-left: 1.1rem; font-size: 0.875rem; }
+.catalog-permissions li { margin: 0.15rem 0; overflow-wrap: anywhere; }
 .kv { margin: 0.2rem 0; font-size: 0.9rem; }
 
 @media (max-width: 720px) {

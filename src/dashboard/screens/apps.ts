@@ -10,6 +10,7 @@ import { readQuery } from '../form.js';
 import { dashboardPath, type Html, html } from '../html.js';
 import { type DashboardDeps, page, signedIn } from '../kit.js';
 import { timeTag } from '../layout.js';
+import { noticeCallout } from '../notices.js';
 
 /**
  * Installed apps: every install in the session's mode with its status, mode, shadow mode,
@@ -37,6 +38,7 @@ export function registerApps(app: FastifyInstance, deps: DashboardDeps): void {
     const body = html`<div class="page-head">
   <div><h1>Apps</h1><p class="subtitle">Installed on this account in ${mode} mode</p></div>
 </div>
+${noticeCallout(query.get('notice'))}
 <section class="card" aria-labelledby="installed-title">
   <h2 id="installed-title">Installed apps</h2>
   ${
@@ -50,7 +52,7 @@ export function registerApps(app: FastifyInstance, deps: DashboardDeps): void {
 </section>
 <section class="card" aria-labelledby="add-title">
   <h2 id="add-title">Install an app</h2>
-  <p class="small muted">Enter the app’s ID (from its developer or its install link). You will see everything it asks for before anything is granted.</p>
+  <p class="small muted">Browse the <a href="/dashboard/catalog">app catalogue</a>, or enter the app’s ID (from its developer or its install link). You will see everything it asks for before anything is granted.</p>
   <form method="get" action="/dashboard/apps/find">
     <div class="field">
       <label for="app-id">App ID</label>

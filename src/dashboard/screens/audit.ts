@@ -95,6 +95,20 @@ function what(entry: AuditEntry): Html {
       return html`Changed the expiry of key <code>${String(after?.['redacted'] ?? '')}</code>`;
     case 'user.created':
       return html`Added dashboard user ${String(after?.['email'] ?? '')} (${String(after?.['role'] ?? '').replace('_', ' ')})`;
+    case 'user_link.created':
+      return after?.['kind'] === 'reset'
+        ? html`Made a password-reset link for ${String(after?.['email'] ?? '')}`
+        : html`Invited ${String(after?.['email'] ?? '')} (${String(after?.['role'] ?? '').replace('_', ' ')})`;
+    case 'user_link.revoked':
+      return html`Cancelled the ${after?.['kind'] === 'reset' ? 'password-reset' : 'invite'} link for ${String(after?.['email'] ?? '')}`;
+    case 'user.invite_accepted':
+      return html`Joined through an invite as ${String(after?.['email'] ?? '')} (${String(after?.['role'] ?? '').replace('_', ' ')})`;
+    case 'user.password_reset':
+      return html`Set a new password with a reset link; ${String(after?.['sessions_ended'] ?? 0)} session(s) ended`;
+    case 'user.role_changed':
+      return html`Changed the role of ${String(after?.['email'] ?? '')} from ${String(before?.['role'] ?? '').replace('_', ' ')} to ${String(after?.['role'] ?? '').replace('_', ' ')}`;
+    case 'user.removed':
+      return html`Removed dashboard user ${String(before?.['email'] ?? '')} (${String(before?.['role'] ?? '').replace('_', ' ')})`;
     case 'app_version.uploaded':
       return html`Uploaded version ${String(after?.['version'] ?? '')} of <code>${String(after?.['app'] ?? '')}</code>`;
     case 'app_version.released':

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { getAppDeveloper } from '../../domain/apps.js';
 import { installApp, listInstalls } from '../../domain/installs.js';
 import type { Session } from '../../domain/sessions.js';
 import { isAppscopeError } from '../../errors.js';
@@ -88,6 +89,7 @@ async function consentPage(
     limit: 1,
   });
   const installed = existing.data[0];
+  const developer = await getAppDeveloper(deps.domain, { actor: session.actor, app: app.id });
   const requested = version.permissions.map((p) => p.permission);
   const requestedSet = new Set(requested);
   const effective = catalog.names(catalog.closure(requested));
@@ -101,12 +103,12 @@ async function consentPage(
   ${appIcon(app.id)}
   <div>
     <h1>Install ${app.name}?</h1>
-    <p class="subtitle">Review what this app can do on your account in <strong>${mode} mode</strong>.</p>
+    <p class="subtitle">By <strong>${developer.name}</strong>. Review what this app can do on your account in <strong>${mode} mode</strong>.</p>
   </div>
 </div>
 <dl class="facts card">
   <dt>App</dt><dd>${app.name} (<code>${app.id}</code>)</dd>
-  <dt>Developer</dt><dd><code>${app.owner}</code>${app.owner === session.user.account ? ' (your account)' : ''}</dd>
+  <dt>Developer</dt><dd><strong>${developer.name}</strong> <span class="small muted">(<code>${app.owner}</code>)</span>${app.owner === session.user.account ? ' (your account)' : ''}</dd>
   <dt>Version</dt><dd>${version.version}</dd>
   <dt>API access</dt><dd>${
     app.stripe_api_access_type === 'restricted_api_key'

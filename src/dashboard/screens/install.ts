@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type AppSecretSummary, deleteInstallSecret, listInstallSecrets } from '../../domain/app-secrets.js';
+import { getAppDeveloper } from '../../domain/apps.js';
 import { DomainError } from '../../domain/domain-error.js';
 import { getInstall, uninstallApp } from '../../domain/installs.js';
 import { createInstallKey, getKey, listKeys, revokeKey, rollKey } from '../../domain/keys.js';
@@ -7,6 +8,7 @@ import type { ApiKey, Install } from '../../domain/objects.js';
 import type { Session } from '../../domain/sessions.js';
 import { setShadowMode } from '../../domain/shadow-mode.js';
 import { listUsers, type User } from '../../domain/users.js';
+import { isAppscopeError } from '../../errors.js';
 import { appIcon, appName, loadAppInfo, purposesOf } from '../app-info.js';
 import type { FormData } from '../form.js';
 import { readQuery } from '../form.js';
@@ -42,10 +44,10 @@ const EXPIRY_CHOICES: readonly (readonly [string, number])[] = [
 
 /** Grace periods when rolling a key, in seconds (0: the old key stops at once). */
 const GRACE_CHOICES: readonly (readonly [string, number])[] = [
-  ['Stop the old key now', 0],
-  ['Keep the old key 1 hour', 3_600],
-  ['Keep the old key 24 hours', 86_400],
-  ['Keep the old key 7 days', 7 * 86_400],
+  ['Now', 0],
+  ['In 1 hour', 3_600],
+  ['In 24 hours', 86_400],
+  ['In 7 days', 7 * 86_400],
 ];
 
 /** Errors of the key form, shown next to their fields. */
@@ -196,10 +198,23 @@ export function registerInstall(app: FastifyInstance, deps: DashboardDeps): void
     },
   );
 
+  page(app, deps, '/keys/:key/roll', async (request, _reply, { session }) =>
+    keyConfirmPage(deps, session, param(request, 'key'), 'roll'),
+  );
+
+  page(app, deps, '/keys/:key/revoke', async (request, _reply, { session }) =>
+    keyConfirmPage(deps, session, param(request, 'key'), 'revoke'),
+  );
+
   action(app, deps, '/keys/:key/roll', 'admin', async (request, _reply, { session }, form) => {
-    const grace = Number(form.get('grace') ?? '0');
-    if (!GRACE_CHOICES.some(([, value]) => value === grace)) {
-      throw new DashboardProblem(400, 'Invalid grace period', 'Choose one of the offered grace periods.');
+    const graceText = form.get('grace') ?? '';
+    const grace = Number(graceText);
+    if (graceText === '' || !GRACE_CHOICES.some(([, value]) => value === grace)) {
+      throw new DashboardProblem(
+        400,
+        'Invalid expiry',
+        'Choose when the old key stops working: now, in 1 hour, in 24 hours or in 7 days.',
+      );
     }
     const seconds = Math.floor(deps.domain.clock() / 1000);
     const { key, previous } = await rollKey(deps.domain, {
@@ -237,6 +252,72 @@ export function registerInstall(app: FastifyInstance, deps: DashboardDeps): void
       303,
     );
   });
+}
+
+/**
+ * The confirmation step before rolling or revoking a key: what will happen, and for a roll when
+ * the old key stops working (now, in 1 hour, 24 hours or 7 days, as Stripe offers). Works
+ * without JavaScript: the buttons on the key list lead here, and only this page's form acts.
+ */
+async function keyConfirmPage(
+  deps: DashboardDeps,
+  session: Session,
+  id: string,
+  what: 'roll' | 'revoke',
+): Promise<PageResult> {
+  const key = await getKey(deps.domain, { actor: session.actor, key: id });
+  const back =
+    key.install === null ? '/dashboard/apps' : `${dashboardPath('installs', key.install)}#keys-title`;
+  const info =
+    key.install === null || key.app === null
+      ? undefined
+      : await loadAppInfo(deps.domain, session.actor, key.app);
+  const name = key.app === null ? 'the account' : appName(info, key.app);
+  const title = what === 'roll' ? `Roll key ${key.redacted}?` : `Revoke key ${key.redacted}?`;
+  const seconds = Math.floor(deps.domain.clock() / 1000);
+  let content: Html;
+  if (session.user.role !== 'admin') {
+    content = html`<p class="muted">Only an admin can ${what} keys. You have the ${session.user.role === 'developer' ? 'developer' : 'view only'} role.</p>`;
+  } else if (key.status !== 'active') {
+    content = html`<p class="muted">This key is ${keyDisplayStatus(key, seconds).label.toLowerCase()}: it cannot be ${what === 'roll' ? 'rolled' : 'revoked'}${what === 'roll' ? '; create a new key instead' : ''}.</p>`;
+  } else if (what === 'roll' && key.rolled_to !== null) {
+    content = html`<p class="muted">This key was already rolled: its replacement is <code>${key.rolled_to}</code>. Roll the replacement instead, or revoke this key to stop it before ${timeTag(key.expires_at)}.</p>
+  <p><a class="button" href="${back}">Back to the keys</a></p>`;
+  } else if (what === 'roll') {
+    content = html`<p>Rolling creates a replacement key for ${name} with the same access${key.permissions === null ? '' : ' (the same narrowing)'}, shown to you once. Give it to the app, then let the old key stop.</p>
+  <form method="post" action="${dashboardPath('keys', key.id, 'roll')}">
+    <input type="hidden" name="csrf" value="${session.csrfToken}">
+    <fieldset>
+      <legend>The old key <code>${key.redacted}</code> stops working</legend>
+      <div class="checks">${GRACE_CHOICES.map(
+        ([label, value], index) =>
+          html`<label class="check"><input type="radio" name="grace" value="${String(value)}"${index === 0 ? html` checked` : ''}> ${label}${value === 0 ? '' : html` <span class="small muted">(${formatUtc(new Date(Math.min(seconds + value, key.expires_at ?? Number.POSITIVE_INFINITY) * 1000))})</span>`}</label>`,
+      )}</div>
+      ${key.expires_at === null ? '' : html`<p class="hint small">The old key expires ${timeTag(key.expires_at)} in any case; it never works longer than that.</p>`}
+    </fieldset>
+    <div class="actions-row"><button type="submit" class="primary">Roll key</button><a class="button" href="${back}">Cancel</a></div>
+  </form>`;
+  } else {
+    content = html`<p>Calls with <code>${key.redacted}</code> are refused from the next request on. This cannot be undone; ${name} needs another key to keep working.</p>
+  <form method="post" action="${dashboardPath('keys', key.id, 'revoke')}">
+    <input type="hidden" name="csrf" value="${session.csrfToken}">
+    <div class="actions-row"><button type="submit" class="danger">Revoke key</button><a class="button" href="${back}">Cancel</a></div>
+  </form>`;
+  }
+  return {
+    title,
+    section: 'apps',
+    body: html`<h1>${title}</h1>
+<div class="card">
+  <dl class="facts">
+    <dt>Key</dt><dd><code>${key.redacted}</code> <span class="small muted">${key.id}</span></dd>
+    <dt>App</dt><dd>${name}</dd>
+    <dt>Status</dt><dd>${keyDisplayStatus(key, seconds).label}</dd>
+    <dt>Created</dt><dd>${timeTag(key.created)}</dd>
+  </dl>
+  ${content}
+</div>`,
+  };
 }
 
 /** The expiry a key form asks for (unix seconds), or undefined for never. */
@@ -282,6 +363,12 @@ async function installPage(
   const keys = restricted ? await listKeys(deps.domain, { actor: session.actor, install: install.id }) : [];
   const users = await listUsers(deps.domain, { actor: session.actor });
   const secrets = await listInstallSecrets(deps.domain, { actor: session.actor, install: install.id });
+  const developer = await getAppDeveloper(deps.domain, { actor: session.actor, app: install.app }).catch(
+    (error: unknown) => {
+      if (isAppscopeError(error, 'ERR_NOT_FOUND')) return undefined;
+      throw error;
+    },
+  );
   const byUser = users.find((u) => u.id === install.created_by);
   const creator = byUser === undefined ? html`<code>${install.created_by}</code>` : html`${byUser.email}`;
   const body = html`<div class="page-head">
@@ -305,7 +392,7 @@ ${
   <dt>Status</dt><dd>${active ? 'Installed' : 'Uninstalled'}</dd>
   <dt>Mode</dt><dd>${install.livemode ? 'Live' : 'Test'}</dd>
   <dt>Installed</dt><dd>${timeTag(install.created)} by ${creator}</dd>
-  <dt>Developer</dt><dd><code>${info.app?.owner ?? 'unknown'}</code></dd>
+  <dt>Developer</dt><dd>${developer === undefined ? html`<code>${info.app?.owner ?? 'unknown'}</code>` : html`<strong>${developer.name}</strong> <span class="small muted">(<code>${developer.id}</code>)</span>`}</dd>
   <dt>API access</dt><dd>${restricted ? 'Restricted keys (rk_…) issued to this install' : 'The developer’s platform key, limited to this install’s grant'}</dd>
 </dl>
 <section class="card" aria-labelledby="granted-title">
@@ -361,7 +448,7 @@ function keysSection(
       : html`<div class="table-wrap"><table>
     <caption class="visually-hidden">Keys of this install</caption>
     <thead><tr><th scope="col">Key</th><th scope="col">Status</th><th scope="col">Access</th><th scope="col">Created</th><th scope="col">Expires</th>${admin && active ? html`<th scope="col">Actions</th>` : ''}</tr></thead>
-    <tbody>${keys.map((key) => keyRow(session, key, seconds, admin && active))}</tbody>
+    <tbody>${keys.map((key) => keyRow(key, seconds, admin && active))}</tbody>
   </table></div>`
   }
   ${
@@ -401,30 +488,50 @@ function keysSection(
 </section>`;
 }
 
-function keyRow(session: Session, key: ApiKey, seconds: number, canAct: boolean): Html {
+/**
+ * What the dashboard calls a key's state. The API's `status` stays `active`, `expired` or
+ * `revoked`; a key replaced by a roll (`rolled_to` set) is shown as **rolled** instead, with
+ * when it stops (or stopped) working — it did not simply run out.
+ */
+export function keyDisplayStatus(
+  key: ApiKey,
+  nowSeconds: number,
+): { readonly label: string; readonly badge: string; readonly detail: Html | '' } {
+  if (key.status === 'revoked') return { label: 'Revoked', badge: 'revoked', detail: '' };
+  if (key.rolled_to !== null) {
+    const until = key.expires_at;
+    const working = until !== null && until > nowSeconds;
+    return {
+      label: 'Rolled',
+      badge: working ? 'rolled' : 'rolled-done',
+      detail:
+        until === null
+          ? ''
+          : html`<span class="small muted">${working ? 'works until' : 'stopped'} ${timeTag(until)}</span>`,
+    };
+  }
+  if (key.status === 'expired') return { label: 'Expired', badge: 'expired', detail: '' };
+  return { label: 'Active', badge: 'active', detail: '' };
+}
+
+function keyRow(key: ApiKey, seconds: number, canAct: boolean): Html {
   const activeKey = key.status === 'active';
-  const graceUntil = key.rolled_to !== null && key.expires_at !== null && key.expires_at > seconds;
+  const shown = keyDisplayStatus(key, seconds);
   return html`<tr data-key="${key.id}">
   <td><code>${key.redacted}</code><br><span class="small muted">${key.id}</span></td>
-  <td><span class="badge ${key.status}">${key.status === 'active' ? (graceUntil ? 'Active (rolled)' : 'Active') : key.status === 'revoked' ? 'Revoked' : 'Expired'}</span></td>
+  <td><span class="badge ${shown.badge}">${shown.label}</span>${shown.detail === '' ? '' : html`<br>${shown.detail}`}</td>
   <td>${key.permissions === null ? html`<span class="small">Everything granted</span>` : html`<span class="small">Only ${key.permissions.map((n, i) => html`${i > 0 ? ', ' : ''}<code>${n}</code>`)}</span>`}</td>
   <td>${timeTag(key.created)}</td>
   <td>${timeTag(key.expires_at, 'Never')}</td>
   ${
     canAct
       ? html`<td class="actions">${
-          activeKey
-            ? html`<form method="post" action="${dashboardPath('keys', key.id, 'roll')}">
-      <input type="hidden" name="csrf" value="${session.csrfToken}">
-      <label class="visually-hidden" for="grace-${key.id}">Grace period for ${key.redacted}</label>
-      <select id="grace-${key.id}" name="grace">${GRACE_CHOICES.map(([label, value]) => html`<option value="${String(value)}">${label}</option>`)}</select>
-      <button type="submit" class="small">Roll</button>
-    </form>
-    <form method="post" action="${dashboardPath('keys', key.id, 'revoke')}">
-      <input type="hidden" name="csrf" value="${session.csrfToken}">
-      <button type="submit" class="small danger" aria-label="Revoke ${key.redacted}">Revoke</button>
-    </form>`
-            : ''
+          activeKey && key.rolled_to === null
+            ? html`<a class="button small" href="${dashboardPath('keys', key.id, 'roll')}" aria-label="Roll ${key.redacted}">Roll…</a>
+    <a class="button small danger" href="${dashboardPath('keys', key.id, 'revoke')}" aria-label="Revoke ${key.redacted}">Revoke…</a>`
+            : activeKey
+              ? html`<a class="button small danger" href="${dashboardPath('keys', key.id, 'revoke')}" aria-label="Revoke ${key.redacted}">Revoke…</a>`
+              : ''
         }</td>`
       : ''
   }
