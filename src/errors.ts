@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'ERR_KEY_TYPE'
   | 'ERR_KEY_NARROWING'
   | 'ERR_KEY_INACTIVE'
+  | 'ERR_LAST_ADMIN'
   // the Secret Store
   | 'ERR_SECRET_LIMIT'
   | 'ERR_SECRET_UNREADABLE'
@@ -90,6 +91,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   ERR_KEY_TYPE: 400,
   ERR_KEY_NARROWING: 400,
   ERR_KEY_INACTIVE: 409,
+  ERR_LAST_ADMIN: 409,
   ERR_SECRET_LIMIT: 400,
   ERR_DATA_KEY_UNAVAILABLE: 503,
   ERR_STORE_BUSY: 503,

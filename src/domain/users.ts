@@ -182,7 +182,7 @@ async function keepLastAdmin(flow: Flow, row: UserRow, doing: string): Promise<v
   const admins = (await flow.tx.listUsers(row.account_id)).filter((u) => u.role === 'admin');
   if (admins.length <= 1) {
     throw new DomainError(
-      'ERR_FORBIDDEN',
+      'ERR_LAST_ADMIN',
       `\`${row.email}\` is the last admin of this account: ${doing} would leave nobody to manage it; make another user an admin first`,
       { param: 'user' },
     );

@@ -20,6 +20,7 @@ export const STRIPE_CODE: Partial<Record<AppscopeError['code'], string>> = {
   ERR_KEY_TYPE: 'parameter_invalid',
   ERR_KEY_NARROWING: 'permissions_not_granted',
   ERR_KEY_INACTIVE: 'key_inactive',
+  ERR_LAST_ADMIN: 'last_admin',
   ERR_SECRET_LIMIT: 'secret_limit_exceeded',
   ERR_STORE_BUSY: 'lock_timeout',
 };

@@ -202,10 +202,10 @@ for (const dialect of DIALECTS) {
         const lastDemote = await caught(
           changeUserRole(domain, { actor: OPERATOR, user: admin.id, role: 'view_only' }),
         );
-        expect(isAppscopeError(lastDemote, 'ERR_FORBIDDEN')).toBe(true);
+        expect(isAppscopeError(lastDemote, 'ERR_LAST_ADMIN')).toBe(true);
         expect((lastDemote as Error).message).toContain('is the last admin of this account');
         const lastRemove = await caught(removeUser(domain, { actor: OPERATOR, user: admin.id }));
-        expect(isAppscopeError(lastRemove, 'ERR_FORBIDDEN')).toBe(true);
+        expect(isAppscopeError(lastRemove, 'ERR_LAST_ADMIN')).toBe(true);
         await removeUser(domain, { actor: OPERATOR, user: sam.id });
         expect((await listUsers(domain, { actor: OPERATOR, account })).map((u) => u.email)).toEqual([
           'root@acme.example',

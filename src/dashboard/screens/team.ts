@@ -168,9 +168,7 @@ export function registerTeam(app: FastifyInstance, deps: DashboardDeps): void {
 }
 
 function lastAdmin(error: unknown): boolean {
-  return (
-    error instanceof DomainError && error.code === 'ERR_FORBIDDEN' && error.message.includes('last admin')
-  );
+  return error instanceof DomainError && error.code === 'ERR_LAST_ADMIN';
 }
 
 async function findMember(deps: DashboardDeps, session: Session, id: string): Promise<User> {
