@@ -269,6 +269,7 @@ export async function startServe(
       metrics,
       gateway,
       secretKeys: secretKeys.keyring,
+      health: { decisionLog: log },
     });
     app = server;
     if (logRequests) {

@@ -18,6 +18,7 @@ import type { GatewayOptions } from '../gateway/options.js';
 import { newRequestId } from '../http/request-id.js';
 import { ApiError } from '../http/stripe-error.js';
 import { toApiError } from './errors.js';
+import { type HealthOptions, registerHealth } from './health.js';
 import { registerInstallApi } from './install-api.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { secretStoreRoutes } from './secret-store-api.js';
@@ -57,6 +58,8 @@ export interface ServerOptions {
    * gateway still authorizes Secret Store calls, and answers those it allows with a 503.
    */
   readonly secretKeys?: DataKeyring;
+  /** `/healthz` and `/readyz` (the decision log to watch, the store probe's timeout). */
+  readonly health?: HealthOptions;
 }
 
 /** What route plugins get: the domain, the compiled route table and the catalog. */
@@ -144,6 +147,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     limits,
     decisions: options.decisions ?? NO_DECISIONS,
   };
+  registerHealth(app, options.domain.store, options.health);
   registerInstallApi(app, context);
   registerDashboard(app, context, options.dashboard ?? {});
   if (options.gateway !== undefined) {

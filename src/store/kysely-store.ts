@@ -1082,6 +1082,18 @@ class KyselyTransaction implements StoreTransaction {
     if (this.#readOnly) throw new Error('a read-only transaction cannot notify changes');
     this.changes.push(change);
   }
+
+  // --- Operations (issue 15): readiness -------------------------------------------------
+
+  schemaVersion(): Promise<number> {
+    return this.#driver(async () => {
+      const row = await this.#conn
+        .selectFrom('appscope_migrations')
+        .select((eb) => eb.fn.max('version').as('version'))
+        .executeTakeFirst();
+      return Number(row?.version ?? 0);
+    });
+  }
 }
 
 /** SQLite rows per statement: 6 parameters a row stays well under SQLite's limit of 32 766. */

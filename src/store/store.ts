@@ -553,6 +553,11 @@ export interface StoreTransaction {
 
   /** Queues a change notification, delivered to listeners only if the transaction commits. */
   notify(change: StoreChange): void;
+
+  // --- Operations (issue 15): readiness -------------------------------------------------
+
+  /** The newest migration applied to this database (one trivial query; `/readyz` compares it). */
+  schemaVersion(): Promise<number>;
 }
 
 /**
