@@ -26,7 +26,8 @@ const resourcePermissions = z
       ctx.addIssue({
         code: 'custom',
         path: [],
-        message: 'give `read`, `write` or both, or say in `unavailable` why the resource is not available to apps',
+        message:
+          'give `read`, `write` or both, or say in `unavailable` why the resource is not available to apps',
         params: { code: 'missing_unavailable_reason' },
       });
     }
@@ -149,6 +150,16 @@ export function validateMappingFile(document: unknown): MappingValidation {
     if (issue.code === 'custom') {
       const code = (issue.params as { code?: string } | undefined)?.code ?? 'invalid_value';
       issues.push({ severity: 'error', code, path: formatPath(path), message: issue.message });
+      return;
+    }
+    if (issue.code === 'invalid_key') {
+      const inner = issue.issues[0];
+      issues.push({
+        severity: 'error',
+        code: 'invalid_key',
+        path: formatPath(path),
+        message: inner === undefined ? issue.message : inner.message,
+      });
       return;
     }
     if (issue.code === 'invalid_union') {
