@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { formatIssues } from '../core/issues.js';
 import { isAppscopeError } from '../errors.js';
+import { packageVersion } from '../version.js';
 import { registerAccounts } from './accounts.js';
 import { registerAnalyze } from './analyze.js';
 import { registerApps } from './apps.js';
@@ -74,12 +74,6 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   for (const command of allCommands(program))
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   return program;
-}
-
-/** The `version` of appscope's package.json (read once, when the program is built). */
-export function packageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
 }
 
 function allCommands(command: Command): Command[] {

@@ -21,6 +21,7 @@ import { toApiError } from './errors.js';
 import { type HealthOptions, registerHealth } from './health.js';
 import { registerInstallApi } from './install-api.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { recordRoutes, registerOpenApi } from './openapi/index.js';
 import { secretStoreRoutes } from './secret-store-api.js';
 
 /** Limits every request is held to; a request past one is refused, never truncated. */
@@ -112,6 +113,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     },
   });
   app.server.headersTimeout = limits.headersTimeoutMs;
+  recordRoutes(app); // for the test that checks the OpenAPI document against the routes
 
   // Bodies stay raw; each route reads them with the parser it needs (form, for the Stripe API).
   app.removeAllContentTypeParsers();
@@ -149,6 +151,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   };
   registerHealth(app, options.domain.store, options.health);
   registerInstallApi(app, context);
+  registerOpenApi(app);
   registerDashboard(app, context, options.dashboard ?? {});
   if (options.gateway !== undefined) {
     const local = secretStoreRoutes(options.domain, {
