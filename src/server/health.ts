@@ -56,6 +56,8 @@ export function registerHealth(app: FastifyInstance, store: Store, options: Heal
   const dropWindowMs = options.dropWindowMs ?? 30_000;
   let cached: { readonly at: number; readonly readiness: Readiness } | undefined;
   let probing: Promise<Readiness> | undefined;
+  /** The store query of an earlier probe that has not answered yet: waited on again, never doubled. */
+  let storeQuery: Promise<number> | undefined;
   let lastDropped = options.decisionLog?.stats().dropped ?? 0;
   let lastDropAt: number | undefined;
 
@@ -79,8 +81,13 @@ export function registerHealth(app: FastifyInstance, store: Store, options: Heal
     let migrations: Check;
     let timer: NodeJS.Timeout | undefined;
     try {
+      storeQuery ??= store
+        .transaction((tx) => tx.schemaVersion(), { readOnly: true })
+        .finally(() => {
+          storeQuery = undefined;
+        });
       const version = await Promise.race([
-        store.transaction((tx) => tx.schemaVersion(), { readOnly: true }),
+        storeQuery,
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`no answer within ${storeTimeoutMs} ms`)),

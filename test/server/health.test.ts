@@ -264,4 +264,39 @@ describe('the probes', () => {
     expect(root.statusCode).toBe(302);
     expect(root.headers.location).toBe('/dashboard');
   });
+
+  it('never holds more than one store query: a hung one is waited on again, not doubled', async () => {
+    const inner = await openStore('sqlite::memory:');
+    cleanup.push(() => inner.close());
+    let started = 0;
+    let answer = (): void => {};
+    const store: Store = {
+      dialect: inner.dialect,
+      location: inner.location,
+      onChange: (listener) => inner.onChange(listener),
+      close: () => inner.close(),
+      transaction: (fn, options) => {
+        if (options?.readOnly !== true) return inner.transaction(fn, options);
+        started += 1;
+        // a server that does not answer until told to
+        return new Promise<void>((resolve) => {
+          answer = resolve;
+        }).then(() => inner.transaction(fn, options));
+      },
+    };
+    const app = await serverOn(store, { storeTimeoutMs: 50 });
+    for (let i = 0; i < 3; i++) {
+      const ready = await probe(app, '/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks['store']).toMatchObject({ ok: false, error: 'no answer within 50 ms' });
+    }
+    expect(started).toBe(1);
+    answer();
+    const deadline = Date.now() + 10_000;
+    while ((await probe(app, '/readyz')).status !== 200) {
+      if (Date.now() > deadline) throw new Error('readyz never recovered');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(started).toBe(1); // the probe after the answer waited on that same query
+  });
 });
