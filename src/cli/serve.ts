@@ -495,7 +495,21 @@ export async function startServe(
         } finally {
           clearTimeout(force);
         }
-        const stats = await log.close();
+        // A JSON lines reader that stopped reading (`--decision-log-jsonl -` into a stalled pipe)
+        // would hold the flush forever: shutdown waits for it at most --shutdown-timeout.
+        let waited: NodeJS.Timeout | undefined;
+        const stats = await Promise.race([
+          log.close(),
+          new Promise<undefined>((resolve) => {
+            waited = setTimeout(() => resolve(undefined), shutdownTimeoutMs);
+          }),
+        ]).finally(() => clearTimeout(waited));
+        if (stats === undefined) {
+          logger.warn(
+            { decisionLog: log.stats() },
+            'the decision log could not finish writing within --shutdown-timeout (is its JSON lines output being read?); stopping anyway',
+          );
+        }
         await store.close();
         evictions?.close();
         logger.info({ decisionLog: stats }, 'stopped');
@@ -650,5 +664,8 @@ export function registerServe(program: Command, io: CliIo): void {
       );
       await untilSignal();
       await running.close();
+      // Everything is closed. A standard stream whose reader stopped reading can still hold
+      // queued writes that keep the process alive: do not wait on them for more than a second.
+      setTimeout(() => process.exit(), 1000).unref();
     });
 }

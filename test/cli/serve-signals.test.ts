@@ -31,7 +31,10 @@ interface Started {
 }
 
 /** Starts `serve --demo` and reads its banner (URL and the demo's restricted key). */
-async function start(): Promise<Started> {
+async function start(
+  args: readonly string[] = [],
+  bannerOn: 'stdout' | 'stderr' = 'stdout',
+): Promise<Started> {
   const dataDir = mkdtempSync(join(tmpdir(), 'appscope-signals-'));
   dirs.push(dataDir);
   const env = { ...process.env };
@@ -39,7 +42,7 @@ async function start(): Promise<Started> {
   delete env['APPSCOPE_UPSTREAM_KEY'];
   const child = spawn(
     process.execPath,
-    [...command, 'serve', '--demo', '--port', '0', '--data-dir', dataDir],
+    [...command, 'serve', '--demo', '--port', '0', '--data-dir', dataDir, ...args],
     {
       cwd: dataDir,
       env,
@@ -56,7 +59,7 @@ async function start(): Promise<Started> {
   );
   let stdout = '';
   const banner = new Promise<{ url: string; key: string }>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child[bannerOn]!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
       const url = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
       const key = /\b(rk_test_\w+)/.exec(stdout)?.[1];
@@ -120,4 +123,16 @@ describe('serve and its standard streams', () => {
     const { code } = await withDeadline(started.exited, 20_000, 'exit after SIGTERM');
     expect(code).toBe(0);
   }, 60_000);
+
+  it('exits 0 on SIGTERM when decisions go to a standard output nobody reads (--decision-log-jsonl -)', async () => {
+    // the banner goes to stderr then; stdout is the decision stream
+    const started = await start(['--decision-log-jsonl', '-', '--shutdown-timeout', '2s'], 'stderr');
+    started.child.stdout!.pause();
+    started.child.stderr!.pause();
+    // far more JSON lines than a pipe holds: the decision log waits for a drain that never comes
+    expect(await traffic(started, 1000)).toBe(1000);
+    started.child.kill('SIGTERM');
+    const { code } = await withDeadline(started.exited, 30_000, 'exit after SIGTERM');
+    expect(code).toBe(0);
+  }, 90_000);
 });
