@@ -110,7 +110,7 @@ export function registerHealth(app: FastifyInstance, store: Store, options: Heal
       const message = error instanceof Error ? error.message : String(error);
       storeCheck = { ok: false, error: message };
       migrations = { ok: false, expected: SCHEMA_VERSION };
-      problems.push(`the store (${store.location}) is unreachable: ${message}`);
+      problems.push(`the store is unreachable: ${message}`);
     } finally {
       clearTimeout(timer);
     }
