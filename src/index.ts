@@ -114,6 +114,12 @@ export type {
   RouteRule,
 } from './core/routes/mapping.js';
 export {
+  type MappingValidation,
+  mappingFileSchema,
+  parseMappingFile,
+  validateMappingFile,
+} from './core/routes/mapping-file.js';
+export {
   type RequestInput,
   type ResolvedRequest,
   resolveRequest,

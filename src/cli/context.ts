@@ -10,8 +10,14 @@ export interface GlobalOptions {
 
 /** The catalog a command works with: `--catalog PATH`, `APPSCOPE_CATALOG`, or the built-in one. */
 export function catalogFor(io: CliIo, options: GlobalOptions): Catalog {
+  const path = catalogPath(io, options);
+  return path === undefined ? defaultCatalog() : loadCatalog(path);
+}
+
+/** The custom catalog's file (`--catalog PATH`, else `APPSCOPE_CATALOG`), resolved; undefined for the built-in one. */
+export function catalogPath(io: CliIo, options: GlobalOptions): string | undefined {
   const path = options.catalog ?? io.env['APPSCOPE_CATALOG'];
-  return path === undefined || path === '' ? defaultCatalog() : loadCatalog(resolvePath(io, path));
+  return path === undefined || path === '' ? undefined : resolvePath(io, path);
 }
 
 export function resolvePath(io: CliIo, path: string): string {

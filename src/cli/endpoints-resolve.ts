@@ -3,7 +3,8 @@ import { decide, explainDecision } from '../core/decide.js';
 import { DEFAULT_ROUTE_TABLE_PATH, defaultRouteTable, loadRouteTable } from '../core/routes/load.js';
 import { resolveRequestLine } from '../core/routes/resolve.js';
 import type { RouteTable } from '../core/routes/route-table.js';
-import { catalogFor, type GlobalOptions, resolvePath } from './context.js';
+import { AppscopeError, isAppscopeError } from '../errors.js';
+import { catalogFor, catalogPath, type GlobalOptions, resolvePath } from './context.js';
 import { type CliIo, printJson } from './io.js';
 
 /** `appscope endpoints resolve "GET /v1/customers/cus_123?expand[]=default_source" [--grant a,b] [--json]` */
@@ -80,11 +81,36 @@ function describeVia(via: readonly string[] | undefined, satisfiedBy: string | u
 
 /** The route table: `--routes PATH`, `APPSCOPE_ROUTES`, or the built-in Stripe table. */
 export function routeTableFor(io: CliIo, globals: GlobalOptions, routes?: string): RouteTable {
+  const path = routesPath(io, routes);
+  const customCatalog = catalogPath(io, globals);
+  if (path === undefined && customCatalog === undefined) return defaultRouteTable();
+  const catalog = catalogFor(io, globals);
+  const tablePath = path ?? DEFAULT_ROUTE_TABLE_PATH;
+  try {
+    return loadRouteTable(tablePath, catalog);
+  } catch (error) {
+    // A table written for another catalog fails on every permission it names: say what to do
+    // in one line instead of listing hundreds of unknown permissions.
+    const issues = isAppscopeError(error) && error.code === 'ERR_ROUTE_TABLE_INVALID' ? error.issues : [];
+    if (issues.length === 0 || !issues.every((issue) => issue.code === 'unknown_permission')) throw error;
+    const names = [...new Set(issues.map((issue) => /`([^`]+)`/.exec(issue.message)?.[1] ?? issue.path))];
+    const some = `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
+    const given = globals.catalog ?? io.env['APPSCOPE_CATALOG'];
+    const catalogLabel = `\`${given ?? catalog.name}\``;
+    throw new AppscopeError(
+      'ERR_ROUTE_TABLE_INVALID',
+      path === undefined
+        ? `catalog ${catalogLabel} has no route table (the built-in Stripe routes need ${names.length} permission${names.length === 1 ? '' : 's'} it lacks: ${some}): pass --routes FILE (or APPSCOPE_ROUTES) generated with \`appscope routes generate\``
+        : `route table \`${path}\` does not match catalog ${catalogLabel} (${names.length} permission${names.length === 1 ? '' : 's'} it lacks: ${some}): regenerate it for this catalog with \`appscope routes generate --catalog ${given ?? 'FILE'}\``,
+      { cause: error },
+    );
+  }
+}
+
+/** The route table file (`--routes PATH`, else `APPSCOPE_ROUTES`), resolved; undefined for the built-in one. */
+export function routesPath(io: CliIo, routes?: string): string | undefined {
   const path = routes ?? io.env['APPSCOPE_ROUTES'];
-  if (path !== undefined && path !== '')
-    return loadRouteTable(resolvePath(io, path), catalogFor(io, globals));
-  if (globals.catalog !== undefined) return loadRouteTable(DEFAULT_ROUTE_TABLE_PATH, catalogFor(io, globals));
-  return defaultRouteTable();
+  return path === undefined || path === '' ? undefined : resolvePath(io, path);
 }
 
 /** A requirement group's alternatives as the text output shows them: `a`, `any of a, b`, or that none can. */

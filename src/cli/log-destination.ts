@@ -10,6 +10,8 @@ export interface LogDestination {
   flushSync(): void;
   /** Flushes and stops the timer; later lines are written at once. */
   end(): void;
+  /** Lines dropped because the reader was gone or stalled. */
+  readonly dropped: number;
 }
 
 /** Options of {@link createLogDestination}. */
@@ -18,6 +20,12 @@ export interface LogDestinationOptions {
   readonly bufferSize?: number;
   /** Longest a line waits before it is written, in ms (default 1000). */
   readonly flushIntervalMs?: number;
+  /**
+   * Longest a write waits for a full pipe, in ms (default 1000). Past it the reader is taken as
+   * stalled: lines are dropped (and counted) instead of blocking the process, until a write
+   * succeeds again. A process blocked on its log pipe could not even handle SIGTERM.
+   */
+  readonly stallMs?: number;
   /** Stands in for `fs.writeSync` (tests). */
   readonly writeSync?: (fd: number, bytes: Buffer, offset: number) => number;
 }
@@ -28,7 +36,10 @@ export interface LogDestinationOptions {
  * writes of whole lines of at most 4096 bytes (atomic on a pipe, so another thread's lines never
  * land inside one). A line costs a string append, less than a write through pino's own
  * `sonic-boom` destination. Writes are blocking, like pino's default; a
- * non-blocking pipe that is full (`EAGAIN`) is retried until it drains, so no line is lost.
+ * non-blocking pipe that is full (`EAGAIN`) is retried for up to `stallMs`, so a slow reader
+ * loses no line. A reader that has gone (`EPIPE`) or stopped reading for longer loses the lines
+ * (they are counted, and a line saying how many were dropped is written once the pipe drains):
+ * the process never blocks on its log, so it keeps serving and still answers SIGTERM.
  * @example
  * const destination = createLogDestination(2);
  * const logger = pino({ level: 'info' }, destination);
@@ -38,14 +49,38 @@ export function createLogDestination(fd: number, options: LogDestinationOptions 
   const write =
     options.writeSync ??
     ((target: number, bytes: Buffer, offset: number) => writeSync(target, bytes, offset));
+  const stallMs = options.stallMs ?? 1000;
   let buffer = '';
   let ended = false;
+  /**
+   * The last write failed (the reader is gone, or stopped reading for longer than `stallMs`):
+   * writes are tried once, never waited on.
+   */
+  let failing = false;
+  let dropped = 0;
+  /** Dropped lines not yet reported in the log itself. */
+  let unreported = 0;
 
   function flush(): void {
     if (buffer.length === 0) return;
-    const bytes = Buffer.from(buffer, 'utf8');
+    // After dropped lines, the first write that gets through says how many were lost.
+    let noted = unreported;
+    const note =
+      noted > 0
+        ? `${JSON.stringify({ level: 'warn', time: Date.now(), service: 'appscope', pid: process.pid, droppedLogLines: noted, msg: 'log lines were dropped: the log reader was gone or not reading' })}\n`
+        : '';
+    const noteBytes = Buffer.byteLength(note);
+    const bytes = Buffer.from(note + buffer, 'utf8');
     buffer = '';
+    const drop = (from: number): void => {
+      let lines = 0;
+      for (let i = bytes.indexOf(10, Math.max(from, noteBytes)); i !== -1; i = bytes.indexOf(10, i + 1))
+        lines++;
+      dropped += lines;
+      unreported += lines;
+    };
     let offset = 0;
+    let waitingSince: number | undefined;
     while (offset < bytes.length) {
       // Whole lines, at most PIPE_BUF (4096) bytes a write: a write that size to a pipe is never
       // interleaved with another writer's (the decision writer thread writes request lines too).
@@ -57,12 +92,26 @@ export function createLogDestination(fd: number, options: LogDestinationOptions 
       while (offset < end) {
         try {
           offset += write(fd, bytes.subarray(0, end), offset);
+          if (noted > 0 && offset >= noteBytes) {
+            unreported -= noted;
+            noted = 0;
+          }
+          waitingSince = undefined;
+          failing = false;
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
-            Atomics.wait(SLEEP, 0, 0, 1); // a full non-blocking pipe: wait a millisecond for the reader
-            continue;
+            const now = Date.now();
+            waitingSince ??= now;
+            if (!failing && now - waitingSince < stallMs) {
+              Atomics.wait(SLEEP, 0, 0, 1); // a full non-blocking pipe: wait a millisecond for the reader
+              continue;
+            }
           }
-          return; // a closed descriptor (EPIPE, EBADF): the lines have nowhere to go
+          // a closed descriptor (EPIPE, EBADF) or a reader that is not reading: the lines are
+          // dropped rather than block the process
+          failing = true;
+          drop(offset);
+          return;
         }
       }
     }
@@ -87,6 +136,9 @@ export function createLogDestination(fd: number, options: LogDestinationOptions 
       clearInterval(timer);
       process.removeListener('exit', flush);
       flush();
+    },
+    get dropped() {
+      return dropped;
     },
   };
 }

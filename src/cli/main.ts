@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { formatIssues } from '../core/issues.js';
 import { isAppscopeError } from '../errors.js';
+import { packageVersion } from '../version.js';
 import { registerAccounts } from './accounts.js';
 import { registerAnalyze } from './analyze.js';
 import { registerApps } from './apps.js';
@@ -18,6 +19,7 @@ import { registerManifestValidate } from './manifest-validate.js';
 import { registerPermissionsExplain } from './permissions-explain.js';
 import { registerPermissionsList } from './permissions-list.js';
 import { registerRecord } from './record.js';
+import { registerRoutes } from './routes.js';
 import { registerScan } from './scan.js';
 import { registerSecrets } from './secrets.js';
 import { registerServe } from './serve.js';
@@ -35,6 +37,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
       '--data-dir <dir>',
       'where the embedded database lives (default ./.appscope; or APPSCOPE_DATABASE_URL)',
     )
+    .version(packageVersion(), '-V, --version', 'print the version of appscope')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -66,6 +69,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerAnalyze(program, io);
   registerUsers(program, io);
   registerSecrets(program, io);
+  registerRoutes(program, io, setExit);
 
   for (const command of allCommands(program))
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -19,11 +19,11 @@ import { DEFAULT_DATA_DIR, openStore, resolveStoreTarget, storeTargetFrom } from
 import { formatRequestLine, jsonText, missingText } from '../store/request-line.js';
 import { openSqliteDecisionWriter } from '../store/sqlite-decision-writer.js';
 import { parseByteSize } from './byte-size.js';
-import { catalogFor, type GlobalOptions, resolvePath } from './context.js';
+import { catalogPath, type GlobalOptions, resolvePath } from './context.js';
 import { describeSource, loadDataKeys } from './data-keys.js';
 import { demoBanner, seedDemo, seedDemoUpstream } from './demo.js';
 import { checkMaxObjects, type EvictionWarnings, evictionWarnings, parseMaxObjects } from './emulator.js';
-import { routeTableFor } from './endpoints-resolve.js';
+import { routesPath, routeTableFor } from './endpoints-resolve.js';
 import type { CliIo } from './io.js';
 import { createLogDestination } from './log-destination.js';
 import { untilSignal } from './signals.js';
@@ -43,6 +43,11 @@ export interface ServeOptions {
   readonly upstreamMultiAccount?: boolean;
   /** Seed (once) and print demo data. */
   readonly demo?: boolean;
+  /**
+   * A route table generated for the catalog (`--routes`, else `APPSCOPE_ROUTES`); without one, the
+   * built-in Stripe table. The catalog itself is a global option (`--catalog`, `APPSCOPE_CATALOG`).
+   */
+  readonly routes?: string;
   /** Also write every decision as JSON lines to this file, or `-` for standard output. */
   readonly decisionLogJsonl?: string;
   /** How long decisions are kept, e.g. `30d`; `off` keeps them forever. Default `30d`. */
@@ -182,6 +187,14 @@ export async function startServe(
     destination,
   );
 
+  // The catalog and its route table first: a mismatch fails before anything is opened.
+  const routes = routeTableFor(io, globals, options.routes);
+  const catalogFile = catalogPath(io, globals);
+  const routesFile = routesPath(io, options.routes);
+  const catalogLabel =
+    catalogFile === undefined ? 'built-in Stripe Apps catalog' : shortPath(io, catalogFile);
+  const routesLabel = routesFile === undefined ? 'built-in Stripe route table' : shortPath(io, routesFile);
+
   const target = storeTargetFrom({
     ...(options.dataDir === undefined ? {} : { dataDir: resolvePath(io, options.dataDir) }),
     env: io.env,
@@ -196,8 +209,7 @@ export async function startServe(
   let evictions: EvictionWarnings | undefined;
   const timers: NodeJS.Timeout[] = [];
   try {
-    const domain = createDomain({ store, catalog: catalogFor(io, globals) });
-    const routes = routeTableFor(io, globals);
+    const domain = createDomain({ store, catalog: routes.catalog });
     // the Secret Store's data keys: the operator's, or one kept in the data directory
     const secretKeys = loadDataKeys(io, { dataDir: options.dataDir, create: true })!;
     const keyStatus = await dataKeyStatus(domain, secretKeys.keyring);
@@ -269,6 +281,7 @@ export async function startServe(
       metrics,
       gateway,
       secretKeys: secretKeys.keyring,
+      health: { decisionLog: log },
     });
     app = server;
     if (logRequests) {
@@ -403,6 +416,8 @@ export async function startServe(
         url,
         upstream: upstreamLabel,
         store: store.location,
+        catalog: catalogLabel,
+        routes: routesLabel,
         decisionLogJsonl: options.decisionLogJsonl ?? null,
         retentionDays: retentionMs === undefined ? null : retentionMs / (24 * HOUR_MS),
         decisionLogMaxBytes: maxBytes ?? null,
@@ -434,6 +449,9 @@ export async function startServe(
     }
     say(`appscope listening on ${url}\n`);
     say(`  upstream: ${upstreamLabel}\n  database: ${store.location}\n  metrics:  ${url}/metrics\n`);
+    say(
+      `  catalog:  ${catalogLabel}\n  routes:   ${routesLabel}\n  health:   ${url}/healthz, ${url}/readyz\n`,
+    );
     say(
       `  secrets:  data key ${secretKeys.keyring.primary.id} ${
         secretKeys.created
@@ -477,7 +495,21 @@ export async function startServe(
         } finally {
           clearTimeout(force);
         }
-        const stats = await log.close();
+        // A JSON lines reader that stopped reading (`--decision-log-jsonl -` into a stalled pipe)
+        // would hold the flush forever: shutdown waits for it at most --shutdown-timeout.
+        let waited: NodeJS.Timeout | undefined;
+        const stats = await Promise.race([
+          log.close(),
+          new Promise<undefined>((resolve) => {
+            waited = setTimeout(() => resolve(undefined), shutdownTimeoutMs);
+          }),
+        ]).finally(() => clearTimeout(waited));
+        if (stats === undefined) {
+          logger.warn(
+            { decisionLog: log.stats() },
+            'the decision log could not finish writing within --shutdown-timeout (is its JSON lines output being read?); stopping anyway',
+          );
+        }
         await store.close();
         evictions?.close();
         logger.info({ decisionLog: stats }, 'stopped');
@@ -554,6 +586,7 @@ interface ServeFlags {
   host: string;
   upstream?: string;
   upstreamMultiAccount?: boolean;
+  routes?: string;
   demo?: boolean;
   decisionLogJsonl?: string;
   decisionLogRetention: string;
@@ -578,6 +611,11 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--upstream <url>', 'forward allowed calls to this API (its key: APPSCOPE_UPSTREAM_KEY)')
     .option('--upstream-multi-account', 'the upstream key reaches many accounts: send Stripe-Account')
+    .option(
+      '--catalog <path>',
+      'a custom catalog file instead of the built-in Stripe Apps one (or APPSCOPE_CATALOG)',
+    )
+    .option('--routes <path>', 'the route table generated for that catalog (or APPSCOPE_ROUTES)')
     .option('--demo', 'seed demo data once and print its keys, a curl and an SDK snippet')
     .option('--decision-log-jsonl <path>', 'also write decisions as JSON lines to PATH (- for stdout)')
     .option('--decision-log-retention <duration>', 'keep decisions this long (e.g. 7d), or off', '30d')
@@ -610,6 +648,7 @@ export function registerServe(program: Command, io: CliIo): void {
           ...(globals.dataDir === undefined ? {} : { dataDir: globals.dataDir }),
           ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
           ...(flags.upstreamMultiAccount ? { upstreamMultiAccount: true } : {}),
+          ...(flags.routes === undefined ? {} : { routes: flags.routes }),
           ...(flags.demo ? { demo: true } : {}),
           ...(flags.decisionLogJsonl === undefined ? {} : { decisionLogJsonl: flags.decisionLogJsonl }),
           decisionLogRetention: flags.decisionLogRetention,
@@ -625,5 +664,8 @@ export function registerServe(program: Command, io: CliIo): void {
       );
       await untilSignal();
       await running.close();
+      // Everything is closed. A standard stream whose reader stopped reading can still hold
+      // queued writes that keep the process alive: do not wait on them for more than a second.
+      setTimeout(() => process.exit(), 1000).unref();
     });
 }

@@ -249,6 +249,11 @@ export class DecisionLog implements DecisionSink {
     return this.stats();
   }
 
+  /** Most decisions the queue holds; past it new ones are dropped (`maxQueue`). */
+  get capacity(): number {
+    return this.#maxQueue;
+  }
+
   /** What this log has queued, written and dropped so far (this process). */
   stats(): DecisionLogStats {
     return {

@@ -19,8 +19,10 @@ import { newRequestId } from '../http/request-id.js';
 import { ApiError } from '../http/stripe-error.js';
 import { registerAppsApi } from './apps-api.js';
 import { toApiError } from './errors.js';
+import { type HealthOptions, registerHealth } from './health.js';
 import { registerInstallApi } from './install-api.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { recordRoutes, registerOpenApi } from './openapi/index.js';
 import { secretStoreRoutes } from './secret-store-api.js';
 
 /** Limits every request is held to; a request past one is refused, never truncated. */
@@ -58,6 +60,8 @@ export interface ServerOptions {
    * gateway still authorizes Secret Store calls, and answers those it allows with a 503.
    */
   readonly secretKeys?: DataKeyring;
+  /** `/healthz` and `/readyz` (the decision log to watch, the store probe's timeout). */
+  readonly health?: HealthOptions;
 }
 
 /** What route plugins get: the domain, the compiled route table and the catalog. */
@@ -110,6 +114,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     },
   });
   app.server.headersTimeout = limits.headersTimeoutMs;
+  recordRoutes(app); // for the test that checks the OpenAPI document against the routes
 
   // Bodies stay raw; each route reads them with the parser it needs (form, for the Stripe API).
   app.removeAllContentTypeParsers();
@@ -145,8 +150,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     limits,
     decisions: options.decisions ?? NO_DECISIONS,
   };
+  registerHealth(app, options.domain.store, options.health);
   registerInstallApi(app, context);
   registerAppsApi(app, context);
+  registerOpenApi(app);
   registerDashboard(app, context, options.dashboard ?? {});
   if (options.gateway !== undefined) {
     const local = secretStoreRoutes(options.domain, {

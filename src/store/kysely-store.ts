@@ -1161,6 +1161,18 @@ class KyselyTransaction implements StoreTransaction {
       await this.#writable().updateTable('user_links').set(patch).where('id', '=', id).execute();
     });
   }
+
+  // --- Operations (issue 15): readiness -------------------------------------------------
+
+  schemaVersion(): Promise<number> {
+    return this.#driver(async () => {
+      const row = await this.#conn
+        .selectFrom('appscope_migrations')
+        .select((eb) => eb.fn.max('version').as('version'))
+        .executeTakeFirst();
+      return Number(row?.version ?? 0);
+    });
+  }
 }
 
 /** SQLite rows per statement: 6 parameters a row stays well under SQLite's limit of 32 766. */

@@ -81,6 +81,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 10 });
   pool.on('error', (error) => onBackgroundError(error));
+  // A connection lost while checked out (in a transaction) emits `error` on its client, which the
+  // pool only listens for while the client is idle: unheard, it would crash the process. The
+  // transaction's query fails with the same error, so this listener only reports it.
+  pool.on('connect', (client) => client.on('error', (error) => onBackgroundError(error)));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 
   const begin = async (conn: Kysely<Database>, kind: TransactionKind): Promise<void> => {

@@ -197,15 +197,32 @@ const write = db.transaction(
 const lines = data.requestLines;
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 let linesClosed = false;
+/** Longest a write waits for a full pipe (ms); past it this batch's lines are dropped (see log-destination.ts). */
+const STALL_MS = 1000;
+/** The last write gave up on a full pipe: the next ones are tried once, never waited on. */
+let linesStalled = false;
 
 function writeOut(fd: number, bytes: Buffer, length: number): void {
   let offset = 0;
+  let waitingSince: number | undefined;
   while (offset < length && !linesClosed) {
     try {
       offset += writeSync(fd, bytes, offset, length - offset);
+      waitingSince = undefined;
+      linesStalled = false;
     } catch (error) {
-      if ((error as { code?: unknown } | null)?.code === 'EAGAIN') Atomics.wait(SLEEP, 0, 0, 1);
-      else linesClosed = true;
+      if ((error as { code?: unknown } | null)?.code !== 'EAGAIN') {
+        linesClosed = true;
+        return;
+      }
+      // A reader that stopped reading must not hold up the decisions (nor a shutdown waiting
+      // for them): past STALL_MS the rest of these lines is dropped.
+      waitingSince ??= Date.now();
+      if (linesStalled || Date.now() - waitingSince >= STALL_MS) {
+        linesStalled = true;
+        return;
+      }
+      Atomics.wait(SLEEP, 0, 0, 1);
     }
   }
 }

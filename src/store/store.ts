@@ -601,6 +601,11 @@ export interface StoreTransaction {
    * transaction got there first (of two concurrent uses, exactly one wins).
    */
   claimUserLink(id: string, at: number): Promise<boolean>;
+
+  // --- Operations (issue 15): readiness -------------------------------------------------
+
+  /** The newest migration applied to this database (one trivial query; `/readyz` compares it). */
+  schemaVersion(): Promise<number>;
 }
 
 /**

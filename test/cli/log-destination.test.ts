@@ -84,6 +84,29 @@ describe('the log destination', () => {
     expect(() => destination.flush()).not.toThrow();
     destination.end();
     destination.write('late\n');
-    expect(fake.text()).toBe('late\n');
+    const [note, ...rest] = fake.text().split('\n');
+    expect(JSON.parse(note!)).toMatchObject({ droppedLogLines: 1 }); // 'lost' is counted, and said
+    expect(rest).toEqual(['late', '']);
+    expect(destination.dropped).toBe(1);
+  });
+
+  it('drops lines instead of blocking when the reader stops reading, and says so once it reads again', () => {
+    const fake = recorder();
+    const destination = createLogDestination(7, { stallMs: 20, writeSync: fake.writeSync });
+    open.push(destination);
+    fake.plan.push(...Array<'eagain'>(10_000).fill('eagain'));
+    destination.write('first\nsecond\n');
+    destination.flush(); // waits up to stallMs, then gives up
+    expect(destination.dropped).toBe(2);
+    destination.write('third\n');
+    destination.flush(); // the reader is still stalled: tried once, not waited on
+    expect(destination.dropped).toBe(3);
+    expect(fake.text()).toBe('');
+    fake.plan.splice(0);
+    destination.write('fourth\n');
+    destination.flush();
+    const [note, line, rest] = fake.text().split('\n');
+    expect(JSON.parse(note!)).toMatchObject({ level: 'warn', droppedLogLines: 3 });
+    expect([line, rest]).toEqual(['fourth', '']);
   });
 });

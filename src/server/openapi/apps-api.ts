@@ -56,7 +56,7 @@ function errors(...statuses: number[]) {
   return Object.fromEntries(
     statuses.map((status) => [
       String(status),
-      { description: what[status] ?? 'Error', content: json(ref('AppsApiError')) },
+      { description: what[status] ?? 'Error', content: json(ref('Error')) },
     ]),
   );
 }
@@ -78,6 +78,7 @@ export const paths: Record<string, unknown> = {
   '/v1/apps/versions': {
     post: {
       operationId: 'PostAppsVersions',
+      tags: ['Apps API'],
       summary: 'Upload an app version',
       description:
         "Validates the manifest (the same checks and errors as `appscope apps upload`), registers the app on its first upload under the caller's account, stores the version and releases it unless `release=false`. Nothing is stored when the manifest is invalid.",
@@ -115,6 +116,7 @@ export const paths: Record<string, unknown> = {
   '/v1/apps/apps': {
     get: {
       operationId: 'GetAppsApps',
+      tags: ['Apps API'],
       summary: "List the account's own apps",
       description: "The caller's apps, released or not, in id order.",
       parameters: [limitParam, startingAfter('An app id: list the apps after it.')],
@@ -127,6 +129,7 @@ export const paths: Record<string, unknown> = {
   '/v1/apps/apps/{app}': {
     get: {
       operationId: 'GetAppsAppsApp',
+      tags: ['Apps API'],
       summary: 'Retrieve an app',
       description: "One of the caller's apps, or another developer's public released app.",
       parameters: [appParam],
@@ -139,6 +142,7 @@ export const paths: Record<string, unknown> = {
   '/v1/apps/apps/{app}/versions': {
     get: {
       operationId: 'GetAppsAppsAppVersions',
+      tags: ['Apps API'],
       summary: "List an app's versions",
       description: "The versions of one of the caller's apps, newest first.",
       parameters: [
@@ -158,6 +162,7 @@ export const paths: Record<string, unknown> = {
   '/v1/apps/apps/{app}/versions/{version}': {
     get: {
       operationId: 'GetAppsAppsAppVersionsVersion',
+      tags: ['Apps API'],
       summary: 'Retrieve an app version',
       description:
         "Any version of the caller's app; for another developer's public app, only its current version.",
@@ -171,6 +176,7 @@ export const paths: Record<string, unknown> = {
   '/v1/apps/apps/{app}/versions/{version}/release': {
     post: {
       operationId: 'PostAppsAppsAppVersionsVersionRelease',
+      tags: ['Apps API'],
       summary: 'Release an app version',
       description:
         'Makes an uploaded version current for every install (new permissions become pending). Releases move forward only; releasing the current version again changes nothing.',
@@ -192,6 +198,7 @@ export const paths: Record<string, unknown> = {
   '/v1/apps/catalog': {
     get: {
       operationId: 'GetAppsCatalog',
+      tags: ['Apps API'],
       summary: 'List the public app catalogue',
       description:
         "Every public app with a released version, in id order, with its developer's name, an icon and what its current version requests.",
@@ -332,30 +339,6 @@ export const schemas: Record<string, unknown> = {
       version: { type: 'string', description: 'The released version an install would run.' },
       released: { type: ['integer', 'null'] },
       permissions: { type: 'array', items: ref('ManifestPermission') },
-    },
-  },
-  AppsApiError: {
-    type: 'object',
-    required: ['error'],
-    properties: {
-      error: {
-        type: 'object',
-        required: ['type', 'message'],
-        properties: {
-          type: {
-            type: 'string',
-            enum: ['invalid_request_error', 'authentication_error', 'idempotency_error', 'api_error'],
-          },
-          code: { type: 'string' },
-          message: { type: 'string' },
-          param: { type: 'string' },
-          issues: {
-            type: 'array',
-            items: ref('ManifestIssue'),
-            description: 'Every problem of an invalid manifest (`manifest_invalid`).',
-          },
-        },
-      },
     },
   },
 };
