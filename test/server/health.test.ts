@@ -15,7 +15,7 @@ import { createDomain } from '../../src/domain/context.js';
 import type { DecisionRecord } from '../../src/gateway/decision-record.js';
 import { createServer } from '../../src/server/app.js';
 import type { HealthOptions } from '../../src/server/health.js';
-import { SCHEMA_VERSION } from '../../src/store/migrations/index.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations/index.js';
 import { openStore } from '../../src/store/open.js';
 import type { DecisionWriter } from '../../src/store/sqlite-decision-writer.js';
 import type { Store } from '../../src/store/store.js';
@@ -95,7 +95,7 @@ for (const dialect of DIALECTS) {
       expect(ready.status).toBe(503);
       expect(ready.body.checks.migrations).toEqual({
         ok: false,
-        version: SCHEMA_VERSION - 1,
+        version: MIGRATIONS.at(-2)?.version,
         expected: SCHEMA_VERSION,
       });
       expect(ready.body.problems[0]).toContain('migrations are pending');
