@@ -11,6 +11,7 @@ import type { RouteTable } from '../core/routes/route-table.js';
 import { type DashboardOptions, registerDashboard } from '../dashboard/dashboard.js';
 import type { Domain } from '../domain/context.js';
 import type { DataKeyring } from '../domain/data-keys.js';
+import type { WebhookUrlPolicy } from '../domain/webhook-urls.js';
 import { answerClientError } from '../gateway/client-error.js';
 import { type DecisionSink, NO_DECISIONS } from '../gateway/decision-record.js';
 import { registerGateway } from '../gateway/gateway.js';
@@ -21,6 +22,7 @@ import { toApiError } from './errors.js';
 import { registerInstallApi } from './install-api.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { secretStoreRoutes } from './secret-store-api.js';
+import { registerWebhooksApi } from './webhooks-api.js';
 
 /** Limits every request is held to; a request past one is refused, never truncated. */
 export interface ServerLimits {
@@ -57,6 +59,8 @@ export interface ServerOptions {
    * gateway still authorizes Secret Store calls, and answers those it allows with a 503.
    */
   readonly secretKeys?: DataKeyring;
+  /** Where webhook endpoints may point (`serve --webhook-allow-host`); default: nowhere. */
+  readonly webhookPolicy?: WebhookUrlPolicy;
 }
 
 /** What route plugins get: the domain, the compiled route table and the catalog. */
@@ -145,6 +149,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     decisions: options.decisions ?? NO_DECISIONS,
   };
   registerInstallApi(app, context);
+  registerWebhooksApi(app, context, {
+    ...(options.webhookPolicy === undefined ? {} : { policy: options.webhookPolicy }),
+    ...(options.secretKeys === undefined ? {} : { keys: options.secretKeys }),
+  });
   registerDashboard(app, context, options.dashboard ?? {});
   if (options.gateway !== undefined) {
     const local = secretStoreRoutes(options.domain, {

@@ -13,6 +13,9 @@ import type {
   SessionRow,
   UnauthenticatedCountRow,
   UserRow,
+  WebhookAttemptRow,
+  WebhookDeliveryRow,
+  WebhookEndpointRow,
 } from './store.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -62,5 +65,8 @@ export interface Database {
   sessions: Mutable<SessionRow>;
   app_secrets: Mutable<AppSecretRow>;
   app_secret_state: { id: number; current_key_id: string };
+  webhook_endpoints: Mutable<WebhookEndpointRow>;
+  webhook_deliveries: Mutable<WebhookDeliveryRow>;
+  webhook_attempts: Mutable<WebhookAttemptRow>;
   appscope_migrations: { version: number; name: string; applied_at: string };
 }
