@@ -415,3 +415,41 @@ describe('deliveries', () => {
     ]);
   });
 });
+
+describe('the OpenAPI fragment', () => {
+  it('documents every webhooks route, and every documented operation answers', async () => {
+    const { paths, schemas } = await import('../../src/server/openapi/webhooks.js');
+    const documented: string[] = [];
+    for (const [path, item] of Object.entries(paths)) {
+      for (const method of Object.keys(item as object)) {
+        documented.push(`${method.toUpperCase()} ${path}`);
+        const url = path.replace('{endpoint}', 'we_missing').replace('{delivery}', 'whdel_missing');
+        const answer = await call(
+          method.toUpperCase() as 'GET',
+          url,
+          merchantKey,
+          method === 'post' ? '' : undefined,
+        );
+        expect(answer.body.error?.message ?? '', `${method} ${path}`).not.toMatch(/Unrecognized request URL/);
+        expect(
+          app.hasRoute({ method: method.toUpperCase() as 'GET', url: path.replace(/\{(\w+)\}/g, ':$1') }),
+        ).toBe(true);
+      }
+    }
+    expect(documented.sort()).toEqual([
+      'DELETE /v1/apps/webhook_endpoints/{endpoint}',
+      'GET /v1/apps/webhook_endpoints',
+      'GET /v1/apps/webhook_endpoints/{endpoint}',
+      'GET /v1/apps/webhook_endpoints/{endpoint}/deliveries',
+      'POST /v1/apps/webhook_endpoints',
+      'POST /v1/apps/webhook_endpoints/{endpoint}',
+      'POST /v1/apps/webhook_endpoints/{endpoint}/deliveries/{delivery}/retry',
+    ]);
+    // every schema referenced is defined
+    const refs = [...JSON.stringify(paths).matchAll(/#\/components\/schemas\/(\w+)/g)].map((m) => m[1]!);
+    for (const name of refs) expect(Object.keys(schemas)).toContain(name);
+    // the event types documented are the domain's
+    const { EVENT_TYPES } = await import('../../src/domain/events.js');
+    expect((schemas['WebhookEventType'] as { enum: string[] }).enum).toEqual(['*', ...EVENT_TYPES]);
+  });
+});
