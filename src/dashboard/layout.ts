@@ -16,7 +16,7 @@ export interface Chrome {
 }
 
 /** The sections of the navigation. */
-export type Section = 'apps' | 'activity' | 'audit' | 'none';
+export type Section = 'apps' | 'activity' | 'audit' | 'webhooks' | 'none';
 
 /** Input of {@link renderPage}. */
 export interface PageInput {
@@ -70,6 +70,7 @@ function header(chrome: Chrome, section: Section, path: string): Html {
       ${nav('apps', '/dashboard/apps', 'Apps')}
       ${nav('activity', '/dashboard/activity', 'Activity')}
       ${nav('audit', '/dashboard/audit', 'Audit log')}
+      ${nav('webhooks', '/dashboard/webhooks', 'Webhooks')}
     </nav>
     <div class="who">
       <span><span class="visually-hidden">Account: </span><strong>${chrome.accountName}</strong> · ${session.user.email} <span class="badge neutral">${ROLE_LABEL[session.user.role]}</span></span>

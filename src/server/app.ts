@@ -153,7 +153,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     ...(options.webhookPolicy === undefined ? {} : { policy: options.webhookPolicy }),
     ...(options.secretKeys === undefined ? {} : { keys: options.secretKeys }),
   });
-  registerDashboard(app, context, options.dashboard ?? {});
+  registerDashboard(app, context, {
+    ...options.dashboard,
+    webhooks: {
+      ...(options.webhookPolicy === undefined ? {} : { policy: options.webhookPolicy }),
+      ...(options.secretKeys === undefined ? {} : { keys: options.secretKeys }),
+    },
+  });
   if (options.gateway !== undefined) {
     const local = secretStoreRoutes(options.domain, {
       ...(options.secretKeys === undefined ? {} : { keys: options.secretKeys }),
