@@ -474,6 +474,50 @@ export async function retryWebhookDelivery(
   });
 }
 
+/**
+ * Re-encrypts every webhook signing secret under `target` (part of a data key rotation, after
+ * the Secret Store's values). A secret that cannot be decrypted is left as it is and counted:
+ * its endpoint cannot sign until it is deleted and added again. Audited once, as
+ * `webhook_endpoint.secrets_reencrypted`, when anything moved.
+ */
+export async function reencryptWebhookSecrets(
+  domain: Domain,
+  keys: DataKeyring,
+  target: DataKey,
+  actor: Actor,
+): Promise<{ reencrypted: number; unreadable: number }> {
+  let reencrypted = 0;
+  let unreadable = 0;
+  let after: string | undefined;
+  for (;;) {
+    const page = await writeFlow(domain, actor, async (flow) => {
+      const rows = await flow.tx.listWebhookEndpointsNotUnderKey(target.id, 100, after);
+      for (const row of rows) {
+        const secret = keys.get(row.key_id)?.open(row, secretAad(row));
+        if (secret === undefined) {
+          unreadable++;
+          continue;
+        }
+        await flow.tx.updateWebhookEndpoint(row.id, { key_id: target.id, ...target.seal(secret, secretAad(row)) });
+        reencrypted++;
+      }
+      return rows;
+    });
+    if (page.length === 0) break;
+    after = page.at(-1)!.id;
+  }
+  if (reencrypted > 0) {
+    await writeFlow(domain, actor, (flow) =>
+      flow.audit({
+        action: 'webhook_endpoint.secrets_reencrypted',
+        target: { type: 'data_key', id: target.id },
+        after: { to: target.id, reencrypted, unreadable },
+      }),
+    );
+  }
+  return { reencrypted, unreadable };
+}
+
 // ---- the delivery worker's side (src/webhooks/worker.ts sends; these read and record)
 
 /**

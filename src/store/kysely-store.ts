@@ -1138,6 +1138,14 @@ class KyselyTransaction implements StoreTransaction {
     });
   }
 
+  listWebhookEndpointsNotUnderKey(keyId: string, limit: number, afterId?: string): Promise<WebhookEndpointRow[]> {
+    return this.#driver(async () => {
+      let query = this.#conn.selectFrom('webhook_endpoints').selectAll().where('key_id', '<>', keyId);
+      if (afterId !== undefined) query = query.where('id', '>', afterId);
+      return query.orderBy('id').limit(clampLimit(limit)).execute();
+    });
+  }
+
   listWebhookTargets(target: {
     accountId: string;
     appId: string | null;

@@ -562,6 +562,8 @@ export interface StoreTransaction {
   updateWebhookEndpoint(id: string, patch: WebhookEndpointPatch): Promise<void>;
   /** Deletes an endpoint with its deliveries and their attempts. */
   deleteWebhookEndpoint(id: string): Promise<void>;
+  /** Endpoints of any account whose secret is sealed under another data key than `keyId`, in id order. */
+  listWebhookEndpointsNotUnderKey(keyId: string, limit: number, afterId?: string): Promise<WebhookEndpointRow[]>;
   /**
    * The enabled endpoints an event is sent to: the installing account's own (`connect` 0), and
    * the app developer's `connect` endpoints when the developer is another account.
@@ -647,7 +649,18 @@ export interface WebhookEndpointRow {
 }
 
 export type WebhookEndpointPatch = Partial<
-  Pick<WebhookEndpointRow, 'url' | 'description' | 'enabled_events' | 'status' | 'failing_since' | 'updated'>
+  Pick<
+    WebhookEndpointRow,
+    | 'url'
+    | 'description'
+    | 'enabled_events'
+    | 'status'
+    | 'failing_since'
+    | 'updated'
+    | 'key_id'
+    | 'nonce'
+    | 'ciphertext'
+  >
 >;
 
 /** Where a delivery stands. */

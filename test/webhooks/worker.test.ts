@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/domain/actor.js';
+import { rotateDataKey } from '../../src/domain/app-secrets.js';
 import { createDomain, type Domain } from '../../src/domain/context.js';
 import { DataKeyring, generateDataKey } from '../../src/domain/data-keys.js';
-import { installApp } from '../../src/domain/installs.js';
+import { installApp, uninstallApp } from '../../src/domain/installs.js';
 import { createInstallKey } from '../../src/domain/keys.js';
 import type { WebhookUrlPolicy } from '../../src/domain/webhook-urls.js';
 import {
@@ -11,6 +12,8 @@ import {
   listWebhookDeliveries,
   recordWebhookAttempt,
   retryDelay,
+  signPayload,
+  updateWebhookEndpoint,
   WEBHOOK_RETRY_WINDOW_MS,
   type WebhookDelivery,
 } from '../../src/domain/webhooks.js';
@@ -258,3 +261,72 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('signing secrets at rest', () => {
+  it('are encrypted under the data key, and a key rotation moves them to the new key', async () => {
+    const w = await world();
+    const receiver = await receiverFor();
+    const endpoint = await createWebhookEndpoint(w.domain, w.keys, POLICY, {
+      actor: OPERATOR,
+      account: w.merchant.account.id,
+      url: receiver.url,
+      enabledEvents: ['apps.install.created'],
+    });
+    const stored = await w.domain.store.transaction((tx) => tx.getWebhookEndpoint(endpoint.id), {
+      readOnly: true,
+    });
+    expect(stored!.key_id).toBe(w.keys.primary.id);
+    expect(JSON.stringify(stored)).not.toContain(endpoint.secret!);
+
+    const next = generateDataKey();
+    const result = await rotateDataKey(w.domain, new DataKeyring([next, w.keys.primary]));
+    expect(result.to).toBe(next.id);
+    const moved = await w.domain.store.transaction((tx) => tx.getWebhookEndpoint(endpoint.id), {
+      readOnly: true,
+    });
+    expect(moved!.key_id).toBe(next.id);
+
+    // the new key alone signs: the receiver's signature checks with the secret shown at creation
+    await installApp(w.domain, { actor: OPERATOR, account: w.merchant.account.id, app: APP });
+    const onlyNew = new DataKeyring([next]);
+    const worker = startWebhookWorker({ domain: w.domain, keys: onlyNew, policy: POLICY, poll: false });
+    expect(await worker.runOnce()).toBe(1);
+    await worker.stop();
+    const request = receiver.received[0]!;
+    const [t, v1] = (request.headers['stripe-signature'] as string)
+      .split(',')
+      .map((part) => part.slice(part.indexOf('=') + 1));
+    expect(signPayload(request.body, endpoint.secret!, Number(t)).header).toBe(`t=${t},v1=${v1}`);
+
+    // without the key, nothing is signed: the attempt fails naming the key, and is retried
+    const install = (
+      await listWebhookDeliveries(w.domain, { actor: OPERATOR, endpoint: endpoint.id, limit: 1 })
+    ).data[0]!;
+    const event = JSON.parse(request.body) as { data: { object: { id: string } } };
+    expect(event.data.object.id).toMatch(/^appinst_/);
+    await uninstallApp(w.domain, { actor: OPERATOR, install: event.data.object.id });
+    await updateWebhookEndpoint(w.domain, POLICY, {
+      actor: OPERATOR,
+      endpoint: endpoint.id,
+      enabledEvents: ['*'],
+    });
+    await installApp(w.domain, { actor: OPERATOR, account: w.merchant.account.id, app: APP });
+    const oldOnly = startWebhookWorker({ domain: w.domain, keys: w.keys, policy: POLICY, poll: false });
+    expect(await oldOnly.runOnce()).toBeGreaterThan(0);
+    await oldOnly.stop();
+    const after = await listWebhookDeliveries(w.domain, {
+      actor: OPERATOR,
+      endpoint: endpoint.id,
+      limit: 10,
+    });
+    const unsigned = after.data.filter((d) => d.id !== install.id);
+    expect(unsigned.length).toBeGreaterThan(0);
+    for (const delivery of unsigned) {
+      expect(delivery.status).toBe('pending');
+      expect(delivery.attempts[0]!.error).toContain(
+        `data key \`${next.id}\`, which this process does not hold`,
+      );
+    }
+    expect(receiver.received.length).toBe(1);
+  });
+});
