@@ -498,7 +498,10 @@ export async function reencryptWebhookSecrets(
           unreadable++;
           continue;
         }
-        await flow.tx.updateWebhookEndpoint(row.id, { key_id: target.id, ...target.seal(secret, secretAad(row)) });
+        await flow.tx.updateWebhookEndpoint(row.id, {
+          key_id: target.id,
+          ...target.seal(secret, secretAad(row)),
+        });
         reencrypted++;
       }
       return rows;

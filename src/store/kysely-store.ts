@@ -1138,7 +1138,11 @@ class KyselyTransaction implements StoreTransaction {
     });
   }
 
-  listWebhookEndpointsNotUnderKey(keyId: string, limit: number, afterId?: string): Promise<WebhookEndpointRow[]> {
+  listWebhookEndpointsNotUnderKey(
+    keyId: string,
+    limit: number,
+    afterId?: string,
+  ): Promise<WebhookEndpointRow[]> {
     return this.#driver(async () => {
       let query = this.#conn.selectFrom('webhook_endpoints').selectAll().where('key_id', '<>', keyId);
       if (afterId !== undefined) query = query.where('id', '>', afterId);

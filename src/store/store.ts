@@ -563,7 +563,11 @@ export interface StoreTransaction {
   /** Deletes an endpoint with its deliveries and their attempts. */
   deleteWebhookEndpoint(id: string): Promise<void>;
   /** Endpoints of any account whose secret is sealed under another data key than `keyId`, in id order. */
-  listWebhookEndpointsNotUnderKey(keyId: string, limit: number, afterId?: string): Promise<WebhookEndpointRow[]>;
+  listWebhookEndpointsNotUnderKey(
+    keyId: string,
+    limit: number,
+    afterId?: string,
+  ): Promise<WebhookEndpointRow[]>;
   /**
    * The enabled endpoints an event is sent to: the installing account's own (`connect` 0), and
    * the app developer's `connect` endpoints when the developer is another account.
