@@ -7,6 +7,7 @@ import { type JsonLinesOutput, openJsonLines } from '../decision-log/json-lines.
 import { DEFAULT_DECISION_LOG_MAX_BYTES, DecisionLogRetention } from '../decision-log/retention.js';
 import { dataKeyStatus, pruneExpiredAppSecrets } from '../domain/app-secrets.js';
 import { createDomain } from '../domain/context.js';
+import { pruneWebhookDeliveries } from '../domain/webhooks.js';
 import { createEmulator, type Emulator } from '../emulator/emulator.js';
 import { createMemoryStorage, DEFAULT_MAX_OBJECTS_PER_SCOPE } from '../emulator/memory-storage.js';
 import { AppscopeError } from '../errors.js';
@@ -379,6 +380,8 @@ export async function startServe(
         if (idempotency > 0) logger.info({ idempotency }, 'pruned old records');
         const expiredSecrets = await pruneExpiredAppSecrets(domain);
         if (expiredSecrets > 0) logger.info({ expiredSecrets }, 'pruned expired secrets');
+        const webhookDeliveries = await pruneWebhookDeliveries(domain);
+        if (webhookDeliveries > 0) logger.info({ webhookDeliveries }, 'pruned old webhook deliveries');
       } catch (error) {
         logger.warn({ err: error }, 'pruning old records failed; will retry');
       }

@@ -32,6 +32,8 @@ import { checkWebhookUrl, type WebhookUrlPolicy } from './webhook-urls.js';
 export const WEBHOOK_ENDPOINTS_PER_ACCOUNT = 16;
 /** How long a delivery is retried, from when its event happened (ms): three days. */
 export const WEBHOOK_RETRY_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
+/** How long finished deliveries (and their attempts) are kept (ms): 30 days. */
+export const WEBHOOK_DELIVERY_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** The longest `description`. */
 const DESCRIPTION_MAX_LENGTH = 5000;
 
@@ -519,6 +521,21 @@ export async function reencryptWebhookSecrets(
     );
   }
   return { reencrypted, unreadable };
+}
+
+/**
+ * Deletes finished deliveries (succeeded or failed) older than {@link WEBHOOK_DELIVERY_RETENTION_MS},
+ * with their attempts, in short transactions (housekeeping; `serve` runs it hourly).
+ */
+export async function pruneWebhookDeliveries(domain: Domain): Promise<number> {
+  const before = domain.clock() - WEBHOOK_DELIVERY_RETENTION_MS;
+  let total = 0;
+  for (;;) {
+    const deleted = await domain.store.transaction((tx) => tx.pruneWebhookDeliveries(before, 500));
+    total += deleted;
+    if (deleted < 500) return total;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 // ---- the delivery worker's side (src/webhooks/worker.ts sends; these read and record)

@@ -1281,6 +1281,25 @@ class KyselyTransaction implements StoreTransaction {
     });
   }
 
+  pruneWebhookDeliveries(before: number, limit: number): Promise<number> {
+    return this.#driver(async () => {
+      const conn = this.#writable();
+      const ids = (
+        await conn
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('status', 'in', ['succeeded', 'failed'])
+          .where('created', '<', before)
+          .limit(clampLimit(limit))
+          .execute()
+      ).map((row) => row.id);
+      if (ids.length === 0) return 0;
+      await conn.deleteFrom('webhook_attempts').where('delivery_id', 'in', ids).execute();
+      await conn.deleteFrom('webhook_deliveries').where('id', 'in', ids).execute();
+      return ids.length;
+    });
+  }
+
   listWebhookAttempts(deliveryIds: readonly string[]): Promise<WebhookAttemptRow[]> {
     return this.#driver(async () => {
       if (deliveryIds.length === 0) return [];

@@ -594,6 +594,11 @@ export interface StoreTransaction {
   insertWebhookAttempt(row: WebhookAttemptRow): Promise<void>;
   /** The attempts of these deliveries, in attempt order. */
   listWebhookAttempts(deliveryIds: readonly string[]): Promise<WebhookAttemptRow[]>;
+  /**
+   * Deletes up to `limit` finished deliveries (succeeded or failed) created before `before` (ms),
+   * with their attempts; returns how many.
+   */
+  pruneWebhookDeliveries(before: number, limit: number): Promise<number>;
 }
 
 /**

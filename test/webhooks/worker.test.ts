@@ -10,10 +10,12 @@ import {
   claimWebhookDeliveries,
   createWebhookEndpoint,
   listWebhookDeliveries,
+  pruneWebhookDeliveries,
   recordWebhookAttempt,
   retryDelay,
   signPayload,
   updateWebhookEndpoint,
+  WEBHOOK_DELIVERY_RETENTION_MS,
   WEBHOOK_RETRY_WINDOW_MS,
   type WebhookDelivery,
 } from '../../src/domain/webhooks.js';
@@ -328,5 +330,40 @@ describe('signing secrets at rest', () => {
       );
     }
     expect(receiver.received.length).toBe(1);
+  });
+});
+
+describe('housekeeping', () => {
+  it('deletes finished deliveries after 30 days, keeps pending ones', async () => {
+    const w = await world();
+    let fail = false;
+    const receiver = await receiverFor(() => (fail ? { status: 500 } : { status: 200 }));
+    const endpoint = await createWebhookEndpoint(w.domain, w.keys, POLICY, {
+      actor: OPERATOR,
+      account: w.merchant.account.id,
+      url: receiver.url,
+      enabledEvents: ['apps.install.created', 'apps.install.deleted'],
+    });
+    const { install } = await installApp(w.domain, {
+      actor: OPERATOR,
+      account: w.merchant.account.id,
+      app: APP,
+    });
+    const worker = startWebhookWorker({ domain: w.domain, keys: w.keys, policy: POLICY, poll: false });
+    await worker.runOnce(); // created: succeeded
+    fail = true;
+    await uninstallApp(w.domain, { actor: OPERATOR, install: install.id });
+    await worker.runOnce(); // deleted: pending, retrying
+    await worker.stop();
+    w.clock.now += WEBHOOK_DELIVERY_RETENTION_MS - 1;
+    expect(await pruneWebhookDeliveries(w.domain)).toBe(0);
+    w.clock.now += 2;
+    expect(await pruneWebhookDeliveries(w.domain)).toBe(1);
+    const { data } = await listWebhookDeliveries(w.domain, {
+      actor: OPERATOR,
+      endpoint: endpoint.id,
+      limit: 10,
+    });
+    expect(data.map((d) => [d.event_type, d.status])).toEqual([['apps.install.deleted', 'pending']]);
   });
 });
