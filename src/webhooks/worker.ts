@@ -155,7 +155,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     if (!result.recorded) {
       log.warn(
         fields,
-        'webhook: the claim ran out before the attempt was recorded (another worker may send it again)',
+        'webhook: the attempt was not recorded: the delivery was deleted with its endpoint, or its claim ran out and another worker took it',
       );
     } else if (outcome.ok) {
       log.info(fields, 'webhook delivered');
