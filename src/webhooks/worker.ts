@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Domain } from '../domain/context.js';
 import type { DataKeyring } from '../domain/data-keys.js';
@@ -116,6 +117,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
         signal,
       ));
   const abort = new AbortController();
+  setMaxListeners(0, abort.signal); // one listener per attempt in flight (up to `batch`)
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<number> | undefined;
