@@ -562,6 +562,11 @@ export async function claimWebhookDeliveries(
   domain: Domain,
   claim: { worker: string; now: number; claimedUntil: number; limit: number },
 ): Promise<ClaimedWebhookDelivery[]> {
+  // Idle polling takes no write lock: a read first, the claiming write only when something is due.
+  const due = await domain.store.transaction((tx) => tx.hasDueWebhookDeliveries(claim.now), {
+    readOnly: true,
+  });
+  if (!due) return [];
   return domain.store.transaction((tx) => tx.claimWebhookDeliveries(claim));
 }
 

@@ -1252,6 +1252,22 @@ class KyselyTransaction implements StoreTransaction {
     });
   }
 
+  hasDueWebhookDeliveries(now: number): Promise<boolean> {
+    return this.#driver(async () => {
+      const row = await this.#conn
+        .selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+        .select('d.id')
+        .where('d.status', '=', 'pending')
+        .where('e.status', '=', 'enabled')
+        .where('d.next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<=', now)]))
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    });
+  }
+
   listWebhookDeliveries(filter: {
     endpointId: string;
     limit: number;

@@ -585,6 +585,8 @@ export interface StoreTransaction {
    * (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: write transactions are serialized).
    */
   claimWebhookDeliveries(claim: WebhookClaim): Promise<ClaimedWebhookDelivery[]>;
+  /** Whether any delivery could be claimed at `now` (ms): a cheap read before a claiming write. */
+  hasDueWebhookDeliveries(now: number): Promise<boolean>;
   /** An endpoint's deliveries, newest first, before the cursor `(created, id)` when given. */
   listWebhookDeliveries(filter: {
     endpointId: string;
