@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabases, suiteTitle, type TestDatabase } from '../store/dialects.js';
 import { appscopeCommand } from '../support/appscope-command.js';
+import { runCli } from '../support/run-cli.js';
 import { type Receiver, startReceiver, waitFor } from '../webhooks/support.js';
 
 // Deliveries are durable: `appscope serve` processes are killed with SIGKILL and started again,
@@ -232,3 +233,19 @@ for (const dialect of DIALECTS) {
     },
   );
 }
+
+describe('serve webhook flags', () => {
+  it('refuses a webhook timeout or first retry under a second, before starting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appscope-webhooks-'));
+    dirs.push(dir);
+    for (const [flag, value] of [
+      ['--webhook-timeout', '0s'],
+      ['--webhook-first-retry', '0'],
+      ['--webhook-timeout', 'soon'],
+    ] as const) {
+      const run = await runCli(['serve', '--port', '0', '--data-dir', dir, flag, value], { cwd: dir });
+      expect(run.code, `${flag} ${value}`).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`^appscope: ${flag}: \`${value}\` `));
+    }
+  });
+});
