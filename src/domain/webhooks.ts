@@ -560,7 +560,7 @@ export function retryDelay(failures: number, baseMs: number, capMs: number, rand
  */
 export async function claimWebhookDeliveries(
   domain: Domain,
-  claim: { worker: string; now: number; claimedUntil: number; limit: number },
+  claim: { worker: string; now: number; claimedUntil: number; limit: number; perEndpoint?: number },
 ): Promise<ClaimedWebhookDelivery[]> {
   // Idle polling takes no write lock: a read first, the claiming write only when something is due.
   const due = await domain.store.transaction((tx) => tx.hasDueWebhookDeliveries(claim.now), {

@@ -1208,17 +1208,28 @@ class KyselyTransaction implements StoreTransaction {
       let due = conn
         .selectFrom('webhook_deliveries as d')
         .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
-        .select('d.id')
+        .select(['d.id', 'd.endpoint_id'])
         .where('d.status', '=', 'pending')
         .where('e.status', '=', 'enabled')
         .where('d.next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<=', now)]))
         .orderBy('d.next_attempt_at')
-        .orderBy('d.id')
-        .limit(Math.max(1, Math.min(MAX_LIST, Math.floor(claim.limit))));
+        .orderBy('d.id');
+      const limit = Math.max(1, Math.min(MAX_LIST, Math.floor(claim.limit)));
+      const perEndpoint = claim.perEndpoint ?? limit;
+      // candidates beyond the limit, so that a busy endpoint's backlog leaves room for others
+      due = due.limit(perEndpoint < limit ? Math.min(MAX_LIST, limit * 4) : limit);
       // PostgreSQL: rows another worker is claiming right now are skipped, not waited for.
       if (this.#dialect === 'postgres') due = due.forUpdate(['d']).skipLocked();
-      const ids = (await due.execute()).map((row) => row.id);
+      const taken = new Map<string, number>();
+      const ids: string[] = [];
+      for (const row of await due.execute()) {
+        const count = taken.get(row.endpoint_id) ?? 0;
+        if (count >= perEndpoint) continue;
+        taken.set(row.endpoint_id, count + 1);
+        ids.push(row.id);
+        if (ids.length >= limit) break;
+      }
       if (ids.length === 0) return [];
       await conn
         .updateTable('webhook_deliveries')

@@ -732,4 +732,6 @@ export interface WebhookClaim {
   readonly now: number;
   readonly claimedUntil: number;
   readonly limit: number;
+  /** The most deliveries of one endpoint in one claim (so that one slow endpoint cannot take every slot). */
+  readonly perEndpoint?: number;
 }

@@ -47,6 +47,8 @@ export interface WebhookWorkerOptions {
   readonly pollMs?: number;
   /** Deliveries claimed and sent at once (default 10). */
   readonly batch?: number;
+  /** The most deliveries of one endpoint in flight from this worker at once (default 5, at most `batch`). */
+  readonly perEndpoint?: number;
   /** First retry delay (ms, default 1 minute); doubles per failure. */
   readonly retryBaseMs?: number;
   /** Longest delay between retries (ms, default 6 hours). */
@@ -94,6 +96,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
   const leaseMs = options.leaseMs ?? 2 * timeoutMs + 5000;
   const pollMs = options.pollMs ?? 1000;
   const batch = options.batch ?? 10;
+  const perEndpoint = Math.min(batch, options.perEndpoint ?? 5);
   const clock = options.clock ?? options.domain.clock;
   const log = options.log ?? SILENT;
   const schedule: RetrySchedule = {
@@ -176,6 +179,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
       now,
       claimedUntil: now + leaseMs,
       limit: batch,
+      perEndpoint,
     });
     await Promise.all(
       claimed.map((one) =>
@@ -197,7 +201,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
       (count) => {
         round = undefined;
         if (stopped) return;
-        timer = setTimeout(loop, count >= batch ? 0 : pollMs);
+        timer = setTimeout(loop, count > 0 ? 0 : pollMs); // more may be due at once
       },
       (error: unknown) => {
         round = undefined;

@@ -367,3 +367,36 @@ describe('housekeeping', () => {
     expect(data.map((d) => [d.event_type, d.status])).toEqual([['apps.install.deleted', 'pending']]);
   });
 });
+
+describe('fairness', () => {
+  it('one endpoint’s backlog does not take every slot of a claim', async () => {
+    const w = await world();
+    const endpoint = (account: string) =>
+      createWebhookEndpoint(w.domain, w.keys, POLICY, {
+        actor: OPERATOR,
+        account,
+        url: 'http://127.0.0.1:9/unused',
+        enabledEvents: ['*'],
+      });
+    const busy = await endpoint(w.merchant.account.id);
+    const { install } = await installApp(w.domain, {
+      actor: OPERATOR,
+      account: w.merchant.account.id,
+      app: APP,
+    });
+    for (let i = 0; i < 20; i++) await createInstallKey(w.domain, { actor: OPERATOR, install: install.id });
+    w.clock.now += 1000;
+    const quiet = await endpoint(w.stranger.account.id);
+    await installApp(w.domain, { actor: OPERATOR, account: w.stranger.account.id, app: APP });
+    const claimed = await claimWebhookDeliveries(w.domain, {
+      worker: 'fair',
+      now: w.clock.now,
+      claimedUntil: w.clock.now + 60_000,
+      limit: 8,
+      perEndpoint: 5,
+    });
+    const per = (id: string) => claimed.filter((c) => c.endpoint.id === id).length;
+    expect(per(busy.id)).toBe(5);
+    expect(per(quiet.id)).toBe(3);
+  });
+});
