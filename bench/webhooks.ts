@@ -6,10 +6,12 @@
  *       `apps.install.key.created` event) with no webhook endpoint, with 1 and with 16 matching
  *       endpoints (each event then queues 1 or 16 deliveries in the same transaction): ms per
  *       flow and the ratio to no endpoint;
- *   (b) one delivery worker (batch 50) sending those deliveries, signed, through the SSRF guard,
+ *   (b) one delivery worker (serve's defaults: 10 at once, at most 5 per endpoint) sending those deliveries, signed, through the SSRF guard,
  *       to a local receiver that answers 200 at once: deliveries per second.
  *
- * Options: --flows N (default 300), --quick (60 flows).
+ * After a discarded warm-up, the three configurations run interleaved `--rounds` times; the
+ * medians are printed. Options: --flows N (default 300), --rounds N (default 5), --quick (60
+ * flows, 1 round).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,9 +28,10 @@ import { openStore } from '../src/store/open.js';
 import { startWebhookWorker } from '../src/webhooks/worker.js';
 
 const { values } = parseArgs({
-  options: { flows: { type: 'string' }, quick: { type: 'boolean' } },
+  options: { flows: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean' } },
 });
 const flows = Number(values.flows ?? (values.quick ? 60 : 300));
+const rounds = Number(values.rounds ?? (values.quick ? 1 : 5));
 const policy = { allowHosts: ['127.0.0.1'], allowPrivate: true };
 const APP = 'com.example.bench-hooks';
 
@@ -74,7 +77,7 @@ async function run(endpoints: number): Promise<{ flowMs: number; perSecond: numb
   let delivered = 0;
   let perSecond = 0;
   if (endpoints > 0) {
-    const worker = startWebhookWorker({ domain, keys, policy, poll: false, batch: 50 });
+    const worker = startWebhookWorker({ domain, keys, policy, poll: false }); // serve's defaults: 10 at once, 5 per endpoint
     const sending = performance.now();
     for (;;) {
       const sent = await worker.runOnce();
@@ -88,10 +91,28 @@ async function run(endpoints: number): Promise<{ flowMs: number; perSecond: numb
   return { flowMs, perSecond, delivered };
 }
 
-const none = await run(0);
-const one = await run(1);
-const sixteen = await run(16);
-console.log(`webhooks: ${flows} createInstallKey flows each (SQLite in memory)`);
+// a discarded warm-up, then the three configurations interleaved, the median of `rounds` each
+await run(0);
+const results = new Map<number, Awaited<ReturnType<typeof run>>[]>([
+  [0, []],
+  [1, []],
+  [16, []],
+]);
+for (let round = 0; round < rounds; round++) {
+  for (const endpoints of [0, 1, 16]) results.get(endpoints)!.push(await run(endpoints));
+}
+const median = (endpoints: number) => {
+  const all = [...results.get(endpoints)!].sort((a, b) => a.flowMs - b.flowMs);
+  const flowMs = all[Math.floor(all.length / 2)]!.flowMs;
+  const rates = all.map((r) => r.perSecond).sort((a, b) => a - b);
+  return { flowMs, perSecond: rates[Math.floor(rates.length / 2)]!, delivered: all[0]!.delivered };
+};
+const none = median(0);
+const one = median(1);
+const sixteen = median(16);
+console.log(
+  `webhooks: ${flows} createInstallKey flows each, median of ${rounds} interleaved rounds (SQLite in memory)`,
+);
 console.log(`  (a) no endpoint     ${none.flowMs.toFixed(3)} ms/flow`);
 console.log(
   `  (a) 1 endpoint      ${one.flowMs.toFixed(3)} ms/flow  ${(one.flowMs / none.flowMs).toFixed(2)}×`,
