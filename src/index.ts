@@ -273,6 +273,23 @@ export {
   listUsers,
   type User,
 } from './domain/users.js';
+export { checkWebhookUrl, isPublicAddress, type WebhookUrlPolicy } from './domain/webhook-urls.js';
+// webhooks (issue 15)
+export {
+  type CreateWebhookEndpointInput,
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  getWebhookEndpoint,
+  listWebhookDeliveries,
+  listWebhookEndpoints,
+  retryWebhookDelivery,
+  signPayload,
+  type UpdateWebhookEndpointInput,
+  updateWebhookEndpoint,
+  type WebhookAttempt,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from './domain/webhooks.js';
 export { createEmulator } from './emulator/emulator.js';
 export { startEmulatorServer } from './emulator/server.js';
 export { AppscopeError, type ErrorCode, httpStatusOf, isAppscopeError } from './errors.js';
@@ -363,3 +380,5 @@ export type {
   StoreChange,
   StoreTransaction,
 } from './store/store.js';
+export { sendWebhook } from './webhooks/sender.js';
+export { startWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from './webhooks/worker.js';

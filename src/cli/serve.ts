@@ -7,6 +7,7 @@ import { type JsonLinesOutput, openJsonLines } from '../decision-log/json-lines.
 import { DEFAULT_DECISION_LOG_MAX_BYTES, DecisionLogRetention } from '../decision-log/retention.js';
 import { dataKeyStatus, pruneExpiredAppSecrets } from '../domain/app-secrets.js';
 import { createDomain } from '../domain/context.js';
+import { pruneWebhookDeliveries } from '../domain/webhooks.js';
 import { createEmulator, type Emulator } from '../emulator/emulator.js';
 import { createMemoryStorage, DEFAULT_MAX_OBJECTS_PER_SCOPE } from '../emulator/memory-storage.js';
 import { AppscopeError } from '../errors.js';
@@ -18,6 +19,7 @@ import { createMetrics } from '../server/metrics.js';
 import { DEFAULT_DATA_DIR, openStore, resolveStoreTarget, storeTargetFrom } from '../store/open.js';
 import { formatRequestLine, jsonText, missingText } from '../store/request-line.js';
 import { openSqliteDecisionWriter } from '../store/sqlite-decision-writer.js';
+import { startWebhookWorker, type WebhookWorker } from '../webhooks/worker.js';
 import { parseByteSize } from './byte-size.js';
 import { catalogPath, type GlobalOptions, resolvePath } from './context.js';
 import { describeSource, loadDataKeys } from './data-keys.js';
@@ -73,6 +75,14 @@ export interface ServeOptions {
    * keeps it open until `close()` resolves.
    */
   readonly logFd?: number;
+  /** Hosts webhooks may be sent to: exact names, `*.example.com`, or `*` (default: none). */
+  readonly webhookAllowHosts?: readonly string[];
+  /** Let webhooks reach loopback, private, link-local… addresses (default false). */
+  readonly webhookAllowPrivate?: boolean;
+  /** Deadline of one webhook request (ms, default 10 s). */
+  readonly webhookTimeoutMs?: number;
+  /** Delay before a failed webhook's first retry (ms, default 1 minute; doubles per failure). */
+  readonly webhookFirstRetryMs?: number;
 }
 
 /** A running `appscope serve`. */
@@ -207,9 +217,14 @@ export async function startServe(
   let decisionLog: DecisionLog | undefined;
   let app: FastifyInstance | undefined;
   let evictions: EvictionWarnings | undefined;
+  let webhooks: WebhookWorker | undefined;
   const timers: NodeJS.Timeout[] = [];
   try {
     const domain = createDomain({ store, catalog: routes.catalog });
+    const webhookPolicy = {
+      allowHosts: [...(options.webhookAllowHosts ?? [])],
+      allowPrivate: options.webhookAllowPrivate === true,
+    };
     // the Secret Store's data keys: the operator's, or one kept in the data directory
     const secretKeys = loadDataKeys(io, { dataDir: options.dataDir, create: true })!;
     const keyStatus = await dataKeyStatus(domain, secretKeys.keyring);
@@ -282,6 +297,7 @@ export async function startServe(
       gateway,
       secretKeys: secretKeys.keyring,
       health: { decisionLog: log },
+      webhookPolicy,
     });
     app = server;
     if (logRequests) {
@@ -377,6 +393,8 @@ export async function startServe(
         if (idempotency > 0) logger.info({ idempotency }, 'pruned old records');
         const expiredSecrets = await pruneExpiredAppSecrets(domain);
         if (expiredSecrets > 0) logger.info({ expiredSecrets }, 'pruned expired secrets');
+        const webhookDeliveries = await pruneWebhookDeliveries(domain);
+        if (webhookDeliveries > 0) logger.info({ webhookDeliveries }, 'pruned old webhook deliveries');
       } catch (error) {
         logger.warn({ err: error }, 'pruning old records failed; will retry');
       }
@@ -400,6 +418,15 @@ export async function startServe(
         pruning = false;
       }
     };
+    // Webhook deliveries: claimed from the store (shared by every serve process on the database).
+    webhooks = startWebhookWorker({
+      domain,
+      keys: secretKeys.keyring,
+      policy: webhookPolicy,
+      ...(options.webhookTimeoutMs === undefined ? {} : { timeoutMs: options.webhookTimeoutMs }),
+      ...(options.webhookFirstRetryMs === undefined ? {} : { retryBaseMs: options.webhookFirstRetryMs }),
+      log: logger,
+    });
     for (const [run, every] of [
       [pruneIdempotency, HOUR_MS],
       [pruneDecisionLog, MINUTE_MS],
@@ -459,6 +486,13 @@ export async function startServe(
           : `from ${secretKeys.source === 'env' ? keySource : shortPath(io, keySource)}`
       }\n`,
     );
+    say(
+      `  webhooks: ${
+        webhookPolicy.allowHosts.length === 0
+          ? 'no host allowed (--webhook-allow-host HOST)'
+          : `to ${webhookPolicy.allowHosts.join(', ')}${webhookPolicy.allowPrivate ? ', private addresses allowed' : ''}`
+      }\n`,
+    );
     if (keyStatus.missing.length > 0) {
       say(
         `  warning:  stored secrets need data key${keyStatus.missing.length === 1 ? '' : 's'} ${keyStatus.missing.join(', ')}, which this process does not hold (see \`appscope secrets status\`)\n`,
@@ -495,6 +529,7 @@ export async function startServe(
         } finally {
           clearTimeout(force);
         }
+        await webhooks?.stop(Math.min(shutdownTimeoutMs, 5000));
         // A JSON lines reader that stopped reading (`--decision-log-jsonl -` into a stalled pipe)
         // would hold the flush forever: shutdown waits for it at most --shutdown-timeout.
         let waited: NodeJS.Timeout | undefined;
@@ -520,6 +555,7 @@ export async function startServe(
     return { url, host: address.address, port: address.port, app: server, decisionLog: log, close };
   } catch (error) {
     for (const timer of timers) clearInterval(timer);
+    await webhooks?.stop(0);
     evictions?.close();
     await app?.close().catch(() => {});
     await decisionLog?.close().catch(() => {});
@@ -595,12 +631,17 @@ interface ServeFlags {
   shutdownTimeout: string;
   emulatorMaxObjects?: string;
   emulatorStripeMock?: boolean;
+  webhookAllowHost: string[];
+  webhookAllowPrivate?: boolean;
+  webhookTimeout: string;
+  webhookFirstRetry: string;
 }
 
 /**
  * `appscope serve [--port 4242] [--host 127.0.0.1] [--data-dir DIR] [--upstream URL] [--demo]
  * [--decision-log-jsonl PATH|-] [--decision-log-retention 30d] [--decision-log-max-bytes 256MiB]
- * [--log-level info] [--emulator-max-objects 50000] [--emulator-stripe-mock]`: runs until SIGTERM or SIGINT, then shuts
+ * [--log-level info] [--emulator-max-objects 50000] [--emulator-stripe-mock]
+ * [--webhook-allow-host HOST]… [--webhook-allow-private] [--webhook-timeout 10s] [--webhook-first-retry 1m]`: runs until SIGTERM or SIGINT, then shuts
  * down gracefully and exits 0 (a second signal exits at once with 1).
  */
 export function registerServe(program: Command, io: CliIo): void {
@@ -634,6 +675,19 @@ export function registerServe(program: Command, io: CliIo): void {
       '--emulator-stripe-mock',
       'built-in emulator: stripe-mock compatibility (unknown ids answer a fixture)',
     )
+    .option(
+      '--webhook-allow-host <host>',
+      'send webhooks to this host (exact, *.example.com, or *); repeatable',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--webhook-allow-private', 'let webhooks reach loopback and private addresses')
+    .option('--webhook-timeout <duration>', 'deadline of one webhook request', '10s')
+    .option(
+      '--webhook-first-retry <duration>',
+      'delay before the first retry of a failed webhook (doubles)',
+      '1m',
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions & { dataDir?: string }>();
       const port = Number(flags.port);
@@ -659,6 +713,10 @@ export function registerServe(program: Command, io: CliIo): void {
             ? {}
             : { emulatorMaxObjects: parseMaxObjects(flags.emulatorMaxObjects, '--emulator-max-objects') }),
           ...(flags.emulatorStripeMock ? { emulatorStripeMock: true } : {}),
+          webhookAllowHosts: flags.webhookAllowHost,
+          ...(flags.webhookAllowPrivate ? { webhookAllowPrivate: true } : {}),
+          webhookTimeoutMs: positiveDuration(flags.webhookTimeout, '--webhook-timeout') * 1000,
+          webhookFirstRetryMs: positiveDuration(flags.webhookFirstRetry, '--webhook-first-retry') * 1000,
         },
         globals,
       );
@@ -668,4 +726,11 @@ export function registerServe(program: Command, io: CliIo): void {
       // queued writes that keep the process alive: do not wait on them for more than a second.
       setTimeout(() => process.exit(), 1000).unref();
     });
+}
+
+/** A duration flag that must be at least one second (in seconds). */
+function positiveDuration(text: string, option: string): number {
+  const seconds = parseDuration(text, option);
+  if (seconds < 1) throw new AppscopeError('ERR_USAGE', `${option}: \`${text}\` must be at least 1s`);
+  return seconds;
 }

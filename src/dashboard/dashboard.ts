@@ -27,6 +27,7 @@ import { registerInstall } from './screens/install.js';
 import { registerReview } from './screens/review.js';
 import { registerSignIn } from './screens/sign-in.js';
 import { registerTeam } from './screens/team.js';
+import { registerWebhooks, type WebhooksScreenOptions } from './screens/webhooks.js';
 import { SignInThrottle, type ThrottleLimits } from './sign-in-throttle.js';
 
 /** Options of {@link registerDashboard}. */
@@ -37,6 +38,8 @@ export interface DashboardOptions {
   readonly sessionTtlSeconds?: number;
   /** Failed sign-in limits (default, in 15 minutes: 5 per email and address, 20 per email, 100 per address). */
   readonly signInThrottle?: Partial<ThrottleLimits>;
+  /** The Webhooks screen's URL policy and data keys (`createServer` passes the server's). */
+  readonly webhooks?: WebhooksScreenOptions;
 }
 
 /** What the dashboard needs from the server. */
@@ -112,6 +115,7 @@ export function registerDashboard(
       registerAudit(dashboard, deps);
       registerCatalog(dashboard, deps);
       registerTeam(dashboard, deps);
+      registerWebhooks(dashboard, deps, options.webhooks ?? {});
 
       action(dashboard, deps, '/mode', 'any', async (_request, reply, signed, form) => {
         const mode = form.get('mode');

@@ -16,7 +16,7 @@ export interface Chrome {
 }
 
 /** The sections of the navigation. */
-export type Section = 'apps' | 'catalog' | 'activity' | 'audit' | 'team' | 'none';
+export type Section = 'apps' | 'catalog' | 'activity' | 'audit' | 'team' | 'webhooks' | 'none';
 
 /** Input of {@link renderPage}. */
 export interface PageInput {
@@ -72,6 +72,7 @@ function header(chrome: Chrome, section: Section, path: string): Html {
       ${nav('activity', '/dashboard/activity', 'Activity')}
       ${nav('audit', '/dashboard/audit', 'Audit log')}
       ${nav('team', '/dashboard/team', 'Team')}
+      ${nav('webhooks', '/dashboard/webhooks', 'Webhooks')}
     </nav>
     <div class="who">
       <span><span class="visually-hidden">Account: </span><strong>${chrome.accountName}</strong> · ${session.user.email} <span class="badge neutral">${ROLE_LABEL[session.user.role]}</span></span>

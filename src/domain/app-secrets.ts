@@ -5,6 +5,7 @@ import type { DataKey, DataKeyring } from './data-keys.js';
 import { DomainError, invalidParameter, notFound } from './domain-error.js';
 import { type Flow, readFlow, writeFlow } from './flow.js';
 import { newId } from './ids.js';
+import { reencryptWebhookSecrets } from './webhooks.js';
 
 /**
  * The Secret Store (`apps.secret`, Stripe's Secret Store API): credentials an app keeps — a
@@ -768,6 +769,8 @@ export async function rotateDataKey(
     });
     if (moved === 0) break;
   }
+  // webhook signing secrets are sealed under the same keys (src/domain/webhooks.ts)
+  await reencryptWebhookSecrets(domain, keys, target, actor);
   const result: RotationResult = { to: target.id, from: [...from].sort(), reencrypted, discarded };
   await writeFlow(domain, actor, (flow) =>
     flow.audit({

@@ -3,18 +3,33 @@ import { type Actor, accountFor, modeFor } from './actor.js';
 import type { Domain } from './context.js';
 import { invalidParameter, notFound } from './domain-error.js';
 import { newId } from './ids.js';
-import type { Install } from './objects.js';
+import type { ApiKey, Install } from './objects.js';
+import { enqueueDeliveries } from './webhook-queue.js';
 
 /**
  * Stripe-shaped `event` objects, written in the same transaction as the change they describe,
- * and listed newest first.
+ * and listed newest first. Each is queued for delivery to the webhook endpoints that receive
+ * it in that same transaction.
+ *
+ * - `apps.install.created|updated|deleted`: an install was made, changed, uninstalled.
+ * - `apps.install.approval_required`: a release left permissions pending (an admin must approve).
+ * - `apps.install.approved`: an admin approved the pending permissions.
+ * - `apps.install.key.created|rolled|updated|revoked`: an install key (`rk_…`) was created,
+ *   rolled (the old key; the new one has its own `created` event), given an expiry, revoked.
+ * - `account.application.authorized|deauthorized`: Stripe's events for the app on the account.
  */
 export type EventType =
   | 'account.application.authorized'
   | 'account.application.deauthorized'
   | 'apps.install.created'
   | 'apps.install.updated'
-  | 'apps.install.deleted';
+  | 'apps.install.deleted'
+  | 'apps.install.approval_required'
+  | 'apps.install.approved'
+  | 'apps.install.key.created'
+  | 'apps.install.key.rolled'
+  | 'apps.install.key.updated'
+  | 'apps.install.key.revoked';
 
 /** Every event type, for validating `type` filters. */
 export const EVENT_TYPES: readonly EventType[] = [
@@ -23,6 +38,12 @@ export const EVENT_TYPES: readonly EventType[] = [
   'apps.install.created',
   'apps.install.updated',
   'apps.install.deleted',
+  'apps.install.approval_required',
+  'apps.install.approved',
+  'apps.install.key.created',
+  'apps.install.key.rolled',
+  'apps.install.key.updated',
+  'apps.install.key.revoked',
 ];
 
 /** The `data.object` of `account.application.*` events. */
@@ -38,7 +59,7 @@ export interface AppscopeEvent {
   readonly object: 'event';
   readonly type: EventType;
   readonly data: {
-    readonly object: Install | Application;
+    readonly object: Install | Application | ApiKey;
     /** For `*.updated`: the changed fields' previous values. */
     readonly previous_attributes?: Readonly<Record<string, unknown>>;
   };
@@ -54,15 +75,19 @@ export interface EventInput {
   readonly account: string;
   readonly app: string;
   readonly mode: Mode;
-  readonly object: Install | Application;
+  readonly object: Install | Application | ApiKey;
   readonly previousAttributes?: Readonly<Record<string, unknown>>;
 }
 
-/** Writes an event inside the caller's transaction. */
+/**
+ * Writes an event inside the caller's transaction and queues its webhook deliveries
+ * (`nowMs`: when they are due, default `created`).
+ */
 export async function insertEvent(
   tx: StoreTransaction,
   input: EventInput,
   created: number,
+  nowMs: number = created * 1000,
 ): Promise<AppscopeEvent> {
   const event: AppscopeEvent = {
     id: newId('evt'),
@@ -85,6 +110,11 @@ export async function insertEvent(
     created,
     body: JSON.stringify(event),
   });
+  await enqueueDeliveries(
+    tx,
+    { id: event.id, type: event.type, account: input.account, app: input.app, mode: input.mode },
+    nowMs,
+  );
   return event;
 }
 

@@ -49,7 +49,7 @@ export async function writeFlow<T>(
       async audit(input) {
         head = await appendAudit(tx, head ?? (await tx.getAuditHead()), actor, at, input);
       },
-      event: (input) => insertEvent(tx, input, seconds),
+      event: (input) => insertEvent(tx, input, seconds, now),
       notify: (change) => tx.notify(change),
     };
     return fn(flow);

@@ -268,6 +268,12 @@ export async function reauthorizeInstall(
       object: after,
       previousAttributes: changed(before, after),
     });
+    await flow.event({
+      ...event,
+      type: 'apps.install.approved',
+      object: after,
+      previousAttributes: changed(before, after),
+    });
     if (app !== undefined) {
       await flow.event({ ...event, type: 'account.application.authorized', object: application(app) });
     }
@@ -367,6 +373,16 @@ export async function upgradeInstalls(
         object: updated,
         previousAttributes: changed(before, updated),
       });
+      if (pending.length > 0 && !sameNames(pendingBefore, pending)) {
+        await flow.event({
+          type: 'apps.install.approval_required',
+          account: row.account_id,
+          app: app.id,
+          mode: row.mode,
+          object: updated,
+          previousAttributes: changed(before, updated),
+        });
+      }
       flow.notify({ kind: 'install', id: row.id });
       changedInstalls.push(updated);
     }

@@ -34,6 +34,38 @@ interface KeySpec {
   readonly expiresAt: number | null;
 }
 
+/**
+ * Records an `apps.install.key.*` event for a change to an install key (`rk_…`); keys of no
+ * install (account and platform secret keys) have no events.
+ */
+async function keyEvent(
+  flow: Flow,
+  row: KeyRow,
+  type:
+    | 'apps.install.key.created'
+    | 'apps.install.key.rolled'
+    | 'apps.install.key.updated'
+    | 'apps.install.key.revoked',
+  key: ApiKey,
+  before?: ApiKey,
+): Promise<void> {
+  if (row.install_id === null) return;
+  const previous: Record<string, unknown> = {};
+  if (before !== undefined) {
+    for (const field of Object.keys(before) as (keyof ApiKey)[]) {
+      if (JSON.stringify(before[field]) !== JSON.stringify(key[field])) previous[field] = before[field];
+    }
+  }
+  await flow.event({
+    type,
+    account: row.account_id,
+    app: row.app_id ?? '',
+    mode: row.mode,
+    object: key,
+    ...(before === undefined ? {} : { previousAttributes: previous }),
+  });
+}
+
 /** Creates a key inside a flow: stores its hash, audits it, and returns the secret once. */
 export async function issueKey(flow: Flow, spec: KeySpec): Promise<CreatedKey> {
   const secret = generateSecret(secretTypeOf(spec.kind), spec.mode);
@@ -56,6 +88,7 @@ export async function issueKey(flow: Flow, spec: KeySpec): Promise<CreatedKey> {
   await flow.tx.insertKey(row);
   const key = toKey(row, flow.seconds);
   await flow.audit({ action: 'key.created', target: { type: 'key', id: row.id }, after: key });
+  await keyEvent(flow, row, 'apps.install.key.created', key);
   flow.notify({ kind: 'key', id: row.id });
   return { ...key, secret };
 }
@@ -76,6 +109,7 @@ async function revokeRow(flow: Flow, row: KeyRow, reason?: string): Promise<ApiK
     before: toKey(row, flow.seconds),
     after: reason === undefined ? after : { ...after, reason },
   });
+  await keyEvent(flow, row, 'apps.install.key.revoked', after, toKey(row, flow.seconds));
   flow.notify({ kind: 'key', id: row.id });
   return after;
 }
@@ -329,6 +363,7 @@ export async function rollKey(
       before: toKey(row, flow.seconds),
       after: previous,
     });
+    await keyEvent(flow, row, 'apps.install.key.rolled', previous, toKey(row, flow.seconds));
     flow.notify({ kind: 'key', id: row.id });
     return { key, previous };
   });
@@ -373,6 +408,7 @@ export async function setKeyExpiry(
       before: toKey(row, flow.seconds),
       after,
     });
+    await keyEvent(flow, row, 'apps.install.key.updated', after, toKey(row, flow.seconds));
     flow.notify({ kind: 'key', id: row.id });
     return after;
   });

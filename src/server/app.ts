@@ -11,6 +11,7 @@ import type { RouteTable } from '../core/routes/route-table.js';
 import { type DashboardOptions, registerDashboard } from '../dashboard/dashboard.js';
 import type { Domain } from '../domain/context.js';
 import type { DataKeyring } from '../domain/data-keys.js';
+import type { WebhookUrlPolicy } from '../domain/webhook-urls.js';
 import { answerClientError } from '../gateway/client-error.js';
 import { type DecisionSink, NO_DECISIONS } from '../gateway/decision-record.js';
 import { registerGateway } from '../gateway/gateway.js';
@@ -24,6 +25,7 @@ import { registerInstallApi } from './install-api.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { recordRoutes, registerOpenApi } from './openapi/index.js';
 import { secretStoreRoutes } from './secret-store-api.js';
+import { registerWebhooksApi } from './webhooks-api.js';
 
 /** Limits every request is held to; a request past one is refused, never truncated. */
 export interface ServerLimits {
@@ -62,6 +64,8 @@ export interface ServerOptions {
   readonly secretKeys?: DataKeyring;
   /** `/healthz` and `/readyz` (the decision log to watch, the store probe's timeout). */
   readonly health?: HealthOptions;
+  /** Where webhook endpoints may point (`serve --webhook-allow-host`); default: nowhere. */
+  readonly webhookPolicy?: WebhookUrlPolicy;
 }
 
 /** What route plugins get: the domain, the compiled route table and the catalog. */
@@ -153,8 +157,18 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   registerHealth(app, options.domain.store, options.health);
   registerInstallApi(app, context);
   registerAppsApi(app, context);
+  registerWebhooksApi(app, context, {
+    ...(options.webhookPolicy === undefined ? {} : { policy: options.webhookPolicy }),
+    ...(options.secretKeys === undefined ? {} : { keys: options.secretKeys }),
+  });
   registerOpenApi(app);
-  registerDashboard(app, context, options.dashboard ?? {});
+  registerDashboard(app, context, {
+    ...options.dashboard,
+    webhooks: {
+      ...(options.webhookPolicy === undefined ? {} : { policy: options.webhookPolicy }),
+      ...(options.secretKeys === undefined ? {} : { keys: options.secretKeys }),
+    },
+  });
   if (options.gateway !== undefined) {
     const local = secretStoreRoutes(options.domain, {
       ...(options.secretKeys === undefined ? {} : { keys: options.secretKeys }),

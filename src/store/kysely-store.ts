@@ -28,6 +28,7 @@ import type {
   AuditHead,
   AuditRow,
   ChangeListener,
+  ClaimedWebhookDelivery,
   DecisionCounts,
   DecisionDropRow,
   DecisionFilter,
@@ -57,6 +58,12 @@ import type {
   UserLinkRow,
   UserRoleName,
   UserRow,
+  WebhookAttemptRow,
+  WebhookClaim,
+  WebhookDeliveryPatch,
+  WebhookDeliveryRow,
+  WebhookEndpointPatch,
+  WebhookEndpointRow,
 } from './store.js';
 
 /** How a transaction starts: a snapshot read, a serialized write, or a schema migration. */
@@ -1171,6 +1178,256 @@ class KyselyTransaction implements StoreTransaction {
         .select((eb) => eb.fn.max('version').as('version'))
         .executeTakeFirst();
       return Number(row?.version ?? 0);
+    });
+  }
+
+  // ---- webhooks (migration 10)
+
+  insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('webhook_endpoints').values(row).execute();
+    });
+  }
+
+  getWebhookEndpoint(id: string): Promise<WebhookEndpointRow | undefined> {
+    return this.#driver(async () =>
+      this.#conn.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst(),
+    );
+  }
+
+  listWebhookEndpoints(accountId: string, mode: Mode): Promise<WebhookEndpointRow[]> {
+    return this.#driver(async () =>
+      this.#conn
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('mode', '=', mode)
+        .orderBy('created', 'desc')
+        .orderBy('id', 'desc')
+        .limit(MAX_LIST)
+        .execute(),
+    );
+  }
+
+  updateWebhookEndpoint(id: string, patch: WebhookEndpointPatch): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().updateTable('webhook_endpoints').set(patch).where('id', '=', id).execute();
+    });
+  }
+
+  deleteWebhookEndpoint(id: string): Promise<void> {
+    return this.#driver(async () => {
+      const conn = this.#writable();
+      await conn
+        .deleteFrom('webhook_attempts')
+        .where('delivery_id', 'in', (eb) =>
+          eb.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', id),
+        )
+        .execute();
+      await conn.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute();
+      await conn.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
+    });
+  }
+
+  listWebhookEndpointsNotUnderKey(
+    keyId: string,
+    limit: number,
+    afterId?: string,
+  ): Promise<WebhookEndpointRow[]> {
+    return this.#driver(async () => {
+      let query = this.#conn.selectFrom('webhook_endpoints').selectAll().where('key_id', '<>', keyId);
+      if (afterId !== undefined) query = query.where('id', '>', afterId);
+      return query.orderBy('id').limit(clampLimit(limit)).execute();
+    });
+  }
+
+  listWebhookTargets(target: {
+    accountId: string;
+    appId: string | null;
+    mode: Mode;
+  }): Promise<WebhookEndpointRow[]> {
+    return this.#driver(async () => {
+      const { accountId, appId, mode } = target;
+      return this.#conn
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('mode', '=', mode)
+        .where('status', '=', 'enabled')
+        .where((eb) => {
+          const own = eb.and([eb('account_id', '=', accountId), eb('connect', '=', 0)]);
+          if (appId === null) return own;
+          return eb.or([
+            own,
+            eb.and([
+              eb('connect', '=', 1),
+              eb('account_id', '<>', accountId),
+              eb('account_id', '=', eb.selectFrom('apps').select('owner_account_id').where('id', '=', appId)),
+            ]),
+          ]);
+        })
+        .orderBy('id')
+        .execute();
+    });
+  }
+
+  insertWebhookDeliveries(rows: readonly WebhookDeliveryRow[]): Promise<void> {
+    return this.#driver(async () => {
+      if (rows.length === 0) return;
+      await this.#writable()
+        .insertInto('webhook_deliveries')
+        .values(rows.map((row) => ({ ...row })))
+        .execute();
+    });
+  }
+
+  getWebhookDelivery(id: string): Promise<WebhookDeliveryRow | undefined> {
+    return this.#driver(async () =>
+      this.#conn.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst(),
+    );
+  }
+
+  updateWebhookDelivery(id: string, patch: WebhookDeliveryPatch): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().updateTable('webhook_deliveries').set(patch).where('id', '=', id).execute();
+    });
+  }
+
+  claimWebhookDeliveries(claim: WebhookClaim): Promise<ClaimedWebhookDelivery[]> {
+    return this.#driver(async () => {
+      const conn = this.#writable();
+      const { now } = claim;
+      let due = conn
+        .selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+        .select(['d.id', 'd.endpoint_id'])
+        .where('d.status', '=', 'pending')
+        .where('e.status', '=', 'enabled')
+        .where('d.next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<=', now)]))
+        .orderBy('d.next_attempt_at')
+        .orderBy('d.id');
+      const limit = Math.max(1, Math.min(MAX_LIST, Math.floor(claim.limit)));
+      const perEndpoint = claim.perEndpoint ?? limit;
+      // candidates beyond the limit, so that a busy endpoint's backlog leaves room for others
+      due = due.limit(perEndpoint < limit ? Math.min(MAX_LIST, limit * 4) : limit);
+      // PostgreSQL: rows another worker is claiming right now are skipped, not waited for.
+      if (this.#dialect === 'postgres') due = due.forUpdate(['d']).skipLocked();
+      const taken = new Map<string, number>();
+      const ids: string[] = [];
+      for (const row of await due.execute()) {
+        const count = taken.get(row.endpoint_id) ?? 0;
+        if (count >= perEndpoint) continue;
+        taken.set(row.endpoint_id, count + 1);
+        ids.push(row.id);
+        if (ids.length >= limit) break;
+      }
+      if (ids.length === 0) return [];
+      await conn
+        .updateTable('webhook_deliveries')
+        .set({ claimed_by: claim.worker, claimed_until: claim.claimedUntil })
+        .where('id', 'in', ids)
+        .execute();
+      const deliveries = await conn
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('id', 'in', ids)
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .execute();
+      const endpointIds = [...new Set(deliveries.map((row) => row.endpoint_id))];
+      const endpoints = new Map(
+        (await conn.selectFrom('webhook_endpoints').selectAll().where('id', 'in', endpointIds).execute()).map(
+          (row) => [row.id, row],
+        ),
+      );
+      const eventIds = [...new Set(deliveries.map((row) => row.event_id))];
+      const bodies = new Map(
+        (await conn.selectFrom('events').select(['id', 'body']).where('id', 'in', eventIds).execute()).map(
+          (row) => [row.id, row.body],
+        ),
+      );
+      return deliveries.map((delivery) => ({
+        delivery,
+        endpoint: endpoints.get(delivery.endpoint_id)!,
+        body: bodies.get(delivery.event_id)!,
+      }));
+    });
+  }
+
+  hasDueWebhookDeliveries(now: number): Promise<boolean> {
+    return this.#driver(async () => {
+      const row = await this.#conn
+        .selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+        .select('d.id')
+        .where('d.status', '=', 'pending')
+        .where('e.status', '=', 'enabled')
+        .where('d.next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<=', now)]))
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    });
+  }
+
+  listWebhookDeliveries(filter: {
+    endpointId: string;
+    limit: number;
+    before?: { created: number; id: string };
+  }): Promise<WebhookDeliveryRow[]> {
+    return this.#driver(async () => {
+      let query = this.#conn
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('endpoint_id', '=', filter.endpointId);
+      const before = filter.before;
+      if (before !== undefined) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('created', '<', before.created),
+            eb.and([eb('created', '=', before.created), eb('id', '<', before.id)]),
+          ]),
+        );
+      }
+      return query.orderBy('created', 'desc').orderBy('id', 'desc').limit(clampLimit(filter.limit)).execute();
+    });
+  }
+
+  insertWebhookAttempt(row: WebhookAttemptRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('webhook_attempts').values(row).execute();
+    });
+  }
+
+  pruneWebhookDeliveries(before: number, limit: number): Promise<number> {
+    return this.#driver(async () => {
+      const conn = this.#writable();
+      const ids = (
+        await conn
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('status', 'in', ['succeeded', 'failed'])
+          .where('created', '<', before)
+          .limit(clampLimit(limit))
+          .execute()
+      ).map((row) => row.id);
+      if (ids.length === 0) return 0;
+      await conn.deleteFrom('webhook_attempts').where('delivery_id', 'in', ids).execute();
+      await conn.deleteFrom('webhook_deliveries').where('id', 'in', ids).execute();
+      return ids.length;
+    });
+  }
+
+  listWebhookAttempts(deliveryIds: readonly string[]): Promise<WebhookAttemptRow[]> {
+    return this.#driver(async () => {
+      if (deliveryIds.length === 0) return [];
+      return this.#conn
+        .selectFrom('webhook_attempts')
+        .selectAll()
+        .where('delivery_id', 'in', [...deliveryIds])
+        .orderBy('delivery_id')
+        .orderBy('attempt')
+        .execute();
     });
   }
 }

@@ -14,6 +14,9 @@ import type {
   UnauthenticatedCountRow,
   UserLinkRow,
   UserRow,
+  WebhookAttemptRow,
+  WebhookDeliveryRow,
+  WebhookEndpointRow,
 } from './store.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -64,5 +67,8 @@ export interface Database {
   app_secrets: Mutable<AppSecretRow>;
   app_secret_state: { id: number; current_key_id: string };
   user_links: Mutable<UserLinkRow>;
+  webhook_endpoints: Mutable<WebhookEndpointRow>;
+  webhook_deliveries: Mutable<WebhookDeliveryRow>;
+  webhook_attempts: Mutable<WebhookAttemptRow>;
   appscope_migrations: { version: number; name: string; applied_at: string };
 }

@@ -606,6 +606,54 @@ export interface StoreTransaction {
 
   /** The newest migration applied to this database (one trivial query; `/readyz` compares it). */
   schemaVersion(): Promise<number>;
+
+  // ---- webhooks (migration 10)
+  insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void>;
+  getWebhookEndpoint(id: string): Promise<WebhookEndpointRow | undefined>;
+  /** An account's endpoints in one mode, newest first. */
+  listWebhookEndpoints(accountId: string, mode: Mode): Promise<WebhookEndpointRow[]>;
+  updateWebhookEndpoint(id: string, patch: WebhookEndpointPatch): Promise<void>;
+  /** Deletes an endpoint with its deliveries and their attempts. */
+  deleteWebhookEndpoint(id: string): Promise<void>;
+  /** Endpoints of any account whose secret is sealed under another data key than `keyId`, in id order. */
+  listWebhookEndpointsNotUnderKey(
+    keyId: string,
+    limit: number,
+    afterId?: string,
+  ): Promise<WebhookEndpointRow[]>;
+  /**
+   * The enabled endpoints an event is sent to: the installing account's own (`connect` 0), and
+   * the app developer's `connect` endpoints when the developer is another account.
+   */
+  listWebhookTargets(target: {
+    accountId: string;
+    appId: string | null;
+    mode: Mode;
+  }): Promise<WebhookEndpointRow[]>;
+  insertWebhookDeliveries(rows: readonly WebhookDeliveryRow[]): Promise<void>;
+  getWebhookDelivery(id: string): Promise<WebhookDeliveryRow | undefined>;
+  updateWebhookDelivery(id: string, patch: WebhookDeliveryPatch): Promise<void>;
+  /**
+   * Claims due pending deliveries of enabled endpoints for one worker, oldest due first
+   * (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: write transactions are serialized).
+   */
+  claimWebhookDeliveries(claim: WebhookClaim): Promise<ClaimedWebhookDelivery[]>;
+  /** Whether any delivery could be claimed at `now` (ms): a cheap read before a claiming write. */
+  hasDueWebhookDeliveries(now: number): Promise<boolean>;
+  /** An endpoint's deliveries, newest first, before the cursor `(created, id)` when given. */
+  listWebhookDeliveries(filter: {
+    endpointId: string;
+    limit: number;
+    before?: { created: number; id: string };
+  }): Promise<WebhookDeliveryRow[]>;
+  insertWebhookAttempt(row: WebhookAttemptRow): Promise<void>;
+  /** The attempts of these deliveries, in attempt order. */
+  listWebhookAttempts(deliveryIds: readonly string[]): Promise<WebhookAttemptRow[]>;
+  /**
+   * Deletes up to `limit` finished deliveries (succeeded or failed) created before `before` (ms),
+   * with their attempts; returns how many.
+   */
+  pruneWebhookDeliveries(before: number, limit: number): Promise<number>;
 }
 
 /**
@@ -636,3 +684,107 @@ export interface Store {
 
 /** `prev_hash` of the first audit row: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
+
+// ---- webhooks (migration 10)
+
+/** Whether an endpoint is sent events. */
+export type WebhookEndpointStatus = 'enabled' | 'disabled';
+
+/** `webhook_endpoints`: one URL an account receives events at, in one mode. */
+export interface WebhookEndpointRow {
+  readonly id: string;
+  readonly account_id: string;
+  readonly mode: Mode;
+  readonly url: string;
+  readonly description: string | null;
+  /** JSON array of event types, or `["*"]`. */
+  readonly enabled_events: string;
+  /** 1: events about installs of the account's own apps on other accounts (Stripe's `connect`). */
+  readonly connect: number;
+  readonly status: WebhookEndpointStatus;
+  /** The data key sealing the signing secret, and the sealed secret. */
+  readonly key_id: string;
+  readonly nonce: string;
+  readonly ciphertext: string;
+  /** Milliseconds: when attempts started failing (null after a success, or before any failure). */
+  readonly failing_since: number | null;
+  readonly created: number;
+  readonly updated: number;
+}
+
+export type WebhookEndpointPatch = Partial<
+  Pick<
+    WebhookEndpointRow,
+    | 'url'
+    | 'description'
+    | 'enabled_events'
+    | 'status'
+    | 'failing_since'
+    | 'updated'
+    | 'key_id'
+    | 'nonce'
+    | 'ciphertext'
+  >
+>;
+
+/** Where a delivery stands. */
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+/** `webhook_deliveries`: one event to send to one endpoint. Times in milliseconds. */
+export interface WebhookDeliveryRow {
+  readonly id: string;
+  readonly endpoint_id: string;
+  readonly event_id: string;
+  readonly status: WebhookDeliveryStatus;
+  readonly attempts: number;
+  readonly created: number;
+  /** When it is due (pending), else null. */
+  readonly next_attempt_at: number | null;
+  readonly last_attempt_at: number | null;
+  /** The worker holding it, until `claimed_until`; null when unclaimed. */
+  readonly claimed_by: string | null;
+  readonly claimed_until: number | null;
+}
+
+export type WebhookDeliveryPatch = Partial<
+  Pick<
+    WebhookDeliveryRow,
+    'status' | 'attempts' | 'next_attempt_at' | 'last_attempt_at' | 'claimed_by' | 'claimed_until'
+  >
+>;
+
+/** `webhook_attempts`: one HTTP request made for a delivery. */
+export interface WebhookAttemptRow {
+  readonly delivery_id: string;
+  /** From 1. */
+  readonly attempt: number;
+  /** Milliseconds. */
+  readonly at: number;
+  /** The worker that made it. */
+  readonly worker: string;
+  /** The receiver's HTTP status; null when no response came (refused, timed out). */
+  readonly http_status: number | null;
+  readonly duration_ms: number;
+  readonly error: string | null;
+  /** The start of the response body (a few hundred characters at most). */
+  readonly response: string | null;
+}
+
+/** A delivery a worker claimed, with what it needs to send it. */
+export interface ClaimedWebhookDelivery {
+  readonly delivery: WebhookDeliveryRow;
+  readonly endpoint: WebhookEndpointRow;
+  /** The event object as JSON text, exactly as stored. */
+  readonly body: string;
+}
+
+/** Options of {@link StoreTransaction.claimWebhookDeliveries}. */
+export interface WebhookClaim {
+  readonly worker: string;
+  /** Milliseconds: deliveries due at or before it, unclaimed or with a lease that ran out. */
+  readonly now: number;
+  readonly claimedUntil: number;
+  readonly limit: number;
+  /** The most deliveries of one endpoint in one claim (so that one slow endpoint cannot take every slot). */
+  readonly perEndpoint?: number;
+}

@@ -84,8 +84,11 @@ for (const dialect of DIALECTS) {
       expect((await events()).map((e) => e.type)).toEqual([
         'apps.install.created',
         'account.application.authorized',
+        'apps.install.key.created',
       ]);
-      const [created, authorized] = await events();
+      const [created, authorized, keyCreated] = await events();
+      expect(keyCreated!.data.object).toMatchObject({ id: key!.id, object: 'api_key', install: install.id });
+      expect(JSON.stringify(keyCreated)).not.toContain(key!.secret);
       expect(created).toMatchObject({
         object: 'event',
         livemode: false,
@@ -109,10 +112,15 @@ for (const dialect of DIALECTS) {
         approval_required: true,
       });
       expect(await effective(domain, key!.secret)).toEqual(closure(['customer_read']));
-      const updated = (await events()).at(-1)!;
-      expect(updated.type).toBe('apps.install.updated');
-      expect(updated.data.object).toEqual(current);
-      expect(updated.data.previous_attributes).toEqual({ permissions_pending: [], approval_required: false });
+      const [updated, approvalRequired] = (await events()).slice(-2);
+      expect(updated!.type).toBe('apps.install.updated');
+      expect(updated!.data.object).toEqual(current);
+      expect(updated!.data.previous_attributes).toEqual({
+        permissions_pending: [],
+        approval_required: false,
+      });
+      expect(approvalRequired!.type).toBe('apps.install.approval_required');
+      expect(approvalRequired!.data).toEqual(updated!.data);
       expect(
         (await listInstalls(domain, { actor: merchant, approvalRequired: true })).data.map((i) => i.id),
       ).toEqual([install.id]);
@@ -130,8 +138,9 @@ for (const dialect of DIALECTS) {
         approval_required: false,
       });
       expect(await effective(domain, key!.secret)).toEqual(closure(['charge_write', 'customer_read']));
-      expect((await events()).slice(-2).map((e) => e.type)).toEqual([
+      expect((await events()).slice(-3).map((e) => e.type)).toEqual([
         'apps.install.updated',
+        'apps.install.approved',
         'account.application.authorized',
       ]);
 
@@ -148,8 +157,18 @@ for (const dialect of DIALECTS) {
       expect(await failureOf(domain, key!.secret)).toBe('expired');
       expect(await effective(domain, rolled.key.secret)).toEqual(closure(['charge_write', 'customer_read']));
 
+      expect((await events()).slice(-2).map((e) => [e.type, e.data.object.id])).toEqual([
+        ['apps.install.key.created', rolled.key.id],
+        ['apps.install.key.rolled', key!.id],
+      ]);
+      expect((await events()).at(-1)!.data.previous_attributes).toMatchObject({ rolled_to: null });
+
       // revoke
       await revokeKey(domain, { actor: merchant, key: rolled.key.id });
+      expect((await events()).at(-1)).toMatchObject({
+        type: 'apps.install.key.revoked',
+        data: { object: { id: rolled.key.id, status: 'revoked' } },
+      });
       expect(await failureOf(domain, rolled.key.secret)).toBe('revoked');
 
       // uninstall: grant gone, every key dead
@@ -582,6 +601,8 @@ for (const dialect of DIALECTS) {
       expect(all.data.map((e) => e.type)).toEqual([
         'account.application.deauthorized',
         'apps.install.deleted',
+        'apps.install.key.revoked',
+        'apps.install.key.created',
         'account.application.authorized',
         'apps.install.created',
       ]);
@@ -589,7 +610,7 @@ for (const dialect of DIALECTS) {
       expect(page.has_more).toBe(true);
       const next = await listEvents(w.domain, {
         actor: w.merchant,
-        limit: 2,
+        limit: 4,
         startingAfter: page.data[1]!.id,
       });
       expect([...page.data, ...next.data]).toEqual(all.data);
@@ -598,6 +619,7 @@ for (const dialect of DIALECTS) {
       expect(typed.data.map((e) => e.data.object.id)).toEqual([install.id]);
       const early = await listEvents(w.domain, { actor: w.merchant, created: { lte: start } });
       expect(early.data.map((e) => e.type)).toEqual([
+        'apps.install.key.created',
         'account.application.authorized',
         'apps.install.created',
       ]);

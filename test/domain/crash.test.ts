@@ -94,8 +94,15 @@ describe('crash safety (SQLite file, SIGKILL mid-burst)', () => {
       }
       const ids = new Set(installs.map((i) => i.id));
       expect(audits.filter((a) => !ids.has(a.target_id))).toEqual([]);
-      expect(events.filter((e) => e.type.startsWith('apps.install.') && !ids.has(e.object))).toEqual([]);
+      const installEvents = events.filter(
+        (e) => e.type.startsWith('apps.install.') && !e.type.startsWith('apps.install.key.'),
+      );
+      expect(installEvents.filter((e) => !ids.has(e.object))).toEqual([]);
       const keys = (raw.prepare('select id from api_keys').all() as { id: string }[]).map((k) => k.id).sort();
+      // an install key's creation event commits with the key, or neither does
+      const keyIds = new Set(keys);
+      const keyEvents = events.filter((e) => e.type === 'apps.install.key.created').map((e) => e.object);
+      expect(keyEvents.filter((id) => !keyIds.has(id))).toEqual([]);
       const keyAudits = (
         raw.prepare(`select target_id from audit_log where action = 'key.created'`).all() as {
           target_id: string;

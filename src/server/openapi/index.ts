@@ -3,6 +3,7 @@ import { packageVersion } from '../../version.js';
 import * as appsApi from './apps-api.js';
 import { json, ref } from './common.js';
 import * as installApi from './install-api.js';
+import * as webhooks from './webhooks.js';
 
 /** What a fragment module exports: OpenAPI 3.1 `paths` (`{param}` templates) and `components.schemas`. */
 export interface OpenApiFragment {
@@ -33,7 +34,7 @@ const self: OpenApiFragment = {
  * Every fragment in the document. Adding one (an `import * as x from './x.js'` above and its name
  * here) is all it takes.
  */
-export const FRAGMENTS: readonly OpenApiFragment[] = [self, installApi, appsApi];
+export const FRAGMENTS: readonly OpenApiFragment[] = [self, installApi, appsApi, webhooks];
 
 /** The Stripe-shaped error every operation answers with (docs/errors.md). */
 const ERROR_SCHEMA = {
@@ -99,7 +100,7 @@ export function buildOpenApiDocument(
     },
     servers: [{ url: '/' }],
     security: [{ secretKey: [] }, { basicAuth: [] }],
-    tags: [{ name: 'Install API' }, { name: 'Apps API' }, { name: 'Meta' }],
+    tags: [{ name: 'Install API' }, { name: 'Apps API' }, { name: 'Webhooks' }, { name: 'Meta' }],
     paths,
     components: {
       securitySchemes: {

@@ -8,6 +8,7 @@ import { changeCounter } from './0006-change-counter.js';
 import { secretsAtRest } from './0007-secrets-at-rest.js';
 import { slimDecisions } from './0008-slim-decisions.js';
 import { appSecrets } from './0009-app-secrets.js';
+import { webhooks } from './0010-webhooks.js';
 import { userInvites } from './0011-user-invites.js';
 
 /**
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   secretsAtRest,
   slimDecisions,
   appSecrets,
+  webhooks,
   userInvites,
 ];
 
