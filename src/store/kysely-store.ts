@@ -4,6 +4,7 @@ import {
   type Expression,
   type ExpressionBuilder,
   type Kysely,
+  type RawBuilder,
   type SqlBool,
   sql,
 } from 'kysely';
@@ -14,6 +15,17 @@ import {
   STORED_DECISION_COLUMNS,
   storedPath,
 } from './decision-columns.js';
+import {
+  POSTGRES_ROLLUP_SUBTRACT,
+  POSTGRES_ROLLUP_UPSERT,
+  rollupColumns,
+  rollupIncrements,
+  rollupJson,
+  SQLITE_ROLLUP_ROWS,
+  SQLITE_ROLLUP_SUBTRACT,
+  splitRange,
+  sqliteRollupUpsert,
+} from './decision-rollups.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js';
 import type { Database } from './schema.js';
 import type {
@@ -30,7 +42,10 @@ import type {
   ChangeListener,
   DecisionCounts,
   DecisionDropRow,
+  ContextCount,
+  DecisionContextRow,
   DecisionFilter,
+  DecisionOutcome,
   DecisionLogSize,
   DecisionRow,
   EventFilter,
@@ -44,6 +59,8 @@ import type {
   KeyRow,
   Mode,
   NewDecisionRow,
+  PathCount,
+  TimeWindow,
   NewEventRow,
   SessionRow,
   Store,
@@ -661,8 +678,11 @@ class KyselyTransaction implements StoreTransaction {
         stored[5]!.push(latencyMicros(row.latency_ms));
       }
       if (rows.length === 0) return;
+      // Rollups (migration 12) in the same transaction: a batch commits with its counts or not at all.
+      const increments = rollupIncrements(stored[0] as number[], stored[1] as number[]);
       if (this.#dialect === 'postgres') {
         await conn.executeQuery(CompiledQuery.raw(POSTGRES_DECISION_INSERT, stored));
+        await conn.executeQuery(CompiledQuery.raw(POSTGRES_ROLLUP_UPSERT, rollupColumns(increments)));
         return;
       }
       for (let i = 0; i < rows.length; i += DECISION_CHUNK) {
@@ -670,6 +690,10 @@ class KyselyTransaction implements StoreTransaction {
         const parameters: unknown[] = [];
         for (let r = i; r < i + count; r++) for (const column of stored) parameters.push(column[r]);
         await conn.executeQuery(CompiledQuery.raw(sqliteDecisionInsert(count), parameters));
+      }
+      for (let i = 0; i < increments.length; i += SQLITE_ROLLUP_ROWS * 4) {
+        const parameters = increments.slice(i, i + SQLITE_ROLLUP_ROWS * 4);
+        await conn.executeQuery(CompiledQuery.raw(sqliteRollupUpsert(parameters.length / 4), parameters));
       }
     });
   }
@@ -764,15 +788,29 @@ class KyselyTransaction implements StoreTransaction {
 
   countDecisions(filter: DecisionFilter): Promise<DecisionCounts> {
     return this.#driver(async () => {
-      const rows = await this.#conn
-        .selectFrom('decisions as d')
-        .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
-        .select((eb) => ['c.outcome', eb.fn.countAll().as('count')])
-        .where((eb) => eb.and(decisionConditions(eb, filter)))
-        .groupBy('c.outcome')
-        .execute();
       const outcomes = { allowed: 0, denied: 0, shadow_denied: 0 };
-      for (const row of rows) outcomes[row.outcome] = Number(row.count);
+      if (filter.requestId !== undefined || filter.seq !== undefined) {
+        // one request's decision: a lookup, no rollup needed
+        const rows = await this.#conn
+          .selectFrom('decisions as d')
+          .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
+          .select((eb) => ['c.outcome', eb.fn.countAll().as('count')])
+          .where((eb) => eb.and(decisionConditions(eb, filter)))
+          .groupBy('c.outcome')
+          .execute();
+        for (const row of rows) outcomes[row.outcome] = Number(row.count);
+      } else {
+        // whole buckets from the rollups, the edges from the decisions (migration 12)
+        const window = { since: filter.since ?? 0, until: filter.until ?? Number.MAX_SAFE_INTEGER };
+        const byContext = await this.#countByContext(filter, window);
+        if (byContext.size > 0) {
+          const outcomeOf = new Map<number, DecisionOutcome>();
+          for (const context of await this.#contexts([...byContext.keys()])) {
+            outcomeOf.set(context.id, context.outcome);
+          }
+          for (const [id, count] of byContext) outcomes[outcomeOf.get(id)!] += count;
+        }
+      }
       const drops = await this.#conn
         .selectFrom('decision_drops')
         .select((eb) => [eb.fn.sum<number>('dropped').as('dropped'), eb.fn.max('time').as('last')])
@@ -803,26 +841,39 @@ class KyselyTransaction implements StoreTransaction {
   pruneDecisions(before: number, limit?: number): Promise<number> {
     return this.#driver(async () => {
       const conn = this.#writable();
-      const result =
-        limit === undefined
-          ? await conn.deleteFrom('decisions').where('time', '<', before).executeTakeFirst()
-          : await conn
-              .deleteFrom('decisions')
-              .where('seq', 'in', (eb) =>
-                eb
-                  .selectFrom('decisions')
-                  .select('seq')
-                  .where('time', '<', before)
-                  .orderBy('seq')
-                  .limit(Math.max(1, Math.floor(limit))),
-              )
-              .executeTakeFirst();
+      // In chunks even without a limit: each chunk's rollup counts (migration 12) come off with it.
+      const chunk = limit === undefined ? PRUNE_CHUNK : Math.max(1, Math.floor(limit));
+      let deleted = 0;
+      for (;;) {
+        const gone = await conn
+          .deleteFrom('decisions')
+          .where('seq', 'in', (eb) =>
+            eb.selectFrom('decisions').select('seq').where('time', '<', before).orderBy('seq').limit(chunk),
+          )
+          .returning(['time', 'context_id'])
+          .execute();
+        deleted += gone.length;
+        if (gone.length > 0) {
+          const rows = rollupIncrements(
+            gone.map((row) => Number(row.time)),
+            gone.map((row) => Number(row.context_id)),
+          );
+          if (this.#dialect === 'postgres') {
+            const columns = rollupColumns(rows);
+            for (const text of POSTGRES_ROLLUP_SUBTRACT) await conn.executeQuery(CompiledQuery.raw(text, columns));
+          } else {
+            const json = rollupJson(rows);
+            for (const text of SQLITE_ROLLUP_SUBTRACT) await conn.executeQuery(CompiledQuery.raw(text, [json]));
+          }
+        }
+        if (limit !== undefined || gone.length < chunk) break;
+      }
       await conn.deleteFrom('decision_drops').where('time', '<', before).execute();
       await conn
         .deleteFrom('unauthenticated_requests')
         .where('minute', '<=', before - MINUTE_MS)
         .execute();
-      return Number(result.numDeletedRows);
+      return deleted;
     });
   }
 
@@ -1082,6 +1133,127 @@ class KyselyTransaction implements StoreTransaction {
     if (this.#readOnly) throw new Error('a read-only transaction cannot notify changes');
     this.changes.push(change);
   }
+
+  // --- Decision rollups (issue 15, scale; migration 12) ---
+
+  countDecisionsByContext(filter: DecisionFilter, ranges: readonly TimeWindow[]): Promise<ContextCount[]> {
+    return this.#driver(async () => {
+      const out: ContextCount[] = [];
+      for (let range = 0; range < ranges.length; range++) {
+        for (const [contextId, count] of await this.#countByContext(filter, ranges[range]!)) {
+          out.push({ range, contextId, count });
+        }
+      }
+      return out;
+    });
+  }
+
+  getDecisionContexts(ids: readonly number[]): Promise<DecisionContextRow[]> {
+    return this.#driver(() => this.#contexts(ids));
+  }
+
+  latestDecisionOf(contextIds: readonly number[], window: TimeWindow): Promise<DecisionRow | undefined> {
+    return this.#driver(async () => {
+      // one index lookup per context (`decisions_context_time`), the newest of them wins
+      let latest: { seq: number; time: number } | undefined;
+      for (const contextId of new Set(contextIds)) {
+        const row = await this.#conn
+          .selectFrom('decisions')
+          .select(['seq', 'time'])
+          .where('context_id', '=', contextId)
+          .where('time', '>=', window.since)
+          .where('time', '<', window.until)
+          .orderBy('time', 'desc')
+          .orderBy('seq', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        if (row === undefined) continue;
+        const seq = Number(row.seq);
+        const time = Number(row.time);
+        if (latest === undefined || time > latest.time || (time === latest.time && seq > latest.seq)) {
+          latest = { seq, time };
+        }
+      }
+      if (latest === undefined) return undefined;
+      const [row] = await this.listDecisions({ seq: latest.seq, limit: 1 });
+      return row;
+    });
+  }
+
+  countDecisionPaths(contextIds: readonly number[], window: TimeWindow): Promise<PathCount[]> {
+    return this.#driver(async () => {
+      const ids = [...new Set(contextIds)];
+      if (ids.length === 0) return [];
+      const rows = await this.#conn
+        .selectFrom('decisions as d')
+        .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
+        .select((eb) => [
+          'd.context_id',
+          'd.path',
+          'c.route',
+          eb.fn.countAll().as('count'),
+          eb.fn.max('d.time').as('latest'),
+        ])
+        .where('d.context_id', 'in', ids)
+        .where('d.time', '>=', window.since)
+        .where('d.time', '<', window.until)
+        .groupBy(['d.context_id', 'd.path', 'c.route'])
+        .execute();
+      return rows.map((row) => ({
+        contextId: Number(row.context_id),
+        path: row.path ?? row.route ?? '',
+        count: Number(row.count),
+        latest: Number(row.latest),
+      }));
+    });
+  }
+
+  /** Decisions per context in `window` over `filter`'s context conditions (see countDecisionsByContext). */
+  async #countByContext(filter: DecisionFilter, window: TimeWindow): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    const pieces = splitRange(window.since, window.until);
+    if (pieces.length === 0) return counts;
+    const conditions = contextConditions(filter);
+    const inContexts =
+      conditions.length === 0
+        ? undefined
+        : sql`context_id in (select id from decision_contexts where ${sql.join(conditions, sql` and `)})`;
+    const parts = pieces.map((piece) => {
+      const where = [
+        piece.span === 0
+          ? sql`"time" >= ${piece.from} and "time" < ${piece.to}`
+          : sql`span = ${piece.span} and bucket >= ${piece.from} and bucket < ${piece.to}`,
+        ...(inContexts === undefined ? [] : [inContexts]),
+      ];
+      return piece.span === 0
+        ? sql`select context_id, count(*) as n from decisions where ${sql.join(where, sql` and `)} group by context_id`
+        : sql`select context_id, sum(count) as n from decision_rollups where ${sql.join(where, sql` and `)} group by context_id`;
+    });
+    const result = await sql<{ context_id: number | string; n: number | string }>`${sql.join(
+      parts,
+      sql` union all `,
+    )}`.execute(this.#conn);
+    for (const row of result.rows) {
+      const id = Number(row.context_id);
+      const n = Number(row.n);
+      if (n > 0) counts.set(id, (counts.get(id) ?? 0) + n);
+    }
+    return counts;
+  }
+
+  async #contexts(ids: readonly number[]): Promise<DecisionContextRow[]> {
+    const out: DecisionContextRow[] = [];
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += CONTEXT_CHUNK) {
+      const rows = await this.#conn
+        .selectFrom('decision_contexts')
+        .selectAll()
+        .where('id', 'in', unique.slice(i, i + CONTEXT_CHUNK))
+        .execute();
+      for (const row of rows) out.push({ ...row, id: Number(row.id), livemode: Number(row.livemode) });
+    }
+    return out;
+  }
 }
 
 /** SQLite rows per statement: 6 parameters a row stays well under SQLite's limit of 32 766. */
@@ -1090,7 +1262,16 @@ const UNAUTHENTICATED_CHUNK = 200;
 const MINUTE_MS = 60_000;
 
 /** The tables the decision log's size counts (PostgreSQL; SQLite counts the whole file). */
-const DECISION_LOG_TABLES = ['decisions', 'decision_contexts', 'decision_drops', 'unauthenticated_requests'];
+const DECISION_LOG_TABLES = [
+  'decisions',
+  'decision_contexts',
+  'decision_drops',
+  'unauthenticated_requests',
+  'decision_rollups',
+];
+
+/** Decisions `pruneDecisions` deletes per statement when it has no limit. */
+const PRUNE_CHUNK = 10_000;
 
 /** True when two decisions share their context (compared before looking the context up). */
 function sameContext(a: NewDecisionRow, b: NewDecisionRow): boolean {
@@ -1141,6 +1322,28 @@ function decisionConditions(
     // The requirement is canonical JSON text: a name appears quoted. `_` and `%` are escaped.
     const pattern = `%${JSON.stringify(filter.permission).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     conditions.push(sql<SqlBool>`${sql.ref('c.requirement')} like ${pattern} escape '\\'`);
+  }
+  return conditions;
+}
+
+/** Context ids a rollup query looks up at once. */
+const CONTEXT_CHUNK = 500;
+
+/** A decision filter's conditions on `decision_contexts` (unqualified columns). */
+function contextConditions(filter: DecisionFilter): RawBuilder<unknown>[] {
+  const conditions: RawBuilder<unknown>[] = [];
+  const equal = (column: string, value: string | number | undefined) => {
+    if (value !== undefined) conditions.push(sql`${sql.ref(column)} = ${value}`);
+  };
+  equal('account_id', filter.accountId);
+  equal('install_id', filter.installId);
+  equal('app_id', filter.appId);
+  equal('livemode', filter.livemode === undefined ? undefined : filter.livemode ? 1 : 0);
+  equal('outcome', filter.outcome);
+  equal('route', filter.route);
+  if (filter.permission !== undefined) {
+    const pattern = `%${JSON.stringify(filter.permission).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql`requirement like ${pattern} escape '\\'`);
   }
   return conditions;
 }

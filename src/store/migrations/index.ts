@@ -8,6 +8,7 @@ import { changeCounter } from './0006-change-counter.js';
 import { secretsAtRest } from './0007-secrets-at-rest.js';
 import { slimDecisions } from './0008-slim-decisions.js';
 import { appSecrets } from './0009-app-secrets.js';
+import { decisionRollups } from './0012-decision-rollups.js';
 
 /**
  * One versioned schema change. `up` returns the SQL statements for a dialect; the runner
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   secretsAtRest,
   slimDecisions,
   appSecrets,
+  decisionRollups,
 ];
 
 /** The schema version this code expects. */
