@@ -1,8 +1,8 @@
 import type { ObservedDecision } from '../core/least-privilege/analyze-usage.js';
 import type { DecisionContextRow, DecisionOutcome, StoreTransaction, TimeWindow } from '../store/store.js';
-import { invalidParameter } from './domain-error.js';
-import { type ListDecisionsInput, scopedDecisionFilter } from './decisions.js';
 import type { Domain } from './context.js';
+import { type ListDecisionsInput, scopedDecisionFilter } from './decisions.js';
+import { invalidParameter } from './domain-error.js';
 import { readFlow } from './flow.js';
 
 /**
@@ -73,7 +73,10 @@ export interface DecisionActivity {
  * const activity = await decisionActivity(domain, { actor, account, mode: 'test', boundaries: [since, mid, until] });
  * activity.outcomes.denied; activity.ranges[0]?.allowed; activity.denied[0]?.missing;
  */
-export async function decisionActivity(domain: Domain, input: DecisionActivityInput): Promise<DecisionActivity> {
+export async function decisionActivity(
+  domain: Domain,
+  input: DecisionActivityInput,
+): Promise<DecisionActivity> {
   const boundaries = input.boundaries;
   if (
     boundaries.length < 2 ||
@@ -93,7 +96,10 @@ export async function decisionActivity(domain: Domain, input: DecisionActivityIn
     const { outcome: _o, route: _r, permission: _p, ...unfiltered } = filter;
     const usageCounts = await tx.countDecisionsByContext(unfiltered, [window]);
     const contexts = new Map(
-      (await tx.getDecisionContexts([...counts, ...usageCounts].map((c) => c.contextId))).map((c) => [c.id, c]),
+      (await tx.getDecisionContexts([...counts, ...usageCounts].map((c) => c.contextId))).map((c) => [
+        c.id,
+        c,
+      ]),
     );
     const context = (id: number): DecisionContextRow => contexts.get(id)!;
 
@@ -107,7 +113,9 @@ export async function decisionActivity(domain: Domain, input: DecisionActivityIn
       perContext.set(contextId, (perContext.get(contextId) ?? 0) + count);
     }
     const routes = [
-      ...new Set([...perContext.keys()].map((id) => context(id).route).filter((r): r is string => r !== null)),
+      ...new Set(
+        [...perContext.keys()].map((id) => context(id).route).filter((r): r is string => r !== null),
+      ),
     ].sort();
 
     const denied = await deniedGroups(tx, perContext, context, window);
@@ -119,7 +127,10 @@ export async function decisionActivity(domain: Domain, input: DecisionActivityIn
       const c = context(contextId);
       if (c.install_id === null) continue;
       let entry = usage.get(c.install_id);
-      if (entry === undefined) usage.set(c.install_id, (entry = { allowed: 0, calls: new Map() }));
+      if (entry === undefined) {
+        entry = { allowed: 0, calls: new Map() };
+        usage.set(c.install_id, entry);
+      }
       if (c.outcome === 'allowed') entry.allowed += count;
       const key = JSON.stringify([c.method, c.route, c.requirement, c.outcome]);
       if (!entry.calls.has(key)) {
@@ -138,7 +149,11 @@ export async function decisionActivity(domain: Domain, input: DecisionActivityIn
       routes,
       denied: shown.map(({ contextIds: _ids, ...group }) => group),
       deniedGroups: denied.length,
-      usage: [...usage].map(([install, { allowed, calls }]) => ({ install, allowed, calls: [...calls.values()] })),
+      usage: [...usage].map(([install, { allowed, calls }]) => ({
+        install,
+        allowed,
+        calls: [...calls.values()],
+      })),
     };
   });
 }

@@ -145,7 +145,10 @@ export async function decisionStats(
 }
 
 /** The store filter for an input, scoped to what the actor may read (validating it). */
-export async function scopedDecisionFilter(tx: StoreTransaction, input: ListDecisionsInput): Promise<DecisionFilter> {
+export async function scopedDecisionFilter(
+  tx: StoreTransaction,
+  input: ListDecisionsInput,
+): Promise<DecisionFilter> {
   const actor = input.actor;
   const account =
     actor.type !== 'operator'

@@ -40,13 +40,13 @@ import type {
   AuditHead,
   AuditRow,
   ChangeListener,
-  DecisionCounts,
-  DecisionDropRow,
   ContextCount,
   DecisionContextRow,
+  DecisionCounts,
+  DecisionDropRow,
   DecisionFilter,
-  DecisionOutcome,
   DecisionLogSize,
+  DecisionOutcome,
   DecisionRow,
   EventFilter,
   EventRow,
@@ -59,15 +59,15 @@ import type {
   KeyRow,
   Mode,
   NewDecisionRow,
-  PathCount,
-  TimeWindow,
   NewEventRow,
+  PathCount,
   SessionRow,
   Store,
   StoreChange,
   StoreDialect,
   StoreTransaction,
   TimeRange,
+  TimeWindow,
   TransactionOptions,
   UnauthenticatedCountRow,
   UnauthenticatedFilter,
@@ -860,10 +860,12 @@ class KyselyTransaction implements StoreTransaction {
           );
           if (this.#dialect === 'postgres') {
             const columns = rollupColumns(rows);
-            for (const text of POSTGRES_ROLLUP_SUBTRACT) await conn.executeQuery(CompiledQuery.raw(text, columns));
+            for (const text of POSTGRES_ROLLUP_SUBTRACT)
+              await conn.executeQuery(CompiledQuery.raw(text, columns));
           } else {
             const json = rollupJson(rows);
-            for (const text of SQLITE_ROLLUP_SUBTRACT) await conn.executeQuery(CompiledQuery.raw(text, [json]));
+            for (const text of SQLITE_ROLLUP_SUBTRACT)
+              await conn.executeQuery(CompiledQuery.raw(text, [json]));
           }
         }
         if (limit !== undefined || gone.length < chunk) break;

@@ -162,10 +162,16 @@ function randomFilter(random: () => number): DecisionFilter {
   };
 }
 
-async function compareMany(store: Store, rows: readonly NewDecisionRow[], random: () => number): Promise<void> {
+async function compareMany(
+  store: Store,
+  rows: readonly NewDecisionRow[],
+  random: () => number,
+): Promise<void> {
   for (let round = 0; round < 25; round++) {
     const filter = randomFilter(random);
-    const windows = Array.from({ length: 1 + Math.floor(random() * 3) }, () => randomWindow(random, DECISION_T0));
+    const windows = Array.from({ length: 1 + Math.floor(random() * 3) }, () =>
+      randomWindow(random, DECISION_T0),
+    );
     const expected = bruteForce(rows, filter, windows);
     const actual = await fromRollups(store, filter, windows);
     expect({ filter, windows, counts: Object.fromEntries(actual) }).toEqual({
@@ -180,13 +186,16 @@ async function compareMany(store: Store, rows: readonly NewDecisionRow[], random
     });
     const outcomes = { allowed: 0, denied: 0, shadow_denied: 0 };
     for (const row of rows) {
-      if (row.time >= window.since && row.time < window.until && matches(row, filter)) outcomes[row.outcome]++;
+      if (row.time >= window.since && row.time < window.until && matches(row, filter))
+        outcomes[row.outcome]++;
     }
     expect(counts.outcomes).toEqual(outcomes);
   }
 }
 
-async function rollupTable(db: { exec(text: string): Promise<Record<string, unknown>[]> }): Promise<string[]> {
+async function rollupTable(db: {
+  exec(text: string): Promise<Record<string, unknown>[]>;
+}): Promise<string[]> {
   const rows = await db.exec('select span, context_id, bucket, count from decision_rollups');
   return rows
     .map((row) => [row['span'], row['context_id'], row['bucket'], row['count']].map(Number).join(' '))
@@ -290,7 +299,11 @@ for (const dialect of DIALECTS) {
           const ids = counts.map((c) => c.contextId);
           expect((await tx.latestDecisionOf(ids, window))?.request_id).toBe('req_0002');
           expect(
-            (await tx.countDecisionPaths(ids, window)).map(({ path, count, latest }) => [path, count, latest]),
+            (await tx.countDecisionPaths(ids, window)).map(({ path, count, latest }) => [
+              path,
+              count,
+              latest,
+            ]),
           ).toEqual([['/v1/nowhere', 2, DECISION_T0 + 2000]]);
           expect(await tx.latestDecisionOf(ids, { since: 0, until: DECISION_T0 })).toBeUndefined();
         },
