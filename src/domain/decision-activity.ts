@@ -209,13 +209,14 @@ async function deniedGroups(
     if (c.outcome === 'allowed') continue;
     (c.route === null ? unrouted : routed).push(id);
   }
+  // an index lookup per context: its newest decision in the window
+  const latest = new Map((await tx.latestDecisions(routed, window)).map((l) => [l.contextId, l]));
   for (const id of routed) {
     const c = context(id);
-    // one index lookup: the context's newest decision in the window
-    const latest = await tx.latestDecisionOf([id], window);
+    const newest = latest.get(id);
     add(c, c.route!, perContext.get(id)!, {
-      time: latest?.time ?? window.since,
-      id: latest === undefined ? undefined : `dec_${latest.seq}`,
+      time: newest?.time ?? window.since,
+      id: newest === undefined ? undefined : `dec_${newest.seq}`,
     });
   }
   for (const row of await tx.countDecisionPaths(unrouted, window)) {

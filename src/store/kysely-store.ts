@@ -57,6 +57,7 @@ import type {
   KeyFilter,
   KeyPatch,
   KeyRow,
+  LatestDecision,
   Mode,
   NewDecisionRow,
   NewEventRow,
@@ -802,7 +803,10 @@ class KyselyTransaction implements StoreTransaction {
       } else {
         // whole buckets from the rollups, the edges from the decisions (migration 12)
         const window = { since: filter.since ?? 0, until: filter.until ?? Number.MAX_SAFE_INTEGER };
-        const byContext = await this.#countByContext(filter, window);
+        const byContext = new Map<number, number>();
+        for (const [key, count] of await this.#countByContext(filter, [window])) {
+          byContext.set(Number(key.slice(key.indexOf(',') + 1)), count);
+        }
         if (byContext.size > 0) {
           const outcomeOf = new Map<number, DecisionOutcome>();
           for (const context of await this.#contexts([...byContext.keys()])) {
@@ -1141,10 +1145,24 @@ class KyselyTransaction implements StoreTransaction {
   countDecisionsByContext(filter: DecisionFilter, ranges: readonly TimeWindow[]): Promise<ContextCount[]> {
     return this.#driver(async () => {
       const out: ContextCount[] = [];
-      for (let range = 0; range < ranges.length; range++) {
-        for (const [contextId, count] of await this.#countByContext(filter, ranges[range]!)) {
-          out.push({ range, contextId, count });
+      // all ranges in a few statements (a round trip each on PostgreSQL), at most
+      // RANGE_PIECES pieces a statement (SQLite allows 500 terms in a compound select)
+      let first = 0;
+      while (first < ranges.length) {
+        let last = first;
+        let pieces = 0;
+        while (last < ranges.length) {
+          const more = splitRange(ranges[last]!.since, ranges[last]!.until).length;
+          if (pieces > 0 && pieces + more > RANGE_PIECES) break;
+          pieces += more;
+          last++;
         }
+        const counts = await this.#countByContext(filter, ranges.slice(first, last));
+        for (const [key, count] of counts) {
+          const [range, contextId] = key.split(',').map(Number) as [number, number];
+          out.push({ range: first + range, contextId, count });
+        }
+        first = last;
       }
       return out;
     });
@@ -1154,31 +1172,27 @@ class KyselyTransaction implements StoreTransaction {
     return this.#driver(() => this.#contexts(ids));
   }
 
-  latestDecisionOf(contextIds: readonly number[], window: TimeWindow): Promise<DecisionRow | undefined> {
+  latestDecisions(contextIds: readonly number[], window: TimeWindow): Promise<LatestDecision[]> {
     return this.#driver(async () => {
-      // one index lookup per context (`decisions_context_time`), the newest of them wins
-      let latest: { seq: number; time: number } | undefined;
-      for (const contextId of new Set(contextIds)) {
-        const row = await this.#conn
-          .selectFrom('decisions')
-          .select(['seq', 'time'])
-          .where('context_id', '=', contextId)
-          .where('time', '>=', window.since)
-          .where('time', '<', window.until)
-          .orderBy('time', 'desc')
-          .orderBy('seq', 'desc')
-          .limit(1)
-          .executeTakeFirst();
-        if (row === undefined) continue;
-        const seq = Number(row.seq);
-        const time = Number(row.time);
-        if (latest === undefined || time > latest.time || (time === latest.time && seq > latest.seq)) {
-          latest = { seq, time };
+      // one index lookup per context (`decisions_context_time`), in one statement per chunk
+      const ids = [...new Set(contextIds)];
+      const out: LatestDecision[] = [];
+      for (let i = 0; i < ids.length; i += LATEST_CHUNK) {
+        const parts = ids.slice(i, i + LATEST_CHUNK).map(
+          (id) => sql`select * from (select context_id, seq, "time" from decisions
+            where context_id = ${id} and "time" >= ${window.since} and "time" < ${window.until}
+            order by "time" desc, seq desc limit 1) as ${sql.ref(`l${id}`)}`,
+        );
+        const result = await sql<{
+          context_id: number | string;
+          seq: number | string;
+          time: number | string;
+        }>`${sql.join(parts, sql` union all `)}`.execute(this.#conn);
+        for (const row of result.rows) {
+          out.push({ contextId: Number(row.context_id), seq: Number(row.seq), time: Number(row.time) });
         }
       }
-      if (latest === undefined) return undefined;
-      const [row] = await this.listDecisions({ seq: latest.seq, limit: 1 });
-      return row;
+      return out;
     });
   }
 
@@ -1210,35 +1224,71 @@ class KyselyTransaction implements StoreTransaction {
     });
   }
 
-  /** Decisions per context in `window` over `filter`'s context conditions (see countDecisionsByContext). */
-  async #countByContext(filter: DecisionFilter, window: TimeWindow): Promise<Map<number, number>> {
-    const counts = new Map<number, number>();
-    const pieces = splitRange(window.since, window.until);
-    if (pieces.length === 0) return counts;
+  /**
+   * Decisions per range and context (`"range,context"` → count) over `filter`'s context
+   * conditions, in one statement: whole buckets from the rollups, edges from the decisions.
+   */
+  async #countByContext(filter: DecisionFilter, ranges: readonly TimeWindow[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
     const conditions = contextConditions(filter);
-    const inContexts =
-      conditions.length === 0
-        ? undefined
-        : sql`context_id in (select id from decision_contexts where ${sql.join(conditions, sql` and `)})`;
-    const parts = pieces.map((piece) => {
-      const where = [
-        piece.span === 0
-          ? sql`"time" >= ${piece.from} and "time" < ${piece.to}`
-          : sql`span = ${piece.span} and bucket >= ${piece.from} and bucket < ${piece.to}`,
-        ...(inContexts === undefined ? [] : [inContexts]),
-      ];
-      return piece.span === 0
-        ? sql`select context_id, count(*) as n from decisions where ${sql.join(where, sql` and `)} group by context_id`
-        : sql`select context_id, sum(count) as n from decision_rollups where ${sql.join(where, sql` and `)} group by context_id`;
+    const where = conditions.length === 0 ? sql`` : sql` where ${sql.join(conditions, sql` and `)}`;
+    // The pieces as a VALUES list, counted in two statements whatever the number of ranges.
+    // Whole buckets are looked up by primary key, piece by piece and context by context (the
+    // join order is forced: SQLite's CROSS JOIN, PostgreSQL's LATERAL; left to itself,
+    // PostgreSQL hashed whole tables); the edges are read by time. Every value is an integer
+    // computed here, written as a literal.
+    const rolled: RawBuilder<unknown>[] = [];
+    const raw: RawBuilder<unknown>[] = [];
+    ranges.forEach((window, range) => {
+      for (const piece of splitRange(window.since, window.until)) {
+        const values = [range, piece.span, piece.from, piece.to].map((n) => sql.lit(Math.floor(n)));
+        (piece.span === 0 ? raw : rolled).push(sql`(${sql.join(values)})`);
+      }
     });
-    const result = await sql<{ context_id: number | string; n: number | string }>`${sql.join(
-      parts,
-      sql` union all `,
-    )}`.execute(this.#conn);
-    for (const row of result.rows) {
-      const id = Number(row.context_id);
-      const n = Number(row.n);
-      if (n > 0) counts.set(id, (counts.get(id) ?? 0) + n);
+    const pg = this.#dialect === 'postgres';
+    const contexts = sql`select id from decision_contexts${where}`;
+    const statements: RawBuilder<{ r: number | string; context_id: number | string; n: number | string }>[] =
+      [];
+    if (rolled.length > 0) {
+      const p = sql`p (r, span, f, t) as (values ${sql.join(rolled)})`;
+      statements.push(
+        pg
+          ? sql`with ${p}, c as materialized (${contexts})
+            select p.r as r, c.id as context_id, x.n as n from p cross join c cross join lateral
+              (select sum(count) as n from decision_rollups
+                where span = p.span and context_id = c.id and bucket >= p.f and bucket < p.t) as x
+            where x.n is not null`
+          : sql`with ${p}, c (id) as (${contexts})
+            select p.r as r, x.context_id as context_id, sum(x.count) as n
+            from p cross join c cross join decision_rollups as x
+            where x.span = p.span and x.context_id = c.id and x.bucket >= p.f and x.bucket < p.t
+            group by p.r, x.context_id`,
+      );
+    }
+    if (raw.length > 0) {
+      const p = sql`p (r, span, f, t) as (values ${sql.join(raw)})`;
+      const inContexts = conditions.length === 0 ? sql`` : sql` and x.context_id in (${contexts})`;
+      statements.push(
+        pg
+          ? sql`with ${p}
+            select p.r as r, x.context_id as context_id, x.n as n from p cross join lateral
+              (select x.context_id, count(*) as n from decisions as x
+                where x."time" >= p.f and x."time" < p.t${inContexts} group by x.context_id) as x`
+          : sql`with ${p}
+            select p.r as r, x.context_id as context_id, count(*) as n
+            from p cross join decisions as x
+            where x."time" >= p.f and x."time" < p.t${inContexts}
+            group by p.r, x.context_id`,
+      );
+    }
+    for (const statement of statements) {
+      const result = await statement.execute(this.#conn);
+      for (const row of result.rows) {
+        const n = Number(row.n);
+        if (!(n > 0)) continue;
+        const key = `${Number(row.r)},${Number(row.context_id)}`;
+        counts.set(key, (counts.get(key) ?? 0) + n);
+      }
     }
     return counts;
   }
@@ -1330,6 +1380,12 @@ function decisionConditions(
 
 /** Context ids a rollup query looks up at once. */
 const CONTEXT_CHUNK = 500;
+
+/** Pieces of ranges (see `splitRange`) one rollup statement counts at most. */
+const RANGE_PIECES = 400;
+
+/** Contexts whose newest decision one statement finds. */
+const LATEST_CHUNK = 200;
 
 /** A decision filter's conditions on `decision_contexts` (unqualified columns). */
 function contextConditions(filter: DecisionFilter): RawBuilder<unknown>[] {

@@ -565,8 +565,8 @@ export interface StoreTransaction {
   countDecisionsByContext(filter: DecisionFilter, ranges: readonly TimeWindow[]): Promise<ContextCount[]>;
   /** The decision contexts with these ids (any order). */
   getDecisionContexts(ids: readonly number[]): Promise<DecisionContextRow[]>;
-  /** The newest decision (by time, then `seq`) of these contexts in `window`, if any. */
-  latestDecisionOf(contextIds: readonly number[], window: TimeWindow): Promise<DecisionRow | undefined>;
+  /** Each context's newest decision (by time, then `seq`) in `window`: one row per context that has one. */
+  latestDecisions(contextIds: readonly number[], window: TimeWindow): Promise<LatestDecision[]>;
   /**
    * Per path, how many decisions of these contexts `window` holds and the newest one's time (for
    * calls that matched no route, where the path is all there is to group by).
@@ -602,6 +602,14 @@ export interface DecisionContextRow {
   readonly outcome: DecisionOutcome;
   /** JSON: the unmet groups. */
   readonly missing: string;
+}
+
+/** One row of {@link StoreTransaction.latestDecisions}. */
+export interface LatestDecision {
+  readonly contextId: number;
+  readonly seq: number;
+  /** Milliseconds. */
+  readonly time: number;
 }
 
 /** One row of {@link StoreTransaction.countDecisionPaths}. */

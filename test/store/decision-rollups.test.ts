@@ -297,7 +297,10 @@ for (const dialect of DIALECTS) {
           const counts = await tx.countDecisionsByContext({ outcome: 'denied' }, [window]);
           expect(counts).toHaveLength(1);
           const ids = counts.map((c) => c.contextId);
-          expect((await tx.latestDecisionOf(ids, window))?.request_id).toBe('req_0002');
+          const [latest, ...others] = await tx.latestDecisions(ids, window);
+          expect(others).toEqual([]);
+          expect((await tx.listDecisions({ seq: latest!.seq }))[0]?.request_id).toBe('req_0002');
+          expect(latest!.time).toBe(DECISION_T0 + 2000);
           expect(
             (await tx.countDecisionPaths(ids, window)).map(({ path, count, latest }) => [
               path,
@@ -305,7 +308,7 @@ for (const dialect of DIALECTS) {
               latest,
             ]),
           ).toEqual([['/v1/nowhere', 2, DECISION_T0 + 2000]]);
-          expect(await tx.latestDecisionOf(ids, { since: 0, until: DECISION_T0 })).toBeUndefined();
+          expect(await tx.latestDecisions(ids, { since: 0, until: DECISION_T0 })).toEqual([]);
         },
         { readOnly: true },
       );
