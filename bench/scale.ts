@@ -23,10 +23,11 @@
  * one transaction; PostgreSQL: `generate_series`), then rolled up with the migration's own
  * backfill. Both databases are kept for the next run, keyed by size: SQLite files under
  * `--cache-dir` (default `$TMPDIR/appscope-bench-scale`), PostgreSQL schemas
- * `bench_scale_<n>`; `--fresh` regenerates them.
+ * `bench_scale_<n>`; `--fresh` regenerates them, `--discard` builds private ones and drops them
+ * at the end (the smoke test does).
  *
  * Options: --keys N, --decisions N, --rounds N (default 50), --lookups N (default 5000),
- * --repeat N (default 5), --cache-dir DIR, --fresh, --baseline, --only a,b,c, --seed N.
+ * --repeat N (default 5), --cache-dir DIR, --fresh, --discard, --baseline, --only a,b,c, --seed N.
  * PostgreSQL: APPSCOPE_BENCH_POSTGRES_URL, else APPSCOPE_TEST_POSTGRES_URL, else
  * postgres://postgres@127.0.0.1:5432/test; when none answers, its parts say so and are skipped.
  */
@@ -60,6 +61,7 @@ const { values: flags } = parseArgs({
     repeat: { type: 'string', default: '5' },
     'cache-dir': { type: 'string', default: join(tmpdir(), 'appscope-bench-scale') },
     fresh: { type: 'boolean', default: false },
+    discard: { type: 'boolean', default: false },
     baseline: { type: 'boolean', default: false },
     only: { type: 'string', default: 'a,b,c' },
     seed: { type: 'string', default: '1' },
@@ -461,7 +463,7 @@ const CONTEXT_COLUMNS = [
 
 /** A SQLite database of `n` decisions (cached by size); returns its path. */
 async function sqliteDecisions(n: number): Promise<string> {
-  const dir = join(CACHE_DIR, `sqlite-${n}-v1`);
+  const dir = join(CACHE_DIR, `sqlite-${n}-v1${flags.discard ? `-${process.pid}` : ''}`);
   const path = join(dir, 'appscope.db');
   if (!flags.fresh && existsSync(path)) return path;
   rmSync(dir, { recursive: true, force: true });
@@ -525,7 +527,7 @@ async function sqliteDecisions(n: number): Promise<string> {
 
 /** A PostgreSQL schema of `n` decisions (cached by size); returns its name. */
 async function postgresDecisions(n: number): Promise<string> {
-  const schema = `bench_scale_${n}_v1`;
+  const schema = `bench_scale_${n}_v1${flags.discard ? `_${process.pid}` : ''}`;
   if (!flags.fresh) {
     const done = await postgresQuery(
       `select 1 from information_schema.tables where table_schema = $1 and table_name = 'bench_scale_done'`,
@@ -721,6 +723,11 @@ async function readPath(pgSkip: string | undefined): Promise<void> {
       }
     } finally {
       await store.close();
+      if (flags.discard) {
+        if (dialect === 'sqlite')
+          rmSync(join(await sqliteDecisions(DECISIONS), '..'), { recursive: true, force: true });
+        else await dropSchema(await postgresDecisions(DECISIONS));
+      }
     }
   }
 }

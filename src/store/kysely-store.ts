@@ -738,53 +738,78 @@ class KyselyTransaction implements StoreTransaction {
 
   listDecisions(filter: DecisionFilter): Promise<DecisionRow[]> {
     return this.#driver(async () => {
-      const before = filter.before;
-      const rows = await this.#conn
-        .selectFrom('decisions as d')
-        .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
-        .select([
-          'd.seq',
-          'd.time',
-          'd.request_id',
-          'c.account_id',
-          'c.install_id',
-          'c.app_id',
-          'c.key_hint',
-          'c.livemode',
-          'c.method',
-          'c.route',
-          'd.path',
-          'c.requirement',
-          'c.outcome',
-          'c.missing',
-          'd.status',
-          'd.latency_us',
-        ])
-        .where((eb) => {
-          const conditions = decisionConditions(eb, filter);
-          if (before !== undefined) {
-            conditions.push(
-              eb.or([
-                eb('d.time', '<', before.time),
-                eb.and([eb('d.time', '=', before.time), eb('d.seq', '<', before.seq)]),
-              ]),
-            );
-          }
-          return eb.and(conditions);
-        })
-        .orderBy('d.time', 'desc')
-        .orderBy('d.seq', 'desc')
-        .limit(clampLimit(filter.limit))
-        .execute();
-      return rows.map(({ latency_us, ...row }) => ({
-        ...row,
-        seq: Number(row.seq),
-        time: Number(row.time),
-        livemode: Number(row.livemode),
-        path: row.path ?? row.route ?? '',
-        latency_ms: Number(latency_us) / 1000,
-      }));
+      const limit = clampLimit(filter.limit);
+      const conditions = contextConditions(filter);
+      if (filter.seq === undefined && filter.requestId === undefined && conditions.length > 0) {
+        // A filter that only a few contexts match (a quiet install, denied calls on one route):
+        // each context's newest rows by the `(context_id, time)` index, merged, instead of
+        // walking every decision by time until enough match (issue 15: at millions of
+        // decisions that walk took seconds).
+        const ids = await sql<{ id: number | string }>`select id from decision_contexts where ${sql.join(
+          conditions,
+          sql` and `,
+        )} limit ${FEW_CONTEXTS + 1}`.execute(this.#conn);
+        if (ids.rows.length <= FEW_CONTEXTS) {
+          const rows: DecisionRow[] = [];
+          for (const { id } of ids.rows) rows.push(...(await this.#listDecisions(filter, limit, Number(id))));
+          rows.sort((a, b) => b.time - a.time || b.seq - a.seq);
+          return rows.slice(0, limit);
+        }
+      }
+      return this.#listDecisions(filter, limit, undefined);
     });
+  }
+
+  /** Decisions newest first over `filter`, of one context when given. */
+  async #listDecisions(
+    filter: DecisionFilter,
+    limit: number,
+    contextId: number | undefined,
+  ): Promise<DecisionRow[]> {
+    const before = filter.before;
+    const rows = await this.#conn
+      .selectFrom('decisions as d')
+      .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
+      .select([
+        'd.seq',
+        'd.time',
+        'd.request_id',
+        'c.account_id',
+        'c.install_id',
+        'c.app_id',
+        'c.key_hint',
+        'c.livemode',
+        'c.method',
+        'c.route',
+        'd.path',
+        'c.requirement',
+        'c.outcome',
+        'c.missing',
+        'd.status',
+        'd.latency_us',
+      ])
+      .where((eb) => {
+        const conditions = decisionConditions(eb, filter);
+        if (contextId !== undefined) conditions.push(eb('d.context_id', '=', contextId));
+        if (before !== undefined) {
+          // the upper bound first, so that an index on time can start there
+          conditions.push(eb('d.time', '<=', before.time));
+          conditions.push(eb.or([eb('d.time', '<', before.time), eb('d.seq', '<', before.seq)]));
+        }
+        return eb.and(conditions);
+      })
+      .orderBy('d.time', 'desc')
+      .orderBy('d.seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(({ latency_us, ...row }) => ({
+      ...row,
+      seq: Number(row.seq),
+      time: Number(row.time),
+      livemode: Number(row.livemode),
+      path: row.path ?? row.route ?? '',
+      latency_ms: Number(latency_us) / 1000,
+    }));
   }
 
   countDecisions(filter: DecisionFilter): Promise<DecisionCounts> {
@@ -1383,6 +1408,9 @@ const CONTEXT_CHUNK = 500;
 
 /** Pieces of ranges (see `splitRange`) one rollup statement counts at most. */
 const RANGE_PIECES = 400;
+
+/** At most this many matching contexts, `listDecisions` reads context by context. */
+const FEW_CONTEXTS = 64;
 
 /** Contexts whose newest decision one statement finds. */
 const LATEST_CHUNK = 200;

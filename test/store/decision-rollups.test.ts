@@ -190,6 +190,26 @@ async function compareMany(
         outcomes[row.outcome]++;
     }
     expect(counts.outcomes).toEqual(outcomes);
+    // listDecisions (newest first, a page then the next from its cursor) agrees too, whether it
+    // reads context by context (few match) or by time
+    const newest = rows
+      .map((row, index) => ({ row, index }))
+      .filter(({ row }) => row.time >= window.since && row.time < window.until && matches(row, filter))
+      .sort((a, b) => b.row.time - a.row.time || b.index - a.index)
+      .map(({ row }) => row.request_id);
+    const page = await store.transaction((tx) => tx.listDecisions({ ...filter, ...window, limit: 7 }), {
+      readOnly: true,
+    });
+    expect(page.map((row) => row.request_id)).toEqual(newest.slice(0, 7));
+    const last = page.at(-1);
+    if (last !== undefined) {
+      const next = await store.transaction(
+        (tx) =>
+          tx.listDecisions({ ...filter, ...window, before: { time: last.time, seq: last.seq }, limit: 7 }),
+        { readOnly: true },
+      );
+      expect(next.map((row) => row.request_id)).toEqual(newest.slice(7, 14));
+    }
   }
 }
 
@@ -233,7 +253,7 @@ for (const dialect of DIALECTS) {
       for (const close of closers.splice(0)) await close();
     });
 
-    it('counts per context, window and filter equal a full scan, before and after pruning', async () => {
+    it('counts and listings per context, window and filter equal a full scan, before and after pruning', async () => {
       const db = await fresh();
       const store = await db.open();
       const random = prng(dialect.name === 'sqlite' ? 1501 : 1502);
