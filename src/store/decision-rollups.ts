@@ -65,7 +65,11 @@ export function rollupIncrements(times: ArrayLike<number>, contexts: ArrayLike<n
   return widen(counts);
 }
 
-/** Minute counts (`"context,minute"` → count) to every span's rows. */
+/**
+ * Minute counts (`"context,minute"` → count) to every span's rows, sorted by span, context and
+ * bucket: writers on one PostgreSQL then lock the rows they share in the same order, so two
+ * batches adding to the same buckets wait for each other instead of deadlocking.
+ */
 function widen(minutes: Map<string, number>): number[] {
   const rows: number[] = [];
   for (const span of ROLLUP_SPANS) {
@@ -76,10 +80,12 @@ function widen(minutes: Map<string, number>): number[] {
       const wider = `${key.slice(0, comma)},${bucket}`;
       counts.set(wider, (counts.get(wider) ?? 0) + count);
     }
-    for (const [key, count] of counts) {
+    const sorted = [...counts].map(([key, count]) => {
       const comma = key.indexOf(',');
-      rows.push(span, Number(key.slice(0, comma)), Number(key.slice(comma + 1)), count);
-    }
+      return [Number(key.slice(0, comma)), Number(key.slice(comma + 1)), count] as const;
+    });
+    sorted.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (const [context, bucket, count] of sorted) rows.push(span, context, bucket, count);
   }
   return rows;
 }

@@ -9,7 +9,9 @@ import type { Migration } from './index.js';
  * whole buckets from here and count only the partial minutes at a range's edges from the raw
  * rows, so their answers cover the whole selected window, exactly, in a few index lookups.
  *
- * Existing decisions are rolled up here: minutes from the rows, hours and days from the minutes.
+ * Readers go context by context (every filter is a condition on contexts), so the primary key
+ * `(span, context_id, bucket)` is the only index. Existing decisions are rolled up here: minutes
+ * from the rows, hours and days from the minutes.
  */
 export const decisionRollups: Migration = {
   version: 12,
@@ -25,7 +27,6 @@ export const decisionRollups: Migration = {
         count ${big} not null check (count >= 0),
         primary key (span, context_id, bucket)
       )${pg ? '' : ' without rowid'}`,
-      'create index decision_rollups_bucket on decision_rollups (span, bucket)',
       ...rollupBackfillSql(),
     ];
   },
