@@ -39,6 +39,7 @@ import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { defaultCatalog } from '../src/core/catalog/load.js';
+import { chartBoundaries } from '../src/dashboard/screens/activity.js';
 import { createAccount } from '../src/domain/accounts.js';
 import { OPERATOR } from '../src/domain/actor.js';
 import { createDomain, type Domain } from '../src/domain/context.js';
@@ -627,18 +628,16 @@ async function readPath(pgSkip: string | undefined): Promise<void> {
     (domain: Domain, acct: string, ms: number, buckets: number, extra: object = {}) =>
     async () => {
       const since = now - ms;
-      const boundaries = Array.from({ length: buckets + 1 }, (_, i) =>
-        i === buckets ? now : since + Math.floor((i * ms) / buckets),
-      );
+      const boundaries = chartBoundaries(since, now, buckets); // the screen's own bars
       const scope = { actor: OPERATOR, account: acct, mode: 'test' as const, ...extra };
       await decisionActivity(domain, { ...scope, boundaries, deniedLimit: 100 });
       await listDecisions(domain, { ...scope, since, until: now, limit: 50 });
     };
   const cases: [string, (domain: Domain) => () => Promise<unknown>][] = [
-    ['Activity, last hour (12 buckets), busiest account', (d) => activity(d, heavy, HOUR, 12)],
-    ['Activity, last 24 hours (24 buckets), busiest account', (d) => activity(d, heavy, DAY, 24)],
-    ['Activity, last 7 days (28 buckets), busiest account', (d) => activity(d, heavy, 7 * DAY, 28)],
-    ['Activity, last 30 days (30 buckets), busiest account', (d) => activity(d, heavy, 30 * DAY, 30)],
+    ['Activity, last hour (5-minute bars), busiest account', (d) => activity(d, heavy, HOUR, 12)],
+    ['Activity, last 24 hours (hourly bars), busiest account', (d) => activity(d, heavy, DAY, 24)],
+    ['Activity, last 7 days (6-hour bars), busiest account', (d) => activity(d, heavy, 7 * DAY, 28)],
+    ['Activity, last 30 days (daily bars), busiest account', (d) => activity(d, heavy, 30 * DAY, 30)],
     [
       'Activity, last 30 days, denied only, busiest account',
       (d) => activity(d, heavy, 30 * DAY, 30, { outcome: 'denied' }),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { prng } from '../../bench/prng.js';
-import { bucketize, CHART_OUTCOMES } from '../../src/dashboard/chart.js';
+import { CHART_OUTCOMES } from '../../src/dashboard/chart.js';
 import { chartBoundaries } from '../../src/dashboard/screens/activity.js';
 import { toDecisionRow } from '../../src/decision-log/rows.js';
 import type { DecisionRecord } from '../../src/gateway/decision-record.js';
@@ -13,7 +13,8 @@ import { APP, type DashboardWorld, dashboardWorld, PASSWORD } from './support.js
  * The Activity screen covers the whole selected window, not the latest decisions: with more
  * decisions than it ever read before (5,000), its counts, chart, "granted but not used" table
  * and denied calls equal what a full scan of the seeded random decisions gives — on SQLite and
- * PostgreSQL, for preset and custom windows whose edges fall mid-minute.
+ * PostgreSQL, for preset and custom windows whose edges fall mid-minute (the chart's inner
+ * bars start on the clock).
  */
 
 /** The screen's clock: mid-minute, so no window edge falls on a bucket's. */
@@ -27,27 +28,53 @@ afterEach(async () => {
 });
 
 describe('chartBoundaries', () => {
-  it('puts every millisecond in the bucket bucketize puts it in', () => {
+  it('puts bars on the clock: the window edges, then every multiple of one bar width between them', () => {
     const random = prng(2026);
-    for (let round = 0; round < 300; round++) {
+    const steps = [
+      60_000,
+      300_000,
+      600_000,
+      900_000,
+      1_800_000,
+      HOUR,
+      2 * HOUR,
+      3 * HOUR,
+      6 * HOUR,
+      12 * HOUR,
+      86_400_000,
+      7 * 86_400_000,
+    ];
+    for (let round = 0; round < 500; round++) {
       const since = Math.floor(random() * 1e12);
-      const until = since + 1 + Math.floor(random() * (random() < 0.3 ? 100 : 40 * 86_400_000));
-      const count = 1 + Math.floor(random() * 30);
-      const boundaries = chartBoundaries(since, until, count);
-      expect(boundaries).toHaveLength(count + 1);
+      const until = since + 60_000 + Math.floor(random() * 40 * 86_400_000);
+      const bars = 1 + Math.floor(random() * 30);
+      const boundaries = chartBoundaries(since, until, bars);
       expect([boundaries[0], boundaries.at(-1)]).toEqual([since, until]);
-      const times = [since, until - 1, ...boundaries.flatMap((b) => [b - 1, b, b + 1])].filter(
-        (t) => t >= since && t < until,
-      );
-      for (const time of times) {
-        const buckets = bucketize([{ time, outcome: 'allowed' }], since, until, count);
-        const expected = buckets.findIndex((b) => b.counts.allowed === 1);
-        const actual = boundaries.findIndex((b, i) => i < count && time >= b && time < boundaries[i + 1]!);
-        expect({ time, bucket: actual }).toEqual({ time, bucket: expected });
+      const inner = boundaries.slice(1, -1);
+      const step = steps.find((s) => Math.floor((until - since) / s) <= bars) ?? 30 * 86_400_000;
+      for (const [i, t] of inner.entries()) {
+        expect(t % step).toBe(0);
+        if (i > 0) expect(t - inner[i - 1]!).toBe(step);
       }
+      expect(inner[0] === undefined || inner[0] - since <= step).toBe(true);
+      expect(until - (inner.at(-1) ?? since) <= step).toBe(true);
     }
+    // the presets: 5-minute, hourly, 6-hourly and daily bars
+    const at = Date.UTC(2026, 0, 10, 10, 20, 30);
+    expect(chartBoundaries(at - HOUR, at, 12)[1]).toBe(Date.UTC(2026, 0, 10, 9, 25));
+    expect(chartBoundaries(at - 24 * HOUR, at, 24)[1]).toBe(Date.UTC(2026, 0, 9, 11));
+    expect(chartBoundaries(at - 7 * 24 * HOUR, at, 28)[1]).toBe(Date.UTC(2026, 0, 3, 12));
+    expect(chartBoundaries(at - 30 * 24 * HOUR, at, 30)[1]).toBe(Date.UTC(2025, 11, 12));
   });
 });
+
+/** Counts per bar, in CHART_OUTCOMES order, by brute force. */
+function countBars(records: readonly DecisionRecord[], boundaries: readonly number[]): number[][] {
+  return boundaries.slice(1).map((end, i) => {
+    const inBar = records.filter((r) => r.time >= boundaries[i]! && r.time < end);
+    return CHART_OUTCOMES.map((o) => inBar.filter((r) => r.outcome === o).length);
+  });
+}
 
 /** The "Show the numbers" table: per bucket, counts in CHART_OUTCOMES order. */
 function chartNumbers(body: string): number[][] {
@@ -136,22 +163,23 @@ for (const dialect of DIALECTS) {
         await world.store.transaction((tx) => tx.insertDecisions(batch));
       }
 
-      for (const [query, since, until, count] of [
-        ['', NOW - 24 * HOUR, NOW + 1, 24],
-        ['?window=1h', NOW - HOUR, NOW + 1, 12],
+      for (const [query, since, until, step] of [
+        ['', NOW - 24 * HOUR, NOW + 1, HOUR],
+        ['?window=1h', NOW - HOUR, NOW + 1, 5 * 60_000],
         [
           '?from=2026-05-04T13:07&to=2026-05-05T09:59',
           Date.UTC(2026, 4, 4, 13, 7),
           Date.UTC(2026, 4, 5, 9, 59),
-          24,
+          HOUR,
         ],
       ] as const) {
         const page = await browser.get(`/dashboard/activity${query}`);
         expect(page.statusCode).toBe(200);
         const inWindow = records.filter((r) => r.time >= since && r.time < until);
-        const expected = bucketize(inWindow, since, until, count).map((b) =>
-          CHART_OUTCOMES.map((o) => b.counts[o]),
-        );
+        const boundaries = [since];
+        for (let t = Math.floor(since / step) * step + step; t < until; t += step) boundaries.push(t);
+        boundaries.push(until);
+        const expected = countBars(inWindow, boundaries);
         expect({ query, chart: chartNumbers(page.body) }).toEqual({ query, chart: expected });
         const outcomes = { allowed: 0, denied: 0, shadow_denied: 0 };
         for (const r of inWindow) outcomes[r.outcome]++;

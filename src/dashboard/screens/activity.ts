@@ -22,10 +22,10 @@ import { formatUtc } from '../layout.js';
  */
 
 const WINDOWS = {
-  '1h': { label: 'Last hour', ms: 3_600_000, buckets: 12 },
-  '24h': { label: 'Last 24 hours', ms: 86_400_000, buckets: 24 },
-  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000, buckets: 28 },
-  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000, buckets: 30 },
+  '1h': { label: 'Last hour', ms: 3_600_000, buckets: 12 }, // 5-minute bars
+  '24h': { label: 'Last 24 hours', ms: 86_400_000, buckets: 24 }, // hourly
+  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000, buckets: 28 }, // 6-hourly
+  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000, buckets: 30 }, // daily (UTC)
 } as const;
 type WindowKey = keyof typeof WINDOWS;
 
@@ -115,21 +115,36 @@ function readFilters(q: FormData, now: number, catalog: Catalog): { filters: Fil
   };
 }
 
+/** Bar widths the chart picks from (ms): whole minutes, hours and days, on the clock (UTC). */
+const CHART_STEPS = [
+  60_000,
+  5 * 60_000,
+  10 * 60_000,
+  15 * 60_000,
+  30 * 60_000,
+  3_600_000,
+  2 * 3_600_000,
+  3 * 3_600_000,
+  6 * 3_600_000,
+  12 * 3_600_000,
+  86_400_000,
+  7 * 86_400_000,
+  30 * 86_400_000,
+];
+
 /**
- * The edges of the chart's buckets as whole milliseconds: bucket `i` holds the times `bucketize`
- * puts in it (`since + i × width` rounded to the first such millisecond), `since` first and
- * `until` last.
+ * The edges of the chart's bars: `since`, every multiple of the bar width after it (the
+ * narrowest step of {@link CHART_STEPS} that the window holds at most `bars` times), and `until`. Bars start
+ * on the clock (5-minute, hourly, 6-hourly, daily in UTC) so that they are whole buckets of the
+ * decision rollups; only the first and last may be partial.
+ * @example
+ * chartBoundaries(Date.parse('2026-01-01T10:20:00Z'), Date.parse('2026-01-01T13:00:00Z'), 3);
+ * // [10:20, 11:00, 12:00, 13:00]
  */
-export function chartBoundaries(since: number, until: number, count: number): number[] {
-  const width = Math.max(1, (until - since) / count);
-  const index = (t: number) => Math.min(count - 1, Math.floor((t - since) / width));
+export function chartBoundaries(since: number, until: number, bars: number): number[] {
+  const step = CHART_STEPS.find((s) => Math.floor((until - since) / s) <= bars) ?? CHART_STEPS.at(-1)!;
   const boundaries = [since];
-  for (let i = 1; i < count; i++) {
-    let t = Math.min(until, Math.max(boundaries[i - 1]!, Math.ceil(since + i * width)));
-    while (t > since && index(t - 1) >= i) t--;
-    while (t < until && index(t) < i) t++;
-    boundaries.push(t);
-  }
+  for (let t = Math.floor(since / step) * step + step; t < until; t += step) boundaries.push(t);
   boundaries.push(until);
   return boundaries;
 }
@@ -184,8 +199,8 @@ export function registerActivity(app: FastifyInstance, deps: DashboardDeps): voi
       ...(filters.permission === undefined ? {} : { permission: filters.permission }),
       ...(filters.route === undefined ? {} : { route: filters.route }),
     };
-    const bucketCount = filters.window === 'custom' ? 24 : WINDOWS[filters.window].buckets;
-    const boundaries = chartBoundaries(filters.since, filters.until, bucketCount);
+    const bars = filters.window === 'custom' ? 24 : WINDOWS[filters.window].buckets;
+    const boundaries = chartBoundaries(filters.since, filters.until, bars);
     // Counts, chart, denied calls and unused grants cover every decision in the window: read
     // from the decision rollups (exact, whatever the size of the log); the log table below
     // shows the latest rows.
@@ -198,10 +213,9 @@ export function registerActivity(app: FastifyInstance, deps: DashboardDeps): voi
         ? await listDecisions(deps.domain, { ...filtered, limit: LOG_ROWS })
         : { data: [] as LoggedDecision[], has_more: false };
     const decisions = latest.data;
-    const width = Math.max(1, (filters.until - filters.since) / bucketCount);
-    const buckets: Bucket[] = Array.from({ length: bucketCount }, (_, i) => ({
-      start: filters.since + i * width,
-      end: filters.since + (i + 1) * width,
+    const buckets: Bucket[] = boundaries.slice(1).map((end, i) => ({
+      start: boundaries[i]!,
+      end,
       counts: { ...(activity?.ranges[i] ?? { allowed: 0, denied: 0, shadow_denied: 0 }) },
     }));
     const windowLabel =
