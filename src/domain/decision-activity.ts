@@ -11,7 +11,9 @@ import { readFlow } from './flow.js';
  * they lacked, and per install the calls it made (for "granted but not used"). Read from the
  * decision rollups (migration 12): whole minutes, hours and days from the rollups, the partial
  * minutes at the window's and each range's edges from the decisions themselves, so the numbers
- * are exactly those of a full scan, at a cost that does not grow with the number of decisions.
+ * are exactly those of a full scan, at a cost that grows with the number of contexts and
+ * buckets rather than of decisions (except calls that matched no route: those are grouped by
+ * path, read from their rows).
  */
 
 /** Input of {@link decisionActivity}: the filters of `listDecisions` over a window. */
