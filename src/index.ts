@@ -204,6 +204,11 @@ export {
   type Sealed,
 } from './domain/data-keys.js';
 export {
+  type DecisionActivity,
+  type DecisionActivityInput,
+  decisionActivity,
+} from './domain/decision-activity.js';
+export {
   DECISION_OUTCOMES,
   type DecisionStats,
   decisionStats,

@@ -92,7 +92,7 @@ export async function listDecisions(
     throw invalidParameter('limit', '`limit` must be an integer from 1 to 1000');
   }
   return readFlow(domain, async (tx) => {
-    const filter = await scopedFilter(tx, input);
+    const filter = await scopedDecisionFilter(tx, input);
     let before: DecisionFilter['before'];
     if (input.startingAfter !== undefined) {
       const seq = seqOf(input.startingAfter);
@@ -132,7 +132,7 @@ export async function decisionStats(
     throw new DomainError('ERR_FORBIDDEN', 'only an operator can read decision log statistics');
   }
   return readFlow(domain, async (tx) => {
-    const counts = await tx.countDecisions(await scopedFilter(tx, input));
+    const counts = await tx.countDecisions(await scopedDecisionFilter(tx, input));
     const outcomes = counts.outcomes;
     return {
       object: 'apps.decision_stats',
@@ -144,8 +144,11 @@ export async function decisionStats(
   });
 }
 
-/** The store filter for an input, scoped to what the actor may read. */
-async function scopedFilter(tx: StoreTransaction, input: ListDecisionsInput): Promise<DecisionFilter> {
+/** The store filter for an input, scoped to what the actor may read (validating it). */
+export async function scopedDecisionFilter(
+  tx: StoreTransaction,
+  input: ListDecisionsInput,
+): Promise<DecisionFilter> {
   const actor = input.actor;
   const account =
     actor.type !== 'operator'

@@ -4,6 +4,7 @@ import {
   type Expression,
   type ExpressionBuilder,
   type Kysely,
+  type RawBuilder,
   type SqlBool,
   sql,
 } from 'kysely';
@@ -14,6 +15,17 @@ import {
   STORED_DECISION_COLUMNS,
   storedPath,
 } from './decision-columns.js';
+import {
+  POSTGRES_ROLLUP_SUBTRACT,
+  POSTGRES_ROLLUP_UPSERT,
+  rollupColumns,
+  rollupIncrements,
+  rollupJson,
+  SQLITE_ROLLUP_ROWS,
+  SQLITE_ROLLUP_SUBTRACT,
+  splitRange,
+  sqliteRollupUpsert,
+} from './decision-rollups.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js';
 import type { Database } from './schema.js';
 import type {
@@ -29,10 +41,13 @@ import type {
   AuditRow,
   ChangeListener,
   ClaimedWebhookDelivery,
+  ContextCount,
+  DecisionContextRow,
   DecisionCounts,
   DecisionDropRow,
   DecisionFilter,
   DecisionLogSize,
+  DecisionOutcome,
   DecisionRow,
   EventFilter,
   EventRow,
@@ -43,15 +58,18 @@ import type {
   KeyFilter,
   KeyPatch,
   KeyRow,
+  LatestDecision,
   Mode,
   NewDecisionRow,
   NewEventRow,
+  PathCount,
   SessionRow,
   Store,
   StoreChange,
   StoreDialect,
   StoreTransaction,
   TimeRange,
+  TimeWindow,
   TransactionOptions,
   UnauthenticatedCountRow,
   UnauthenticatedFilter,
@@ -670,8 +688,11 @@ class KyselyTransaction implements StoreTransaction {
         stored[5]!.push(latencyMicros(row.latency_ms));
       }
       if (rows.length === 0) return;
+      // Rollups (migration 12) in the same transaction: a batch commits with its counts or not at all.
+      const increments = rollupIncrements(stored[0] as number[], stored[1] as number[]);
       if (this.#dialect === 'postgres') {
         await conn.executeQuery(CompiledQuery.raw(POSTGRES_DECISION_INSERT, stored));
+        await conn.executeQuery(CompiledQuery.raw(POSTGRES_ROLLUP_UPSERT, rollupColumns(increments)));
         return;
       }
       for (let i = 0; i < rows.length; i += DECISION_CHUNK) {
@@ -679,6 +700,10 @@ class KyselyTransaction implements StoreTransaction {
         const parameters: unknown[] = [];
         for (let r = i; r < i + count; r++) for (const column of stored) parameters.push(column[r]);
         await conn.executeQuery(CompiledQuery.raw(sqliteDecisionInsert(count), parameters));
+      }
+      for (let i = 0; i < increments.length; i += SQLITE_ROLLUP_ROWS * 4) {
+        const parameters = increments.slice(i, i + SQLITE_ROLLUP_ROWS * 4);
+        await conn.executeQuery(CompiledQuery.raw(sqliteRollupUpsert(parameters.length / 4), parameters));
       }
     });
   }
@@ -722,66 +747,108 @@ class KyselyTransaction implements StoreTransaction {
 
   listDecisions(filter: DecisionFilter): Promise<DecisionRow[]> {
     return this.#driver(async () => {
-      const before = filter.before;
-      const rows = await this.#conn
-        .selectFrom('decisions as d')
-        .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
-        .select([
-          'd.seq',
-          'd.time',
-          'd.request_id',
-          'c.account_id',
-          'c.install_id',
-          'c.app_id',
-          'c.key_hint',
-          'c.livemode',
-          'c.method',
-          'c.route',
-          'd.path',
-          'c.requirement',
-          'c.outcome',
-          'c.missing',
-          'd.status',
-          'd.latency_us',
-        ])
-        .where((eb) => {
-          const conditions = decisionConditions(eb, filter);
-          if (before !== undefined) {
-            conditions.push(
-              eb.or([
-                eb('d.time', '<', before.time),
-                eb.and([eb('d.time', '=', before.time), eb('d.seq', '<', before.seq)]),
-              ]),
-            );
-          }
-          return eb.and(conditions);
-        })
-        .orderBy('d.time', 'desc')
-        .orderBy('d.seq', 'desc')
-        .limit(clampLimit(filter.limit))
-        .execute();
-      return rows.map(({ latency_us, ...row }) => ({
-        ...row,
-        seq: Number(row.seq),
-        time: Number(row.time),
-        livemode: Number(row.livemode),
-        path: row.path ?? row.route ?? '',
-        latency_ms: Number(latency_us) / 1000,
-      }));
+      const limit = clampLimit(filter.limit);
+      const conditions = contextConditions(filter);
+      if (filter.seq === undefined && filter.requestId === undefined && conditions.length > 0) {
+        // A filter that only a few contexts match (a quiet install, denied calls on one route):
+        // each context's newest rows by the `(context_id, time)` index, merged, instead of
+        // walking every decision by time until enough match (issue 15: at millions of
+        // decisions that walk took seconds).
+        const ids = await sql<{ id: number | string }>`select id from decision_contexts where ${sql.join(
+          conditions,
+          sql` and `,
+        )} limit ${FEW_CONTEXTS + 1}`.execute(this.#conn);
+        if (ids.rows.length <= FEW_CONTEXTS) {
+          const rows: DecisionRow[] = [];
+          for (const { id } of ids.rows) rows.push(...(await this.#listDecisions(filter, limit, Number(id))));
+          rows.sort((a, b) => b.time - a.time || b.seq - a.seq);
+          return rows.slice(0, limit);
+        }
+      }
+      return this.#listDecisions(filter, limit, undefined);
     });
+  }
+
+  /** Decisions newest first over `filter`, of one context when given. */
+  async #listDecisions(
+    filter: DecisionFilter,
+    limit: number,
+    contextId: number | undefined,
+  ): Promise<DecisionRow[]> {
+    const before = filter.before;
+    const rows = await this.#conn
+      .selectFrom('decisions as d')
+      .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
+      .select([
+        'd.seq',
+        'd.time',
+        'd.request_id',
+        'c.account_id',
+        'c.install_id',
+        'c.app_id',
+        'c.key_hint',
+        'c.livemode',
+        'c.method',
+        'c.route',
+        'd.path',
+        'c.requirement',
+        'c.outcome',
+        'c.missing',
+        'd.status',
+        'd.latency_us',
+      ])
+      .where((eb) => {
+        const conditions = decisionConditions(eb, filter);
+        if (contextId !== undefined) conditions.push(eb('d.context_id', '=', contextId));
+        if (before !== undefined) {
+          // the upper bound first, so that an index on time can start there
+          conditions.push(eb('d.time', '<=', before.time));
+          conditions.push(eb.or([eb('d.time', '<', before.time), eb('d.seq', '<', before.seq)]));
+        }
+        return eb.and(conditions);
+      })
+      .orderBy('d.time', 'desc')
+      .orderBy('d.seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(({ latency_us, ...row }) => ({
+      ...row,
+      seq: Number(row.seq),
+      time: Number(row.time),
+      livemode: Number(row.livemode),
+      path: row.path ?? row.route ?? '',
+      latency_ms: Number(latency_us) / 1000,
+    }));
   }
 
   countDecisions(filter: DecisionFilter): Promise<DecisionCounts> {
     return this.#driver(async () => {
-      const rows = await this.#conn
-        .selectFrom('decisions as d')
-        .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
-        .select((eb) => ['c.outcome', eb.fn.countAll().as('count')])
-        .where((eb) => eb.and(decisionConditions(eb, filter)))
-        .groupBy('c.outcome')
-        .execute();
       const outcomes = { allowed: 0, denied: 0, shadow_denied: 0 };
-      for (const row of rows) outcomes[row.outcome] = Number(row.count);
+      if (filter.requestId !== undefined || filter.seq !== undefined) {
+        // one request's decision: a lookup, no rollup needed
+        const rows = await this.#conn
+          .selectFrom('decisions as d')
+          .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
+          .select((eb) => ['c.outcome', eb.fn.countAll().as('count')])
+          .where((eb) => eb.and(decisionConditions(eb, filter)))
+          .groupBy('c.outcome')
+          .execute();
+        for (const row of rows) outcomes[row.outcome] = Number(row.count);
+      } else {
+        // whole buckets from the rollups, the edges from the decisions (migration 12)
+        const window = { since: filter.since ?? 0, until: filter.until ?? Number.MAX_SAFE_INTEGER };
+        const byContext = new Map<number, number>();
+        for (const [key, count] of await this.#countByContext(filter, [window])) {
+          byContext.set(Number(key.slice(key.indexOf(',') + 1)), count);
+        }
+        if (byContext.size > 0) {
+          const outcomeOf = new Map<number, DecisionOutcome>();
+          for (const context of await this.#contexts([...byContext.keys()])) {
+            outcomeOf.set(context.id, context.outcome);
+          }
+          for (const [id, count] of byContext) outcomes[outcomeOf.get(id)!] += count;
+        }
+      }
       const drops = await this.#conn
         .selectFrom('decision_drops')
         .select((eb) => [eb.fn.sum<number>('dropped').as('dropped'), eb.fn.max('time').as('last')])
@@ -812,26 +879,41 @@ class KyselyTransaction implements StoreTransaction {
   pruneDecisions(before: number, limit?: number): Promise<number> {
     return this.#driver(async () => {
       const conn = this.#writable();
-      const result =
-        limit === undefined
-          ? await conn.deleteFrom('decisions').where('time', '<', before).executeTakeFirst()
-          : await conn
-              .deleteFrom('decisions')
-              .where('seq', 'in', (eb) =>
-                eb
-                  .selectFrom('decisions')
-                  .select('seq')
-                  .where('time', '<', before)
-                  .orderBy('seq')
-                  .limit(Math.max(1, Math.floor(limit))),
-              )
-              .executeTakeFirst();
+      // In chunks even without a limit: each chunk's rollup counts (migration 12) come off with it.
+      const chunk = limit === undefined ? PRUNE_CHUNK : Math.max(1, Math.floor(limit));
+      let deleted = 0;
+      for (;;) {
+        const gone = await conn
+          .deleteFrom('decisions')
+          .where('seq', 'in', (eb) =>
+            eb.selectFrom('decisions').select('seq').where('time', '<', before).orderBy('seq').limit(chunk),
+          )
+          .returning(['time', 'context_id'])
+          .execute();
+        deleted += gone.length;
+        if (gone.length > 0) {
+          const rows = rollupIncrements(
+            gone.map((row) => Number(row.time)),
+            gone.map((row) => Number(row.context_id)),
+          );
+          if (this.#dialect === 'postgres') {
+            const columns = rollupColumns(rows);
+            for (const text of POSTGRES_ROLLUP_SUBTRACT)
+              await conn.executeQuery(CompiledQuery.raw(text, columns));
+          } else {
+            const json = rollupJson(rows);
+            for (const text of SQLITE_ROLLUP_SUBTRACT)
+              await conn.executeQuery(CompiledQuery.raw(text, [json]));
+          }
+        }
+        if (limit !== undefined || gone.length < chunk) break;
+      }
       await conn.deleteFrom('decision_drops').where('time', '<', before).execute();
       await conn
         .deleteFrom('unauthenticated_requests')
         .where('minute', '<=', before - MINUTE_MS)
         .execute();
-      return Number(result.numDeletedRows);
+      return deleted;
     });
   }
 
@@ -1430,6 +1512,173 @@ class KyselyTransaction implements StoreTransaction {
         .execute();
     });
   }
+
+  // --- Decision rollups (issue 15, scale; migration 12) ---
+
+  countDecisionsByContext(filter: DecisionFilter, ranges: readonly TimeWindow[]): Promise<ContextCount[]> {
+    return this.#driver(async () => {
+      const out: ContextCount[] = [];
+      // all ranges in a few statements (a round trip each on PostgreSQL), at most
+      // RANGE_PIECES pieces a statement (SQLite allows 500 terms in a compound select)
+      let first = 0;
+      while (first < ranges.length) {
+        let last = first;
+        let pieces = 0;
+        while (last < ranges.length) {
+          const more = splitRange(ranges[last]!.since, ranges[last]!.until).length;
+          if (pieces > 0 && pieces + more > RANGE_PIECES) break;
+          pieces += more;
+          last++;
+        }
+        const counts = await this.#countByContext(filter, ranges.slice(first, last));
+        for (const [key, count] of counts) {
+          const [range, contextId] = key.split(',').map(Number) as [number, number];
+          out.push({ range: first + range, contextId, count });
+        }
+        first = last;
+      }
+      return out;
+    });
+  }
+
+  getDecisionContexts(ids: readonly number[]): Promise<DecisionContextRow[]> {
+    return this.#driver(() => this.#contexts(ids));
+  }
+
+  latestDecisions(contextIds: readonly number[], window: TimeWindow): Promise<LatestDecision[]> {
+    return this.#driver(async () => {
+      // one index lookup per context (`decisions_context_time`), in one statement per chunk
+      const ids = [...new Set(contextIds)];
+      const out: LatestDecision[] = [];
+      for (let i = 0; i < ids.length; i += LATEST_CHUNK) {
+        const parts = ids.slice(i, i + LATEST_CHUNK).map(
+          (id) => sql`select * from (select context_id, seq, "time" from decisions
+            where context_id = ${id} and "time" >= ${window.since} and "time" < ${window.until}
+            order by "time" desc, seq desc limit 1) as ${sql.ref(`l${id}`)}`,
+        );
+        const result = await sql<{
+          context_id: number | string;
+          seq: number | string;
+          time: number | string;
+        }>`${sql.join(parts, sql` union all `)}`.execute(this.#conn);
+        for (const row of result.rows) {
+          out.push({ contextId: Number(row.context_id), seq: Number(row.seq), time: Number(row.time) });
+        }
+      }
+      return out;
+    });
+  }
+
+  countDecisionPaths(contextIds: readonly number[], window: TimeWindow): Promise<PathCount[]> {
+    return this.#driver(async () => {
+      const ids = [...new Set(contextIds)];
+      if (ids.length === 0) return [];
+      const rows = await this.#conn
+        .selectFrom('decisions as d')
+        .innerJoin('decision_contexts as c', 'c.id', 'd.context_id')
+        .select((eb) => [
+          'd.context_id',
+          'd.path',
+          'c.route',
+          eb.fn.countAll().as('count'),
+          eb.fn.max('d.time').as('latest'),
+        ])
+        .where('d.context_id', 'in', ids)
+        .where('d.time', '>=', window.since)
+        .where('d.time', '<', window.until)
+        .groupBy(['d.context_id', 'd.path', 'c.route'])
+        .execute();
+      return rows.map((row) => ({
+        contextId: Number(row.context_id),
+        path: row.path ?? row.route ?? '',
+        count: Number(row.count),
+        latest: Number(row.latest),
+      }));
+    });
+  }
+
+  /**
+   * Decisions per range and context (`"range,context"` → count) over `filter`'s context
+   * conditions, in one statement: whole buckets from the rollups, edges from the decisions.
+   */
+  async #countByContext(filter: DecisionFilter, ranges: readonly TimeWindow[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const conditions = contextConditions(filter);
+    const where = conditions.length === 0 ? sql`` : sql` where ${sql.join(conditions, sql` and `)}`;
+    // The pieces as a VALUES list, counted in two statements whatever the number of ranges.
+    // Whole buckets are looked up by primary key, piece by piece and context by context (the
+    // join order is forced: SQLite's CROSS JOIN, PostgreSQL's LATERAL; left to itself,
+    // PostgreSQL hashed whole tables); the edges are read by time. Every value is an integer
+    // computed here, written as a literal.
+    const rolled: RawBuilder<unknown>[] = [];
+    const raw: RawBuilder<unknown>[] = [];
+    ranges.forEach((window, range) => {
+      for (const piece of splitRange(window.since, window.until)) {
+        const values = [range, piece.span, piece.from, piece.to].map((n) => sql.lit(Math.floor(n)));
+        (piece.span === 0 ? raw : rolled).push(sql`(${sql.join(values)})`);
+      }
+    });
+    const pg = this.#dialect === 'postgres';
+    const contexts = sql`select id from decision_contexts${where}`;
+    const statements: RawBuilder<{ r: number | string; context_id: number | string; n: number | string }>[] =
+      [];
+    if (rolled.length > 0) {
+      const p = sql`p (r, span, f, t) as (values ${sql.join(rolled)})`;
+      statements.push(
+        pg
+          ? sql`with ${p}, c as materialized (${contexts})
+            select p.r as r, c.id as context_id, x.n as n from p cross join c cross join lateral
+              (select sum(count) as n from decision_rollups
+                where span = p.span and context_id = c.id and bucket >= p.f and bucket < p.t) as x
+            where x.n is not null`
+          : sql`with ${p}, c (id) as (${contexts})
+            select p.r as r, x.context_id as context_id, sum(x.count) as n
+            from p cross join c cross join decision_rollups as x
+            where x.span = p.span and x.context_id = c.id and x.bucket >= p.f and x.bucket < p.t
+            group by p.r, x.context_id`,
+      );
+    }
+    if (raw.length > 0) {
+      const p = sql`p (r, span, f, t) as (values ${sql.join(raw)})`;
+      const inContexts = conditions.length === 0 ? sql`` : sql` and x.context_id in (${contexts})`;
+      statements.push(
+        pg
+          ? sql`with ${p}
+            select p.r as r, x.context_id as context_id, x.n as n from p cross join lateral
+              (select x.context_id, count(*) as n from decisions as x
+                where x."time" >= p.f and x."time" < p.t${inContexts} group by x.context_id) as x`
+          : sql`with ${p}
+            select p.r as r, x.context_id as context_id, count(*) as n
+            from p cross join decisions as x
+            where x."time" >= p.f and x."time" < p.t${inContexts}
+            group by p.r, x.context_id`,
+      );
+    }
+    for (const statement of statements) {
+      const result = await statement.execute(this.#conn);
+      for (const row of result.rows) {
+        const n = Number(row.n);
+        if (!(n > 0)) continue;
+        const key = `${Number(row.r)},${Number(row.context_id)}`;
+        counts.set(key, (counts.get(key) ?? 0) + n);
+      }
+    }
+    return counts;
+  }
+
+  async #contexts(ids: readonly number[]): Promise<DecisionContextRow[]> {
+    const out: DecisionContextRow[] = [];
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += CONTEXT_CHUNK) {
+      const rows = await this.#conn
+        .selectFrom('decision_contexts')
+        .selectAll()
+        .where('id', 'in', unique.slice(i, i + CONTEXT_CHUNK))
+        .execute();
+      for (const row of rows) out.push({ ...row, id: Number(row.id), livemode: Number(row.livemode) });
+    }
+    return out;
+  }
 }
 
 /** SQLite rows per statement: 6 parameters a row stays well under SQLite's limit of 32 766. */
@@ -1438,7 +1687,16 @@ const UNAUTHENTICATED_CHUNK = 200;
 const MINUTE_MS = 60_000;
 
 /** The tables the decision log's size counts (PostgreSQL; SQLite counts the whole file). */
-const DECISION_LOG_TABLES = ['decisions', 'decision_contexts', 'decision_drops', 'unauthenticated_requests'];
+const DECISION_LOG_TABLES = [
+  'decisions',
+  'decision_contexts',
+  'decision_drops',
+  'unauthenticated_requests',
+  'decision_rollups',
+];
+
+/** Decisions `pruneDecisions` deletes per statement when it has no limit. */
+const PRUNE_CHUNK = 10_000;
 
 /** True when two decisions share their context (compared before looking the context up). */
 function sameContext(a: NewDecisionRow, b: NewDecisionRow): boolean {
@@ -1489,6 +1747,37 @@ function decisionConditions(
     // The requirement is canonical JSON text: a name appears quoted. `_` and `%` are escaped.
     const pattern = `%${JSON.stringify(filter.permission).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     conditions.push(sql<SqlBool>`${sql.ref('c.requirement')} like ${pattern} escape '\\'`);
+  }
+  return conditions;
+}
+
+/** Context ids a rollup query looks up at once. */
+const CONTEXT_CHUNK = 500;
+
+/** Pieces of ranges (see `splitRange`) one rollup statement counts at most. */
+const RANGE_PIECES = 400;
+
+/** At most this many matching contexts, `listDecisions` reads context by context. */
+const FEW_CONTEXTS = 64;
+
+/** Contexts whose newest decision one statement finds. */
+const LATEST_CHUNK = 200;
+
+/** A decision filter's conditions on `decision_contexts` (unqualified columns). */
+function contextConditions(filter: DecisionFilter): RawBuilder<unknown>[] {
+  const conditions: RawBuilder<unknown>[] = [];
+  const equal = (column: string, value: string | number | undefined) => {
+    if (value !== undefined) conditions.push(sql`${sql.ref(column)} = ${value}`);
+  };
+  equal('account_id', filter.accountId);
+  equal('install_id', filter.installId);
+  equal('app_id', filter.appId);
+  equal('livemode', filter.livemode === undefined ? undefined : filter.livemode ? 1 : 0);
+  equal('outcome', filter.outcome);
+  equal('route', filter.route);
+  if (filter.permission !== undefined) {
+    const pattern = `%${JSON.stringify(filter.permission).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql`requirement like ${pattern} escape '\\'`);
   }
   return conditions;
 }

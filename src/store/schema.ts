@@ -61,6 +61,8 @@ export interface Database {
     missing: string;
   };
   unauthenticated_requests: Mutable<UnauthenticatedCountRow>;
+  /** Decisions per context and bucket (migration 12); `span` is the bucket's size in ms. */
+  decision_rollups: { span: number; context_id: number; bucket: number; count: number };
   decision_drops: Mutable<DecisionDropRow> & { seq: Generated<number> };
   users: Mutable<UserRow>;
   sessions: Mutable<SessionRow>;

@@ -29,6 +29,7 @@ import {
   STORED_DECISION_COLUMNS,
   storedPath,
 } from './decision-columns.js';
+import { rollupIncrements, SQLITE_ROLLUP_ROWS, sqliteRollupUpsert } from './decision-rollups.js';
 import { formatRequestLine, missingText } from './request-line.js';
 import type { UnauthenticatedCountRow } from './store.js';
 
@@ -154,6 +155,18 @@ function insertOf(rows: number): Database.Statement {
   return statement;
 }
 
+// Rollups (migration 12): the batch's counts per context and minute, hour and day, added in
+// the batch's transaction.
+const upserts = new Map<number, Database.Statement>();
+function upsertOf(rows: number): Database.Statement {
+  let statement = upserts.get(rows);
+  if (statement === undefined) {
+    statement = db.prepare(sqliteRollupUpsert(rows));
+    upserts.set(rows, statement);
+  }
+  return statement;
+}
+
 const dropStatement = db.prepare(
   'insert into decision_drops ("time", dropped, first_time, last_time) values (?, ?, ?, ?)',
 );
@@ -170,6 +183,8 @@ const write = db.transaction(
   ) => {
     const rows = rowsOf(batch);
     const seen = new Map<string, number>();
+    const times = new Float64Array(rows);
+    const contextIds = new Float64Array(rows);
     let context = 0;
     for (let first = 0; first < rows; first += ROWS_PER_INSERT) {
       const count = Math.min(ROWS_PER_INSERT, rows - first);
@@ -177,6 +192,8 @@ const write = db.transaction(
       let v = 0;
       for (let r = first; r < first + count; r++) {
         if (r === 0 || !sameContext(batch, r, r - 1)) context = contextOf(batch, r, seen);
+        times[r] = numberAt(batch, r, N.time) ?? 0;
+        contextIds[r] = context;
         values[v++] = numberAt(batch, r, N.time);
         values[v++] = context;
         values[v++] = textAt(batch, r, T.request_id);
@@ -185,6 +202,11 @@ const write = db.transaction(
         values[v++] = latencyMicros(numberAt(batch, r, N.latency_ms) ?? 0);
       }
       insertOf(count).run(values);
+    }
+    const increments = rollupIncrements(times, contextIds);
+    for (let i = 0; i < increments.length; i += SQLITE_ROLLUP_ROWS * 4) {
+      const parameters = increments.slice(i, i + SQLITE_ROLLUP_ROWS * 4);
+      upsertOf(parameters.length / 4).run(parameters);
     }
     if (drop !== undefined) dropStatement.run(drop);
     for (const row of unauthenticated) countStatement.run(row.minute, row.reason, row.address, row.count);

@@ -654,6 +654,72 @@ export interface StoreTransaction {
    * with their attempts; returns how many.
    */
   pruneWebhookDeliveries(before: number, limit: number): Promise<number>;
+
+  // --- Decision rollups (issue 15, scale; migration 12) ---
+  /**
+   * How many decisions each context had in each of `ranges` (rows with a count of 0 left out),
+   * over `filter`'s account, install, app, mode, outcome, route and permission (its time range,
+   * cursor, request id and limit are ignored): whole minutes, hours and days from the rollups,
+   * the partial minutes at each range's edges from the decisions. Exact, and a few index
+   * lookups per range whatever the number of decisions.
+   */
+  countDecisionsByContext(filter: DecisionFilter, ranges: readonly TimeWindow[]): Promise<ContextCount[]>;
+  /** The decision contexts with these ids (any order). */
+  getDecisionContexts(ids: readonly number[]): Promise<DecisionContextRow[]>;
+  /** Each context's newest decision (by time, then `seq`) in `window`: one row per context that has one. */
+  latestDecisions(contextIds: readonly number[], window: TimeWindow): Promise<LatestDecision[]>;
+  /**
+   * Per path, how many decisions of these contexts `window` holds and the newest one's time (for
+   * calls that matched no route, where the path is all there is to group by).
+   */
+  countDecisionPaths(contextIds: readonly number[], window: TimeWindow): Promise<PathCount[]>;
+}
+
+/** A time range in milliseconds: `since` inclusive, `until` exclusive. */
+export interface TimeWindow {
+  readonly since: number;
+  readonly until: number;
+}
+
+/** One row of {@link StoreTransaction.countDecisionsByContext}: `range` indexes the ranges asked for. */
+export interface ContextCount {
+  readonly range: number;
+  readonly contextId: number;
+  readonly count: number;
+}
+
+/** `decision_contexts`: what a decision shares with others (migration 8). */
+export interface DecisionContextRow {
+  readonly id: number;
+  readonly account_id: string | null;
+  readonly install_id: string | null;
+  readonly app_id: string | null;
+  readonly key_hint: string | null;
+  readonly livemode: number;
+  readonly method: string;
+  readonly route: string | null;
+  /** JSON: all-of groups of any-of permission names. */
+  readonly requirement: string;
+  readonly outcome: DecisionOutcome;
+  /** JSON: the unmet groups. */
+  readonly missing: string;
+}
+
+/** One row of {@link StoreTransaction.latestDecisions}. */
+export interface LatestDecision {
+  readonly contextId: number;
+  readonly seq: number;
+  /** Milliseconds. */
+  readonly time: number;
+}
+
+/** One row of {@link StoreTransaction.countDecisionPaths}. */
+export interface PathCount {
+  readonly contextId: number;
+  readonly path: string;
+  readonly count: number;
+  /** The newest decision's time (ms). */
+  readonly latest: number;
 }
 
 /**

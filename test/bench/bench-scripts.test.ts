@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +15,7 @@ const tsx = async (...args: string[]): Promise<string> =>
   (await run(process.execPath, ['--import', 'tsx', ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 }))
     .stdout;
 
-describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway, npm run bench:flood)', () => {
+describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway, npm run bench:flood, npm run bench:scale)', () => {
   it('bench:decide prints every engine against appscope and its three goals', async () => {
     const out = await tsx('bench/decide.ts', '--quick', '--rounds', '1');
     for (const engine of [
@@ -63,4 +66,34 @@ describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway
     );
     expect(out).toMatch(/^\(b\) stored decisions: 2,000 typical decisions written \(0 dropped\)/m);
   }, 60_000);
+
+  it('bench:scale prints key lookups, revocation propagation and the decision log read path, each with its goal', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'appscope-bench-scale-'));
+    try {
+      const out = await tsx(
+        'bench/scale.ts',
+        ...['--keys', '2000', '--decisions', '3000', '--rounds', '3', '--lookups', '50', '--repeat', '1'],
+        ...['--cache-dir', cache, '--discard', '--baseline'],
+      );
+      // PostgreSQL parts run when a server answers, and say why when none does
+      const postgres = !/postgres: skipped|^ {4}skipped: /m.test(out);
+      expect(out).toMatch(
+        /^ {4}sqlite +1,000 keys: p50 [\d,]+ µs .* 2,000 keys: p50 [\d,]+ µs .* ratio [\d.]+× \(goal ≤ 1\.25×\): (met|NOT MET)$/m,
+      );
+      expect(out).toMatch(
+        postgres
+          ? /^ {4}from the revoke's commit until all 3 refuse the key: p50 [\d.]+ ms \(goal ≤ 4 ms\): (met|NOT MET); worst [\d.]+ ms \(goal ≤ 27 ms\): (met|NOT MET)$/m
+          : /^ {4}skipped: /m,
+      );
+      const reads =
+        out.match(/^ {6}(Activity|logs --stats).* [\d,.]+ ms \(worst [\d,.]+ ms\): (met|NOT MET)$/gm) ?? [];
+      expect(reads.length).toBe(postgres ? 24 : 12);
+      expect(out.match(/^ {6}slowest median [\d,.]+ ms \(goal < 500 ms\): (met|NOT MET)$/gm)).toHaveLength(
+        postgres ? 2 : 1,
+      );
+      expect(out).toMatch(/^ {6}baseline: a full scan for logs --stats --account took/m);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

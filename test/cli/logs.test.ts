@@ -116,6 +116,36 @@ describe('appscope logs', () => {
     expect(text.stdout).toMatch(/dropped\s+1 {2}\(queue full; last drop /);
   });
 
+  it('--stats with any filter counts exactly the decisions the same filters list (windows ending mid-minute)', async () => {
+    for (const filters of [
+      [],
+      ['--outcome', 'denied'],
+      ['--install', install1],
+      ['--install', install2, '--outcome', 'shadow_denied'],
+      ['--route', '/v1/charges'],
+      ['--permission', 'charge_write'],
+      ['--permission', 'customer_read', '--since', '1h'],
+      ['--since', '1h', '--until', '10m'],
+      ['--since', new Date(now - 120_000).toISOString()],
+      ['--until', new Date(now - 30_000).toISOString()],
+    ]) {
+      const listed = (
+        (await logs(...filters, '--limit', '1000', '--json')).json() as { data: Array<{ outcome: string }> }
+      ).data;
+      const stats = (await logs(...filters, '--stats', '--json')).json() as {
+        total: number;
+        outcomes: Record<string, number>;
+      };
+      const outcomes = { allowed: 0, denied: 0, shadow_denied: 0 } as Record<string, number>;
+      for (const d of listed) outcomes[d.outcome] = (outcomes[d.outcome] ?? 0) + 1;
+      expect({ filters, total: stats.total, outcomes: stats.outcomes }).toEqual({
+        filters,
+        total: listed.length,
+        outcomes,
+      });
+    }
+  });
+
   it('lists requests refused before authentication with --unauthenticated, per minute, reason and address', async () => {
     const minute = new Date(now - 60_000 - (now % 60_000)).toISOString();
     const run = await logs('--unauthenticated', '--json');

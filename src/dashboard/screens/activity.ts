@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Catalog } from '../../core/catalog/catalog.js';
 import { analyzeUsage } from '../../core/least-privilege/analyze-usage.js';
+import { decisionActivity } from '../../domain/decision-activity.js';
 import { type ListDecisionsInput, type LoggedDecision, listDecisions } from '../../domain/decisions.js';
 import { listInstalls } from '../../domain/installs.js';
 import type { Install } from '../../domain/objects.js';
 import type { Session } from '../../domain/sessions.js';
 import type { DecisionOutcome } from '../../store/store.js';
 import { appName, loadAppInfos } from '../app-info.js';
-import { bucketize, requestsChart } from '../chart.js';
+import { type Bucket, requestsChart } from '../chart.js';
 import { type FormData, readQuery } from '../form.js';
 import { dashboardPath, type Html, html } from '../html.js';
 import { type DashboardDeps, page } from '../kit.js';
@@ -21,10 +22,10 @@ import { formatUtc } from '../layout.js';
  */
 
 const WINDOWS = {
-  '1h': { label: 'Last hour', ms: 3_600_000, buckets: 12 },
-  '24h': { label: 'Last 24 hours', ms: 86_400_000, buckets: 24 },
-  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000, buckets: 28 },
-  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000, buckets: 30 },
+  '1h': { label: 'Last hour', ms: 3_600_000, buckets: 12 }, // 5-minute bars
+  '24h': { label: 'Last 24 hours', ms: 86_400_000, buckets: 24 }, // hourly
+  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000, buckets: 28 }, // 6-hourly
+  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000, buckets: 30 }, // daily (UTC)
 } as const;
 type WindowKey = keyof typeof WINDOWS;
 
@@ -37,20 +38,8 @@ const OUTCOMES: readonly (readonly [DecisionOutcome, string])[] = [
 /** Rows of the decision log shown under the chart. */
 const LOG_ROWS = 50;
 
-/** Denied calls grouped by install, outcome, method, route and what was missing; newest group first. */
-function groupDenied(denied: readonly LoggedDecision[]): { latest: LoggedDecision; count: number }[] {
-  const groups = new Map<string, { latest: LoggedDecision; count: number }>();
-  for (const d of denied) {
-    const key = JSON.stringify([d.install, d.outcome, d.method, d.route ?? d.path, d.missing]);
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, { latest: d, count: 1 });
-    else group.count += 1;
-  }
-  return [...groups.values()];
-}
-
-/** How many decisions one page reads at most (5 × 1,000). */
-const MAX_DECISIONS = 5000;
+/** Kinds of denied call listed at most (the most recent). */
+const DENIED_GROUPS = 100;
 
 interface Filters {
   readonly install?: string;
@@ -126,24 +115,38 @@ function readFilters(q: FormData, now: number, catalog: Catalog): { filters: Fil
   };
 }
 
-async function readDecisions(
-  deps: DashboardDeps,
-  input: ListDecisionsInput,
-  max = MAX_DECISIONS,
-): Promise<{ data: LoggedDecision[]; truncated: boolean }> {
-  const data: LoggedDecision[] = [];
-  let startingAfter: string | undefined;
-  for (;;) {
-    const page = await listDecisions(deps.domain, {
-      ...input,
-      limit: 1000,
-      ...(startingAfter === undefined ? {} : { startingAfter }),
-    });
-    data.push(...page.data);
-    if (!page.has_more) return { data, truncated: false };
-    if (data.length >= max) return { data, truncated: true };
-    startingAfter = page.data.at(-1)?.id;
-  }
+/** Bar widths the chart picks from (ms): whole minutes, hours and days, on the clock (UTC). */
+const CHART_STEPS = [
+  60_000,
+  5 * 60_000,
+  10 * 60_000,
+  15 * 60_000,
+  30 * 60_000,
+  3_600_000,
+  2 * 3_600_000,
+  3 * 3_600_000,
+  6 * 3_600_000,
+  12 * 3_600_000,
+  86_400_000,
+  7 * 86_400_000,
+  30 * 86_400_000,
+];
+
+/**
+ * The edges of the chart's bars: `since`, every multiple of the bar width after it (the
+ * narrowest step of {@link CHART_STEPS} that the window holds at most `bars` times), and `until`. Bars start
+ * on the clock (5-minute, hourly, 6-hourly, daily in UTC) so that they are whole buckets of the
+ * decision rollups; only the first and last may be partial.
+ * @example
+ * chartBoundaries(Date.parse('2026-01-01T10:20:00Z'), Date.parse('2026-01-01T13:00:00Z'), 3);
+ * // [10:20, 11:00, 12:00, 13:00]
+ */
+export function chartBoundaries(since: number, until: number, bars: number): number[] {
+  const step = CHART_STEPS.find((s) => Math.floor((until - since) / s) <= bars) ?? CHART_STEPS.at(-1)!;
+  const boundaries = [since];
+  for (let t = Math.floor(since / step) * step + step; t < until; t += step) boundaries.push(t);
+  boundaries.push(until);
+  return boundaries;
 }
 
 /** The scope every decision query of a session carries: its own account and mode. */
@@ -190,55 +193,57 @@ export function registerActivity(app: FastifyInstance, deps: DashboardDeps): voi
       until: filters.until,
       ...(selected === undefined ? {} : { install: selected.id }),
     };
-    const { data: decisions, truncated } =
+    const filtered = {
+      ...base,
+      ...(filters.outcome === undefined ? {} : { outcome: filters.outcome }),
+      ...(filters.permission === undefined ? {} : { permission: filters.permission }),
+      ...(filters.route === undefined ? {} : { route: filters.route }),
+    };
+    const bars = filters.window === 'custom' ? 24 : WINDOWS[filters.window].buckets;
+    const boundaries = chartBoundaries(filters.since, filters.until, bars);
+    // Counts, chart, denied calls and unused grants cover every decision in the window: read
+    // from the decision rollups (exact, whatever the size of the log); the log table below
+    // shows the latest rows.
+    const activity =
       installError === undefined
-        ? await readDecisions(deps, {
-            ...base,
-            ...(filters.outcome === undefined ? {} : { outcome: filters.outcome }),
-            ...(filters.permission === undefined ? {} : { permission: filters.permission }),
-            ...(filters.route === undefined ? {} : { route: filters.route }),
-          })
-        : { data: [], truncated: false };
-    const bucketCount = filters.window === 'custom' ? 24 : WINDOWS[filters.window].buckets;
-    const buckets = bucketize(
-      decisions.map((d) => ({ time: Date.parse(d.time), outcome: d.outcome })),
-      filters.since,
-      filters.until,
-      bucketCount,
-    );
+        ? await decisionActivity(deps.domain, { ...filtered, boundaries, deniedLimit: DENIED_GROUPS })
+        : undefined;
+    const latest =
+      installError === undefined
+        ? await listDecisions(deps.domain, { ...filtered, limit: LOG_ROWS })
+        : { data: [] as LoggedDecision[], has_more: false };
+    const decisions = latest.data;
+    const buckets: Bucket[] = boundaries.slice(1).map((end, i) => ({
+      start: boundaries[i]!,
+      end,
+      counts: { ...(activity?.ranges[i] ?? { allowed: 0, denied: 0, shadow_denied: 0 }) },
+    }));
     const windowLabel =
       filters.window === 'custom'
         ? `${formatUtc(new Date(filters.since))} to ${formatUtc(new Date(filters.until))}`
         : WINDOWS[filters.window].label;
-    const counts = { allowed: 0, denied: 0, shadow_denied: 0 };
-    for (const d of decisions) counts[d.outcome] += 1;
-    const deniedGroups = groupDenied(decisions.filter((d) => d.outcome !== 'allowed'));
+    const counts = activity?.outcomes ?? { allowed: 0, denied: 0, shadow_denied: 0 };
+    const total = counts.allowed + counts.denied + counts.shadow_denied;
+    const deniedGroups = activity?.denied ?? [];
 
-    // Unused permissions: every active install in scope, from its allowed calls in the window.
+    // Unused permissions: every active install in scope, from its calls in the window.
     const audited = (selected === undefined ? installs : [selected]).filter((i) => i.status === 'installed');
     const unusedRows =
-      installError === undefined
-        ? await Promise.all(
-            audited.map(async (install) => {
-              const observed = await readDecisions(deps, {
-                ...scope(session),
-                install: install.id,
-                since: filters.since,
-                until: filters.until,
-              });
-              // the same analysis as `appscope analyze` (src/core/least-privilege/analyze-usage.ts)
-              const analysis = analyzeUsage(catalog, install.permissions_granted, observed.data);
-              return {
-                install,
-                allowedCount: observed.data.filter((d) => d.outcome === 'allowed').length,
-                unused: analysis.unused,
-                wider: analysis.wider,
-                suggested: analysis.suggested,
-              };
-            }),
-          )
-        : [];
-    const routes = [...new Set(decisions.map((d) => d.route).filter((r): r is string => r !== null))].sort();
+      activity === undefined
+        ? []
+        : audited.map((install) => {
+            const usage = activity.usage.find((u) => u.install === install.id);
+            // the same analysis as `appscope analyze` (src/core/least-privilege/analyze-usage.ts)
+            const analysis = analyzeUsage(catalog, install.permissions_granted, usage?.calls ?? []);
+            return {
+              install,
+              allowedCount: usage?.allowed ?? 0,
+              unused: analysis.unused,
+              wider: analysis.wider,
+              suggested: analysis.suggested,
+            };
+          });
+    const routes = activity?.routes ?? [];
 
     const body = html`<div class="page-head"><div><h1>Activity</h1><p class="subtitle">What apps asked the API for in ${session.mode} mode, and what appscope decided</p></div></div>
 <form method="get" action="/dashboard/activity" class="card" aria-labelledby="filters-title">
@@ -290,12 +295,11 @@ export function registerActivity(app: FastifyInstance, deps: DashboardDeps): voi
   </div>
 </form>
 <div class="stats" role="list">
-  <div class="stat" role="listitem"><span class="small muted">Requests</span><strong>${decisions.length}${truncated ? '+' : ''}</strong></div>
+  <div class="stat" role="listitem"><span class="small muted">Requests</span><strong>${total}</strong></div>
   <div class="stat" role="listitem"><span class="small muted">Allowed</span><strong>${counts.allowed}</strong></div>
   <div class="stat" role="listitem"><span class="small muted">Denied</span><strong>${counts.denied}</strong></div>
   <div class="stat" role="listitem"><span class="small muted">Shadow denied</span><strong>${counts.shadow_denied}</strong></div>
 </div>
-${truncated ? html`<div class="callout warn"><p>Showing the latest ${decisions.length} decisions only: narrow the filters to see everything in the window.</p></div>` : ''}
 ${requestsChart(buckets, windowLabel)}
 <section aria-labelledby="unused-title">
   <h2 id="unused-title">Granted but not used</h2>
@@ -333,9 +337,13 @@ ${requestsChart(buckets, windowLabel)}
     <thead><tr><th scope="col">Install</th><th scope="col">Request</th><th scope="col">Decision</th><th scope="col">Times</th><th scope="col">Last (UTC)</th><th scope="col">Lacked</th></tr></thead>
     <tbody>${deniedGroups.map(
       (g) =>
-        html`<tr data-denied="${g.latest.id}"><td>${installName(g.latest.install)}</td><td><code>${g.latest.method} ${g.latest.route ?? g.latest.path}</code></td><td>${outcomeBadge(g.latest.outcome)}</td><td>${g.count}</td><td>${g.latest.time.slice(0, 19).replace('T', ' ')}</td><td>${missingText(g.latest.missing)}</td></tr>`,
+        html`<tr${g.latest.id === undefined ? '' : html` data-denied="${g.latest.id}"`}><td>${installName(g.install)}</td><td><code>${g.method} ${g.route ?? g.path}</code></td><td>${outcomeBadge(g.outcome)}</td><td>${g.count}</td><td>${new Date(g.latest.time).toISOString().slice(0, 19).replace('T', ' ')}</td><td>${missingText(g.missing)}</td></tr>`,
     )}</tbody>
-  </table></div>`
+  </table></div>${
+    (activity?.deniedGroups ?? 0) > deniedGroups.length
+      ? html`<p class="small muted">The ${deniedGroups.length} most recent of ${activity?.deniedGroups} kinds of denied call; narrow the filters to see others.</p>`
+      : ''
+  }`
   }
 </section>
 <section aria-labelledby="log-title">
@@ -351,7 +359,7 @@ ${requestsChart(buckets, windowLabel)}
         (d) =>
           html`<tr><td>${d.time.slice(0, 19).replace('T', ' ')}</td><td>${outcomeBadge(d.outcome)}</td><td>${installName(d.install)}</td><td><code>${d.method} ${d.path}</code></td><td>${d.route === null ? html`<span class="muted">no route</span>` : html`<code>${d.route}</code>`}</td><td>${missingText(d.requirement)}</td><td>${d.status ?? '—'}</td></tr>`,
       )}</tbody>
-  </table></div>${decisions.length > LOG_ROWS ? html`<p class="small muted">The latest ${LOG_ROWS} of ${decisions.length}${truncated ? '+' : ''}; narrow the filters to see others, or use <code>appscope logs</code>.</p>` : ''}`
+  </table></div>${latest.has_more ? html`<p class="small muted">The latest ${LOG_ROWS} of ${total}; narrow the filters to see others, or use <code>appscope logs</code>.</p>` : ''}`
   }
 </section>`;
     return { title: 'Activity', section: 'activity', body };

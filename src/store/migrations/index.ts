@@ -10,6 +10,7 @@ import { slimDecisions } from './0008-slim-decisions.js';
 import { appSecrets } from './0009-app-secrets.js';
 import { webhooks } from './0010-webhooks.js';
 import { userInvites } from './0011-user-invites.js';
+import { decisionRollups } from './0012-decision-rollups.js';
 
 /**
  * One versioned schema change. `up` returns the SQL statements for a dialect; the runner
@@ -35,6 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
   appSecrets,
   webhooks,
   userInvites,
+  decisionRollups,
 ];
 
 /** The schema version this code expects. */
