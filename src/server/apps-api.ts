@@ -14,7 +14,7 @@ import { invalidRequest } from '../http/stripe-error.js';
 import type { ServerContext } from './app.js';
 import { authenticateAdmin } from './authenticate.js';
 import { withIdempotency } from './idempotency.js';
-import { bodyForm, booleanValue, integerParam, queryForm, required } from './install-api.js';
+import { bodyForm, booleanValue, integerParam, queryForm, required } from './request-params.js';
 
 /**
  * The apps API, Stripe's shape, for developers (docs/apps-api.md): upload a version

@@ -1,6 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { parseBody } from '../core/params/body.js';
-import { ParamError } from '../core/params/params.js';
+import type { FastifyInstance } from 'fastify';
 import { DECISION_OUTCOMES, type ListDecisionsInput, listDecisions } from '../domain/decisions.js';
 import {
   getInstall,
@@ -11,19 +9,13 @@ import {
 } from '../domain/installs.js';
 import { createInstallKey, getKey, listKeys, revokeKey, rollKey, setKeyExpiry } from '../domain/keys.js';
 import { setShadowMode } from '../domain/shadow-mode.js';
-import {
-  type FormObject,
-  paramError,
-  parseForm,
-  rejectUnknownParams,
-  stringListParam,
-  stringParam,
-} from '../http/form.js';
+import { type FormObject, rejectUnknownParams, stringListParam, stringParam } from '../http/form.js';
 import { invalidRequest, parameterMissing, resourceMissing } from '../http/stripe-error.js';
 import type { DecisionOutcome, TimeRange } from '../store/store.js';
 import type { ServerContext } from './app.js';
 import { authenticateAdmin } from './authenticate.js';
 import { withIdempotency } from './idempotency.js';
+import { bodyForm, booleanValue, integerParam, queryForm, required } from './request-params.js';
 
 /**
  * The Install API, Stripe's shape (`/v1/apps/installs`), authenticated with an account's
@@ -254,62 +246,6 @@ async function installKey(
   const key = await getKey(context.domain, { actor, key: keyId }).catch(() => undefined);
   if (key === undefined || key.install !== install) throw resourceMissing('api_key', keyId, 'key');
   return key;
-}
-
-export function bodyForm(request: FastifyRequest): FormObject {
-  const query = queryString(request);
-  if (query !== '') {
-    throw invalidRequest('Parameters of a POST request belong in the form body, not in the query string.', {
-      code: 'parameter_misplaced',
-    });
-  }
-  const bytes = Buffer.isBuffer(request.body) ? request.body : undefined;
-  if (bytes === undefined || bytes.length === 0) return parseForm('', 'body');
-  // the one parser, by the declared type: a form in UTF-8, nothing else
-  try {
-    return parseBody(bytes, request.headers['content-type'], { multipart: false }).params as FormObject;
-  } catch (error) {
-    if (error instanceof ParamError) throw paramError(error);
-    throw error;
-  }
-}
-
-export function queryForm(request: FastifyRequest): FormObject {
-  if (Buffer.isBuffer(request.body) && request.body.length > 0) {
-    throw invalidRequest(
-      `A ${request.method} request cannot have a body; send parameters in the query string.`,
-      {
-        code: 'parameter_misplaced',
-      },
-    );
-  }
-  return parseForm(queryString(request), 'query');
-}
-
-function queryString(request: FastifyRequest): string {
-  const q = request.url.indexOf('?');
-  return q < 0 ? '' : request.url.slice(q + 1);
-}
-
-export function required(form: FormObject, name: string): string {
-  const value = stringParam(form, name);
-  if (value === undefined || value === '') throw parameterMissing(name);
-  return value;
-}
-
-export function integerParam(form: FormObject, name: string): number | undefined {
-  const value = stringParam(form, name);
-  if (value === undefined) return undefined;
-  if (!/^-?\d{1,15}$/.test(value)) {
-    throw invalidRequest(`Invalid integer: ${value}`, { code: 'parameter_invalid_integer', param: name });
-  }
-  return Number(value);
-}
-
-export function booleanValue(value: string, name: string): boolean {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw invalidRequest(`Invalid boolean: ${value}`, { code: 'parameter_invalid', param: name });
 }
 
 function timeRange(form: FormObject, name: string): TimeRange | undefined {

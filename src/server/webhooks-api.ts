@@ -1,6 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { parseBody } from '../core/params/body.js';
-import { ParamError } from '../core/params/params.js';
+import type { FastifyInstance } from 'fastify';
 import type { DataKeyring } from '../domain/data-keys.js';
 import { DomainError } from '../domain/domain-error.js';
 import { NO_WEBHOOK_HOSTS, type WebhookUrlPolicy } from '../domain/webhook-urls.js';
@@ -13,18 +11,12 @@ import {
   retryWebhookDelivery,
   updateWebhookEndpoint,
 } from '../domain/webhooks.js';
-import {
-  type FormObject,
-  paramError,
-  parseForm,
-  rejectUnknownParams,
-  stringListParam,
-  stringParam,
-} from '../http/form.js';
+import { type FormObject, rejectUnknownParams, stringListParam, stringParam } from '../http/form.js';
 import { invalidRequest, parameterMissing } from '../http/stripe-error.js';
 import type { ServerContext } from './app.js';
 import { authenticateAdmin } from './authenticate.js';
 import { withIdempotency } from './idempotency.js';
+import { bodyForm, booleanValue, queryForm } from './request-params.js';
 
 /** What the webhooks API needs beyond the server context. */
 export interface WebhooksApiOptions {
@@ -176,46 +168,4 @@ function limitParam(form: FormObject): number {
     });
   }
   return Number(value);
-}
-
-function booleanValue(value: string, name: string): boolean {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw invalidRequest(`Invalid boolean: ${value}`, { code: 'parameter_invalid', param: name });
-}
-
-// The same request readers as the Install API's (a POST's parameters in the form body, a GET's
-// or DELETE's in the query string), kept here so that the two modules do not depend on each other.
-
-function bodyForm(request: FastifyRequest): FormObject {
-  if (queryString(request) !== '') {
-    throw invalidRequest('Parameters of a POST request belong in the form body, not in the query string.', {
-      code: 'parameter_misplaced',
-    });
-  }
-  const bytes = Buffer.isBuffer(request.body) ? request.body : undefined;
-  if (bytes === undefined || bytes.length === 0) return parseForm('', 'body');
-  try {
-    return parseBody(bytes, request.headers['content-type'], { multipart: false }).params as FormObject;
-  } catch (error) {
-    if (error instanceof ParamError) throw paramError(error);
-    throw error;
-  }
-}
-
-function queryForm(request: FastifyRequest): FormObject {
-  if (Buffer.isBuffer(request.body) && request.body.length > 0) {
-    throw invalidRequest(
-      `A ${request.method} request cannot have a body; send parameters in the query string.`,
-      {
-        code: 'parameter_misplaced',
-      },
-    );
-  }
-  return parseForm(queryString(request), 'query');
-}
-
-function queryString(request: FastifyRequest): string {
-  const q = request.url.indexOf('?');
-  return q < 0 ? '' : request.url.slice(q + 1);
 }
