@@ -5,7 +5,7 @@
  * account's secret key (`sk_…`) as a Bearer token; `rk_…` and app keys are refused with 403.
  */
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+import { listOf, ref } from './common.js';
 
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 
@@ -61,19 +61,6 @@ function errors(...statuses: number[]) {
   );
 }
 
-function list(item: string, url: string) {
-  return {
-    type: 'object',
-    required: ['object', 'data', 'has_more', 'url'],
-    properties: {
-      object: { const: 'list' },
-      data: { type: 'array', items: ref(item) },
-      has_more: { type: 'boolean' },
-      url: { type: 'string', examples: [url] },
-    },
-  };
-}
-
 export const paths: Record<string, unknown> = {
   '/v1/apps/versions': {
     post: {
@@ -121,7 +108,7 @@ export const paths: Record<string, unknown> = {
       description: "The caller's apps, released or not, in id order.",
       parameters: [limitParam, startingAfter('An app id: list the apps after it.')],
       responses: {
-        '200': { description: 'A page of apps.', content: json(list('App', '/v1/apps/apps')) },
+        '200': { description: 'A page of apps.', content: json(listOf('App')) },
         ...errors(400, 401, 403),
       },
     },
@@ -153,7 +140,7 @@ export const paths: Record<string, unknown> = {
       responses: {
         '200': {
           description: 'A page of versions.',
-          content: json(list('AppVersion', '/v1/apps/apps/com.example.crm-sync/versions')),
+          content: json(listOf('AppVersion')),
         },
         ...errors(400, 401, 403, 404),
       },
@@ -206,7 +193,7 @@ export const paths: Record<string, unknown> = {
       responses: {
         '200': {
           description: 'A page of catalogue entries.',
-          content: json(list('AppsCatalogEntry', '/v1/apps/catalog')),
+          content: json(listOf('AppsCatalogEntry')),
         },
         ...errors(400, 401, 403),
       },

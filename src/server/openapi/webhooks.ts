@@ -3,7 +3,7 @@
  * and the schemas they use. Merged into `/v1/apps/openapi.json` with the other modules'.
  */
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+import { listOf, ref } from './common.js';
 
 const endpointId = {
   name: 'endpoint',
@@ -49,17 +49,6 @@ const listParameters = [
 const ok = (schema: unknown, description: string) => ({
   description,
   content: { 'application/json': { schema } },
-});
-
-const listOf = (item: string) => ({
-  type: 'object',
-  required: ['object', 'data', 'has_more', 'url'],
-  properties: {
-    object: { const: 'list' },
-    data: { type: 'array', items: ref(item) },
-    has_more: { type: 'boolean' },
-    url: { type: 'string' },
-  },
 });
 
 const form = (schema: unknown) => ({
