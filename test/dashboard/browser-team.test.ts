@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCatalog } from '../../src/core/catalog/load.js';
@@ -17,6 +17,7 @@ import { createEmulator } from '../../src/emulator/emulator.js';
 import { createServer } from '../../src/server/app.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
+import { chromiumSkipReason, haveChromium, launchChromium } from '../support/chromium.js';
 
 /**
  * Issue 15's dashboard screens in a real browser (Debian's Chromium, headless, driven by
@@ -27,8 +28,6 @@ import type { Store } from '../../src/store/store.js';
  * Screenshots go to `test-results/screenshots/`.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 const PASSWORD = 'correct horse battery staple';
 const ADMIN = 'admin@team.example';
@@ -96,7 +95,7 @@ async function main(page: Page): Promise<string> {
 }
 
 describe.skipIf(!haveChromium)(
-  `team, catalogue and key confirmations in Chromium${haveChromium ? '' : ` — skipped: ${CHROMIUM} is missing (apt-get install chromium)`}`,
+  `team, catalogue and key confirmations in Chromium${chromiumSkipReason}`,
   () => {
     beforeAll(async () => {
       mkdirSync(SCREENSHOTS, { recursive: true });
@@ -147,17 +146,7 @@ describe.skipIf(!haveChromium)(
         role: 'admin',
         password: PASSWORD,
       });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
     });
 
     afterAll(async () => {

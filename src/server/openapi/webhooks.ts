@@ -3,6 +3,7 @@
  * and the schemas they use. Merged into `/v1/apps/openapi.json` with the other modules'.
  */
 
+import { EVENT_TYPES } from '../../domain/events.js';
 import { listOf, ref } from './common.js';
 
 const endpointId = {
@@ -187,20 +188,7 @@ const endpointRequired = [
 
 export const schemas: Record<string, unknown> = {
   WebhookEventType: {
-    enum: [
-      '*',
-      'account.application.authorized',
-      'account.application.deauthorized',
-      'apps.install.created',
-      'apps.install.updated',
-      'apps.install.deleted',
-      'apps.install.approval_required',
-      'apps.install.approved',
-      'apps.install.key.created',
-      'apps.install.key.rolled',
-      'apps.install.key.updated',
-      'apps.install.key.revoked',
-    ],
+    enum: ['*', ...EVENT_TYPES],
   },
   WebhookEndpoint: { type: 'object', required: endpointRequired, properties: endpointProperties },
   WebhookEndpointWithSecret: {
