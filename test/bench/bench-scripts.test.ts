@@ -15,7 +15,7 @@ const tsx = async (...args: string[]): Promise<string> =>
   (await run(process.execPath, ['--import', 'tsx', ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 }))
     .stdout;
 
-describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway, npm run bench:flood, npm run bench:scale)', () => {
+describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway, npm run bench:flood, npm run bench:scale; docs: bench:webhooks, bench/decision-writes.ts)', () => {
   it('bench:decide prints every engine against appscope and its three goals', async () => {
     const out = await tsx('bench/decide.ts', '--quick', '--rounds', '1');
     for (const engine of [
@@ -96,4 +96,19 @@ describe('benchmark scripts (README: npm run bench:decide, npm run bench:gateway
       rmSync(cache, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('bench:webhooks prints the cost of queueing deliveries beside no endpoint, and delivery throughput', async () => {
+    const out = await tsx('bench/webhooks.ts', '--flows', '20', '--rounds', '1');
+    expect(out).toMatch(/^ {2}\(a\) no endpoint +[\d.]+ ms\/flow$/m);
+    expect(out).toMatch(/^ {2}\(a\) 1 endpoint +[\d.]+ ms\/flow +[\d.]+×$/m);
+    expect(out).toMatch(/^ {2}\(a\) 16 endpoints +[\d.]+ ms\/flow +[\d.]+×$/m);
+    expect(out).toMatch(/^ {2}\(b\) 1 endpoint +\d+ deliveries\/s \(\d+ sent\)$/m);
+    expect(out).toMatch(/^ {2}\(b\) 16 endpoints +\d+ deliveries\/s \(\d+ sent\)$/m);
+  }, 60_000);
+
+  it('bench/decision-writes.ts prints decision-write throughput for both workloads on SQLite (and PostgreSQL when it answers)', async () => {
+    const out = await tsx('bench/decision-writes.ts', '--decisions', '1000', '--only', 'sqlite');
+    expect(out).toMatch(/^ {2}sqlite \(writer thread\) +few busy contexts +[\d,]+ decisions\/s$/m);
+    expect(out).toMatch(/^ {2}sqlite \(writer thread\) +many quiet contexts +[\d,]+ decisions\/s$/m);
+  }, 60_000);
 });
