@@ -31,12 +31,30 @@ export function registerSecrets(program: Command, io: CliIo): void {
           `data keys:   ${keys.keyring.ids.join(', ')} (from ${describeSource(keys)}; the first is primary)`,
           `encrypting:  ${status.current ?? '- (no secret stored yet)'}`,
         ];
-        if (status.secrets.length > 0) {
+        const byKey = new Map<string, { secrets: number; webhooks: number; held: boolean }>();
+        for (const [entries, kind] of [
+          [status.secrets, 'secrets'],
+          [status.webhookSecrets, 'webhooks'],
+        ] as const) {
+          for (const entry of entries) {
+            const row = byKey.get(entry.keyId) ?? { secrets: 0, webhooks: 0, held: entry.held };
+            row[kind] = entry.count;
+            byKey.set(entry.keyId, row);
+          }
+        }
+        if (byKey.size > 0) {
           lines.push(
             '',
             table(
-              ['KEY', 'SECRETS', 'HELD'],
-              status.secrets.map((entry) => [entry.keyId, String(entry.count), entry.held ? 'yes' : 'NO']),
+              ['KEY', 'SECRETS', 'WEBHOOK SECRETS', 'HELD'],
+              [...byKey]
+                .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+                .map(([keyId, row]) => [
+                  keyId,
+                  String(row.secrets),
+                  String(row.webhooks),
+                  row.held ? 'yes' : 'NO',
+                ]),
             ),
           );
         }

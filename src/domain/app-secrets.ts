@@ -648,8 +648,14 @@ export async function pruneExpiredAppSecrets(domain: Domain): Promise<number> {
 export interface DataKeyStatus {
   /** The key new values are encrypted under, once one was chosen. */
   readonly current: string | undefined;
-  /** Secrets per data key. */
+  /** Secret Store values per data key. */
   readonly secrets: readonly { readonly keyId: string; readonly count: number; readonly held: boolean }[];
+  /** Webhook signing secrets per data key (sealed under the same keys: src/domain/webhooks.ts). */
+  readonly webhookSecrets: readonly {
+    readonly keyId: string;
+    readonly count: number;
+    readonly held: boolean;
+  }[];
   /** Keys the store needs that the keyring lacks (the current key included). */
   readonly missing: readonly string[];
 }
@@ -662,13 +668,17 @@ export async function dataKeyStatus(domain: Domain, keys: DataKeyring): Promise<
   return domain.store.transaction(
     async (tx) => {
       const current = await tx.getAppSecretKeyId();
-      const secrets = (await tx.countAppSecretsByKey()).map((entry) => ({
+      const held = (entry: { keyId: string; count: number }) => ({
         ...entry,
         held: keys.get(entry.keyId) !== undefined,
-      }));
-      const missing = new Set(secrets.filter((entry) => !entry.held).map((entry) => entry.keyId));
+      });
+      const secrets = (await tx.countAppSecretsByKey()).map(held);
+      const webhookSecrets = (await tx.countWebhookSecretsByKey()).map(held);
+      const missing = new Set(
+        [...secrets, ...webhookSecrets].filter((entry) => !entry.held).map((entry) => entry.keyId),
+      );
       if (current !== undefined && keys.get(current) === undefined) missing.add(current);
-      return { current, secrets, missing: [...missing].sort() };
+      return { current, secrets, webhookSecrets, missing: [...missing].sort() };
     },
     { readOnly: true },
   );

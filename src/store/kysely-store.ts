@@ -1311,6 +1311,18 @@ class KyselyTransaction implements StoreTransaction {
     });
   }
 
+  countWebhookSecretsByKey(): Promise<{ readonly keyId: string; readonly count: number }[]> {
+    return this.#driver(async () => {
+      const rows = await this.#conn
+        .selectFrom('webhook_endpoints')
+        .select((eb) => ['key_id', eb.fn.countAll().as('count')])
+        .groupBy('key_id')
+        .orderBy('key_id')
+        .execute();
+      return rows.map((row) => ({ keyId: row.key_id, count: Number(row.count) }));
+    });
+  }
+
   listWebhookEndpointsNotUnderKey(
     keyId: string,
     limit: number,

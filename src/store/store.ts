@@ -615,6 +615,8 @@ export interface StoreTransaction {
   updateWebhookEndpoint(id: string, patch: WebhookEndpointPatch): Promise<void>;
   /** Deletes an endpoint with its deliveries and their attempts. */
   deleteWebhookEndpoint(id: string): Promise<void>;
+  /** How many webhook signing secrets each data key seals. */
+  countWebhookSecretsByKey(): Promise<{ readonly keyId: string; readonly count: number }[]>;
   /** Endpoints of any account whose secret is sealed under another data key than `keyId`, in id order. */
   listWebhookEndpointsNotUnderKey(
     keyId: string,

@@ -155,6 +155,7 @@ describe('the Secret Store’s data keys on the command line', () => {
       keys: [result.to],
       current: result.to,
       secrets: [{ keyId: result.to, count: 4, held: true }],
+      webhookSecrets: [],
       missing: [],
     });
     const restarted = await serve(dir);

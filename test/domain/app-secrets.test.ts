@@ -407,6 +407,7 @@ for (const dialect of DIALECTS) {
       expect(await dataKeyStatus(w.domain, new DataKeyring([next]))).toEqual({
         current: old.id,
         secrets: [{ keyId: old.id, count: 7, held: false }],
+        webhookSecrets: [],
         missing: [old.id],
       });
 
@@ -423,6 +424,7 @@ for (const dialect of DIALECTS) {
       expect(await dataKeyStatus(w.domain, only)).toEqual({
         current: next.id,
         secrets: [{ keyId: next.id, count: 8, held: true }],
+        webhookSecrets: [],
         missing: [],
       });
       const audit = await listAudit(w.domain, { afterSeq: 0, limit: 1000 });

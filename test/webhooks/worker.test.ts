@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/domain/actor.js';
-import { rotateDataKey } from '../../src/domain/app-secrets.js';
+import { dataKeyStatus, rotateDataKey } from '../../src/domain/app-secrets.js';
 import { createDomain, type Domain } from '../../src/domain/context.js';
 import { DataKeyring, generateDataKey } from '../../src/domain/data-keys.js';
 import { installApp, uninstallApp } from '../../src/domain/installs.js';
@@ -287,6 +287,12 @@ describe('signing secrets at rest', () => {
       readOnly: true,
     });
     expect(moved!.key_id).toBe(next.id);
+    // what `serve` warns about at start-up and `secrets status` lists: the key the signing secret needs
+    expect(await dataKeyStatus(w.domain, w.keys)).toMatchObject({
+      webhookSecrets: [{ keyId: next.id, count: 1, held: false }],
+      missing: [next.id],
+    });
+    expect((await dataKeyStatus(w.domain, new DataKeyring([next]))).missing).toEqual([]);
 
     // the new key alone signs: the receiver's signature checks with the secret shown at creation
     await installApp(w.domain, { actor: OPERATOR, account: w.merchant.account.id, app: APP });
