@@ -12,6 +12,7 @@ import { createAppSecretKey } from '../../src/domain/keys.js';
 import { createServer } from '../../src/server/app.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
+import { apiCall } from '../support/api-call.js';
 
 const APP = 'com.example.crm-sync';
 
@@ -72,24 +73,14 @@ type ErrorBody = {
 };
 type Json = Record<string, unknown> & { error?: ErrorBody };
 
-async function call(
+function call(
   method: 'GET' | 'POST',
   url: string,
   key: string | undefined,
   body?: string,
   headers: Record<string, string> = {},
 ) {
-  const response = await server.inject({
-    method,
-    url,
-    headers: {
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      ...headers,
-    },
-    ...(body !== undefined ? { payload: body } : {}),
-  });
-  return { status: response.statusCode, body: response.json() as Json, headers: response.headers };
+  return apiCall<Json>(server, method, url, key, body, headers);
 }
 
 describe('POST /v1/apps/versions (upload)', () => {

@@ -11,6 +11,7 @@ import { listEvents } from '../../src/domain/events.js';
 import { createServer } from '../../src/server/app.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
+import { apiCall } from '../support/api-call.js';
 
 const APP = 'com.example.crm-sync';
 
@@ -60,24 +61,14 @@ type Json = Record<string, unknown> & {
   error?: { type: string; code?: string; message: string; param?: string };
 };
 
-async function call(
+function call(
   method: 'GET' | 'POST',
   url: string,
   key: string | undefined,
   body?: string,
   headers: Record<string, string> = {},
 ) {
-  const response = await app.inject({
-    method,
-    url,
-    headers: {
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      ...headers,
-    },
-    ...(body !== undefined ? { payload: body } : {}),
-  });
-  return { status: response.statusCode, body: response.json() as Json, headers: response.headers };
+  return apiCall<Json>(app, method, url, key, body, headers);
 }
 
 async function eventTypes(): Promise<string[]> {

@@ -10,6 +10,7 @@ import { createServer } from '../../src/server/app.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { startWebhookWorker } from '../../src/webhooks/worker.js';
+import { apiCall } from '../support/api-call.js';
 import { APP, type Receiver, seedAccounts, startReceiver } from './support.js';
 
 const POLICY: WebhookUrlPolicy = {
@@ -54,24 +55,14 @@ type Json = Record<string, unknown> & {
   error?: { type: string; code?: string; message: string; param?: string };
 };
 
-async function call(
+function call(
   method: 'GET' | 'POST' | 'DELETE',
   url: string,
   key: string,
   body?: string,
   headers: Record<string, string> = {},
 ) {
-  const response = await app.inject({
-    method,
-    url,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      ...headers,
-    },
-    ...(body !== undefined ? { payload: body } : {}),
-  });
-  return { status: response.statusCode, body: response.json() as Json };
+  return apiCall<Json>(app, method, url, key, body, headers);
 }
 
 function form(params: Record<string, string | string[] | boolean>): string {
