@@ -48,6 +48,7 @@ import { decisionStats, listDecisions } from '../src/domain/decisions.js';
 import { authenticateKey, createAccountSecretKey, revokeKey } from '../src/domain/keys.js';
 import { generateSecret, hashSecret, secretHint } from '../src/domain/secrets.js';
 import { createPrincipalCache } from '../src/gateway/principal-cache.js';
+import { DECISION_CONTEXT_COLUMNS } from '../src/store/decision-columns.js';
 import { rollupBackfillSql } from '../src/store/migrations/0012-decision-rollups.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/store.js';
@@ -468,18 +469,7 @@ const timeOf = (i: number, n: number): number => START + Math.floor((i * SPAN) /
 const STRIDE = 7919;
 const slotOf = (i: number, slots: number): number => (i * STRIDE) % slots;
 
-const CONTEXT_COLUMNS = [
-  'account_id',
-  'install_id',
-  'app_id',
-  'key_hint',
-  'livemode',
-  'method',
-  'route',
-  'requirement',
-  'outcome',
-  'missing',
-] as const;
+const CONTEXT_COLUMNS = DECISION_CONTEXT_COLUMNS;
 
 /** A SQLite database of `n` decisions (cached by size); returns its path. */
 async function sqliteDecisions(n: number): Promise<string> {
