@@ -4,19 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultCatalog } from '../../src/core/catalog/load.js';
-import { defaultRouteTable } from '../../src/core/routes/load.js';
-import { DecisionLog } from '../../src/decision-log/decision-log.js';
+import type { DecisionLog } from '../../src/decision-log/decision-log.js';
 import { createAccount } from '../../src/domain/accounts.js';
 import { OPERATOR } from '../../src/domain/actor.js';
 import { uploadAppVersion } from '../../src/domain/app-versions.js';
-import { createDomain, type Domain } from '../../src/domain/context.js';
+import type { Domain } from '../../src/domain/context.js';
 import { createUser } from '../../src/domain/users.js';
-import { createEmulator } from '../../src/emulator/emulator.js';
-import { createServer } from '../../src/server/app.js';
-import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { chromiumSkipReason, haveChromium, launchChromium } from '../support/chromium.js';
+import { listeningServer } from './support.js';
 
 /**
  * The dashboard in a real browser (Debian's Chromium, headless, driven by playwright-core),
@@ -105,21 +101,7 @@ async function failure(
 describe.skipIf(!haveChromium)(`dashboard in Chromium${chromiumSkipReason}`, () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    store = await openStore('sqlite::memory:');
-    domain = createDomain({ store, catalog: defaultCatalog() });
-    log = new DecisionLog({ store, flushIntervalMs: 50 });
-    server = await createServer({
-      domain,
-      routes: defaultRouteTable(),
-      logger: false,
-      decisions: log,
-      gateway: { kind: 'emulator', emulator: createEmulator() },
-    });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    const address = server.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no address');
-    port = address.port;
-    base = `http://127.0.0.1:${port}`;
+    ({ store, domain, log, server, port, base } = await listeningServer());
     developer = (await createAccount(domain, { actor: OPERATOR, name: 'Example Apps Inc' })).account.id;
     merchant = (await createAccount(domain, { actor: OPERATOR, name: 'Rocket Rides' })).account.id;
     await uploadAppVersion(domain, { actor: OPERATOR, account: developer, manifest: crmManifest('1.0.0') });

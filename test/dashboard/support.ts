@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { defaultCatalog } from '../../src/core/catalog/load.js';
 import { defaultRouteTable } from '../../src/core/routes/load.js';
+import { DecisionLog } from '../../src/decision-log/decision-log.js';
 import { createAccount } from '../../src/domain/accounts.js';
 import { OPERATOR, type UserRole } from '../../src/domain/actor.js';
 import { uploadAppVersion } from '../../src/domain/app-versions.js';
 import { createDomain, type Domain } from '../../src/domain/context.js';
 import { createUser } from '../../src/domain/users.js';
+import { createEmulator } from '../../src/emulator/emulator.js';
 import { createServer, type ServerOptions } from '../../src/server/app.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
@@ -95,4 +97,38 @@ export async function dashboardWorld(
       await store.close();
     },
   };
+}
+
+/** A server listening on a free loopback port, for tests that drive it from outside (a browser). */
+export interface ListeningServer {
+  readonly store: Store;
+  readonly domain: Domain;
+  /** The decision log the gateway writes to (flushed every 50 ms). */
+  readonly log: DecisionLog;
+  readonly server: FastifyInstance;
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly base: string;
+}
+
+/**
+ * An in-memory store, the built-in catalog and routes, the gateway in front of a fresh emulator
+ * and a decision log, listening on `127.0.0.1` (closing is the caller's: server, log, store).
+ */
+export async function listeningServer(options: Partial<ServerOptions> = {}): Promise<ListeningServer> {
+  const store = await openStore('sqlite::memory:');
+  const domain = createDomain({ store, catalog: defaultCatalog() });
+  const log = new DecisionLog({ store, flushIntervalMs: 50 });
+  const server = await createServer({
+    domain,
+    routes: defaultRouteTable(),
+    logger: false,
+    decisions: log,
+    gateway: { kind: 'emulator', emulator: createEmulator() },
+    ...options,
+  });
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  const address = server.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the server has no port');
+  return { store, domain, log, server, port: address.port, base: `http://127.0.0.1:${address.port}` };
 }

@@ -4,21 +4,20 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultRouteTable } from '../../src/core/routes/load.js';
+import type { DecisionLog } from '../../src/decision-log/decision-log.js';
 import { createAccount } from '../../src/domain/accounts.js';
 import { OPERATOR } from '../../src/domain/actor.js';
 import { uploadAppVersion } from '../../src/domain/app-versions.js';
-import { createDomain, type Domain } from '../../src/domain/context.js';
+import type { Domain } from '../../src/domain/context.js';
 import { DataKeyring, generateDataKey } from '../../src/domain/data-keys.js';
 import { installApp } from '../../src/domain/installs.js';
 import { createUser } from '../../src/domain/users.js';
 import { listWebhookEndpoints } from '../../src/domain/webhooks.js';
-import { createServer } from '../../src/server/app.js';
-import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { startWebhookWorker } from '../../src/webhooks/worker.js';
 import { chromiumSkipReason, haveChromium, launchChromium } from '../support/chromium.js';
 import { APP, manifest, type Receiver, startReceiver } from '../webhooks/support.js';
+import { listeningServer } from './support.js';
 
 /**
  * The Webhooks screen in a real browser (Debian's Chromium, headless): add an endpoint, copy the
@@ -33,6 +32,7 @@ const POLICY = { allowHosts: ['127.0.0.1'], allowPrivate: true };
 let store: Store;
 let domain: Domain;
 let server: FastifyInstance;
+let log: DecisionLog;
 let browser: Browser;
 let receiver: Receiver;
 let base: string;
@@ -42,19 +42,10 @@ const keys = new DataKeyring([generateDataKey()]);
 describe.skipIf(!haveChromium)(`the Webhooks screen in Chromium${chromiumSkipReason}`, () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    store = await openStore('sqlite::memory:');
-    domain = createDomain({ store });
-    server = await createServer({
-      domain,
-      routes: defaultRouteTable(),
-      logger: false,
+    ({ store, domain, log, server, base } = await listeningServer({
       secretKeys: keys,
       webhookPolicy: POLICY,
-    });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    const address = server.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no address');
-    base = `http://127.0.0.1:${address.port}`;
+    }));
     const developer = (await createAccount(domain, { actor: OPERATOR, name: 'Example Apps Inc' })).account.id;
     merchant = (await createAccount(domain, { actor: OPERATOR, name: 'Rocket Rides' })).account.id;
     await uploadAppVersion(domain, {
@@ -77,6 +68,7 @@ describe.skipIf(!haveChromium)(`the Webhooks screen in Chromium${chromiumSkipRea
     await browser?.close();
     await receiver?.close();
     await server?.close();
+    await log?.close();
     await store?.close();
   });
 
