@@ -19,6 +19,7 @@ import { changeUserRole, checkRole, listUsers, removeUser, type User } from '../
 import { cookieHeader, readCookies, SESSION_COOKIE } from '../cookies.js';
 import { type FormData, readForm, readQuery } from '../form.js';
 import { dashboardPath, type Html, html } from '../html.js';
+import { shownOnce } from '../key-once.js';
 import {
   action,
   checkOrigin,
@@ -221,14 +222,13 @@ function linkOnce(
     body: html`<section class="card" aria-labelledby="link-title" data-link-once>
   <h1 id="link-title">${input.title}</h1>
   ${input.intro}
-  <div class="callout warn"><div><p><strong>Copy this link now. It is shown only this once.</strong></p>
-  <p class="small">appscope keeps only a hash of it. If it is lost, make a new one: the new link replaces this one.</p></div></div>
-  <label for="new-link">One-time link</label>
-  <div class="secret">
-    <input id="new-link" type="text" readonly value="${linkUrl(request, created)}" data-select-on-focus spellcheck="false" autocomplete="off">
-    <button type="button" data-copy aria-controls="new-link" hidden>Copy link</button>
-    <span id="new-link-status" class="copied" role="status" aria-live="polite"></span>
-  </div>
+  ${shownOnce({
+    id: 'new-link',
+    what: 'link',
+    note: html`appscope keeps only a hash of it. If it is lost, make a new one: the new link replaces this one.`,
+    label: 'One-time link',
+    value: linkUrl(request, created),
+  })}
   <div class="actions-row"><a class="button primary" href="/dashboard/team">Back to the team</a></div>
 </section>`,
   };

@@ -17,6 +17,7 @@ import {
 } from '../../domain/webhooks.js';
 import { readQuery } from '../form.js';
 import { dashboardPath, type Html, html } from '../html.js';
+import { shownOnce } from '../key-once.js';
 import { action, type DashboardDeps, humanMessage, type PageResult, page, param } from '../kit.js';
 import { formatUtc, timeTag } from '../layout.js';
 
@@ -250,14 +251,13 @@ ${form}`,
 function secretOnce(endpoint: WebhookEndpoint): Html {
   return html`<section class="card" aria-labelledby="secret-title" data-key-once>
   <h2 id="secret-title">Signing secret of <code>${endpoint.url}</code></h2>
-  <div class="callout warn"><div><p><strong>Copy this secret now. It is shown only this once.</strong></p>
-  <p class="small">Your receiver checks each request’s <code>Stripe-Signature</code> header with it, e.g. <code>stripe.webhooks.constructEvent(body, header, secret)</code>. If it is lost, delete the endpoint and add it again.</p></div></div>
-  <label for="new-secret">Signing secret</label>
-  <div class="secret">
-    <input id="new-secret" type="text" readonly value="${endpoint.secret ?? ''}" data-select-on-focus spellcheck="false" autocomplete="off">
-    <button type="button" data-copy aria-controls="new-secret" hidden>Copy secret</button>
-    <span id="new-secret-status" class="copied" role="status" aria-live="polite"></span>
-  </div>
+  ${shownOnce({
+    id: 'new-secret',
+    what: 'secret',
+    note: html`Your receiver checks each request’s <code>Stripe-Signature</code> header with it, e.g. <code>stripe.webhooks.constructEvent(body, header, secret)</code>. If it is lost, delete the endpoint and add it again.`,
+    label: 'Signing secret',
+    value: endpoint.secret ?? '',
+  })}
   <dl class="facts">
     <dt>Endpoint ID</dt><dd><code>${endpoint.id}</code></dd>
     <dt>Mode</dt><dd>${endpoint.livemode ? 'Live' : 'Test'}</dd>
