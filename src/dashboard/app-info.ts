@@ -59,3 +59,30 @@ export function purposesOf(version: AppVersion | undefined): Map<string, string>
     if (!map.has(entry.permission)) map.set(entry.permission, entry.purpose);
   return map;
 }
+
+/**
+ * How an app with this `stripe_api_access_type` calls the API, as the dashboard says it: a
+ * short badge and a sentence. Every screen that describes access types uses these.
+ * @example
+ * accessTypeText('oauth').badge; // 'OAuth'
+ */
+export function accessTypeText(type: string): { readonly badge: string; readonly sentence: string } {
+  switch (type) {
+    case 'restricted_api_key':
+      return {
+        badge: 'Own restricted key',
+        sentence: 'Its own restricted key (rk_…), created when you approve and shown to you once',
+      };
+    case 'oauth':
+      return {
+        badge: 'OAuth',
+        sentence:
+          'OAuth: the app gets short-lived access tokens (at_…) through its install link, limited to what you approve; you can revoke them at any time',
+      };
+    default:
+      return {
+        badge: 'Platform key',
+        sentence: 'The developer’s platform key, limited to what you approve for this account',
+      };
+  }
+}

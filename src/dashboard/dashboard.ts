@@ -12,6 +12,7 @@ import {
   type DashboardDeps,
   DashboardProblem,
   humanMessage,
+  SECURITY_HEADERS,
   SIGNED,
   safeNext,
   sendPage,
@@ -24,6 +25,8 @@ import { registerAudit } from './screens/audit.js';
 import { registerCatalog } from './screens/catalog.js';
 import { registerConsent } from './screens/consent.js';
 import { registerInstall } from './screens/install.js';
+import { registerOAuthConsent } from './screens/oauth-authorize.js';
+import { registerOAuthLinks } from './screens/oauth-link.js';
 import { registerReview } from './screens/review.js';
 import { registerSignIn } from './screens/sign-in.js';
 import { registerTeam } from './screens/team.js';
@@ -46,17 +49,6 @@ export interface DashboardOptions {
 export interface DashboardContext {
   readonly domain: Domain;
 }
-
-/** Every response under `/dashboard`: no framing, no sniffing, no inline script or style, no leaking referrers. */
-const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'same-origin',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-});
 
 const ASSETS: Readonly<Record<string, { readonly type: string; readonly body: string }>> = Object.freeze({
   'dashboard.css': { type: 'text/css; charset=utf-8', body: STYLES },
@@ -84,6 +76,8 @@ export function registerDashboard(
     secureCookies: options.secureCookies ?? 'auto',
     sessionTtlSeconds: options.sessionTtlSeconds ?? SESSION_TTL_SECONDS,
   };
+  // OAuth install links live outside `/dashboard` (apps link to them) and lead into it.
+  registerOAuthLinks(app, deps);
   app.register(
     async (dashboard) => {
       dashboard.addHook('onRequest', async (_request, reply) => {
@@ -116,6 +110,7 @@ export function registerDashboard(
       registerCatalog(dashboard, deps);
       registerTeam(dashboard, deps);
       registerWebhooks(dashboard, deps, options.webhooks ?? {});
+      registerOAuthConsent(dashboard, deps);
 
       action(dashboard, deps, '/mode', 'any', async (_request, reply, signed, form) => {
         const mode = form.get('mode');

@@ -44,6 +44,30 @@ export interface PageResult {
   readonly reminder?: boolean;
 }
 
+/** Every response under `/dashboard` (and the pages of `/oauth/v2/…`): no framing, no sniffing, no inline script or style, no leaking referrers. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+});
+
+/**
+ * The dashboard's Content-Security-Policy, with `form-action` also allowing `source` (a page
+ * whose form is answered with a redirect to another site: browsers check the redirect too).
+ * @example
+ * contentSecurityPolicy('https://app.example'); // "… form-action 'self' https://app.example; …"
+ */
+export function contentSecurityPolicy(formActionSource?: string): string {
+  const base = SECURITY_HEADERS['content-security-policy']!;
+  return formActionSource === undefined
+    ? base
+    : base.replace("form-action 'self'", `form-action 'self' ${formActionSource}`);
+}
+
 /** Who may send a state-changing request: anyone signed in, developers and admins, or admins only. */
 export type NeededRole = 'any' | 'developer' | 'admin';
 

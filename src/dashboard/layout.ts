@@ -28,6 +28,8 @@ export interface PageInput {
   readonly path?: string;
   /** Show the pending-review reminder when something waits (default true). */
   readonly reminder?: boolean;
+  /** Go on to this same-origin address at once (`<meta http-equiv="refresh">`; no script needed). */
+  readonly refresh?: string;
 }
 
 const ROLE_LABEL = { admin: 'Admin', developer: 'Developer', view_only: 'View only' } as const;
@@ -41,7 +43,12 @@ export function renderPage(input: PageInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
-<title>${input.title} · appscope</title>
+${
+  input.refresh === undefined
+    ? ''
+    : html`<meta http-equiv="refresh" content="0;url=${input.refresh}">
+`
+}<title>${input.title} · appscope</title>
 <link rel="icon" href="/dashboard/assets/logo.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/dashboard/assets/dashboard.css">
 <script src="/dashboard/assets/dashboard.js" defer></script>

@@ -8,6 +8,8 @@ const NOTICES = {
   installed: 'The app is installed with the permissions you approved.',
   approved: 'The new permissions are approved and in effect.',
   revoked: 'The key is revoked. Calls with it are refused from now on.',
+  oauth_revoked:
+    'The app’s access is revoked: its access and refresh tokens are refused from now on. It stays installed.',
   uninstalled:
     'The app is uninstalled: its permissions are gone, its keys are revoked and its secrets on this account are deleted.',
   secret_deleted: 'The secret is deleted. The app no longer finds it.',

@@ -3,7 +3,7 @@ import type { Actor } from '../../domain/actor.js';
 import { type CatalogEntry, listCatalog } from '../../domain/apps.js';
 import { listInstalls } from '../../domain/installs.js';
 import type { Install } from '../../domain/objects.js';
-import { appIcon } from '../app-info.js';
+import { accessTypeText, appIcon } from '../app-info.js';
 import { readQuery } from '../form.js';
 import { dashboardPath, type Html, html, query } from '../html.js';
 import { type DashboardDeps, page } from '../kit.js';
@@ -71,7 +71,7 @@ function catalogItem(entry: CatalogEntry, install: Install | undefined, mode: st
   <div>
     <h2>${app.name}</h2>
     <p class="meta">by <strong>${developer.name}</strong> · <code>${app.id}</code> · version ${version.version}</p>
-    <p class="kv">${install === undefined ? '' : html`<span class="badge installed">Installed</span> `}<span class="badge neutral">${app.stripe_api_access_type === 'restricted_api_key' ? 'Own restricted key' : 'Platform key'}</span></p>
+    <p class="kv">${install === undefined ? '' : html`<span class="badge installed">Installed</span> `}<span class="badge neutral">${accessTypeText(app.stripe_api_access_type).badge}</span></p>
     <details>
       <summary>Requests ${count} permission${count === 1 ? '' : 's'}</summary>
       <ul class="catalog-permissions">${version.permissions.map(

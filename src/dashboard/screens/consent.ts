@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import type { Catalog } from '../../core/catalog/catalog.js';
 import { getAppDeveloper } from '../../domain/apps.js';
 import { installApp, listInstalls } from '../../domain/installs.js';
+import type { App, AppVersion } from '../../domain/objects.js';
 import type { Session } from '../../domain/sessions.js';
 import { isAppscopeError } from '../../errors.js';
-import { type AppInfo, appIcon, loadAppInfo } from '../app-info.js';
+import { type AppInfo, accessTypeText, appIcon, loadAppInfo } from '../app-info.js';
 import { dashboardPath, type Html, html, query } from '../html.js';
 import { keyOnce } from '../key-once.js';
 import { action, type DashboardDeps, type PageResult, page, param } from '../kit.js';
@@ -91,14 +93,8 @@ async function consentPage(
   const installed = existing.data[0];
   const developer = await getAppDeveloper(deps.domain, { actor: session.actor, app: app.id });
   const requested = version.permissions.map((p) => p.permission);
-  const requestedSet = new Set(requested);
-  const effective = catalog.names(catalog.closure(requested));
-  const extra = effective.filter((name) => !requestedSet.has(name));
   const isAdmin = session.user.role === 'admin';
   const mode = session.mode;
-  const csp = version.manifest.ui_extension?.content_security_policy;
-  const connect = csp?.['connect-src'] ?? [];
-  const images = csp?.['image-src'] ?? [];
   const body = html`<div class="app-head">
   ${appIcon(app.id)}
   <div>
@@ -106,43 +102,14 @@ async function consentPage(
     <p class="subtitle">By <strong>${developer.name}</strong>. Review what this app can do on your account in <strong>${mode} mode</strong>.</p>
   </div>
 </div>
-<dl class="facts card">
-  <dt>App</dt><dd>${app.name} (<code>${app.id}</code>)</dd>
-  <dt>Developer</dt><dd><strong>${developer.name}</strong> <span class="small muted">(<code>${app.owner}</code>)</span>${app.owner === session.user.account ? ' (your account)' : ''}</dd>
-  <dt>Version</dt><dd>${version.version}</dd>
-  <dt>API access</dt><dd>${
-    app.stripe_api_access_type === 'restricted_api_key'
-      ? 'Its own restricted key (rk_…), created when you approve and shown to you once'
-      : 'The developer’s platform key, limited to what you approve for this account'
-  }</dd>
-</dl>
+${appFacts({ app, version, developer, account: session.user.account })}
 ${problem === undefined ? '' : html`<div class="callout error" role="alert"><p>${problem.error}</p></div>`}
 ${
   installed === undefined
     ? ''
     : html`<div class="callout info" role="status"><div><p>${app.name} is already installed in ${mode} mode.</p></div><a class="button small" href="${dashboardPath('installs', installed.id)}">Manage the install</a></div>`
 }
-<section class="card" aria-labelledby="requested-title">
-  <h2 id="requested-title">${app.name} requests ${requested.length} permission${requested.length === 1 ? '' : 's'}</h2>
-  <p class="small muted">Approving grants all of them; there is no partial approval. The reasons in the blue boxes are the app developer’s own words.</p>
-  ${permissionGroups(
-    catalog,
-    version.permissions.map((p) => ({ name: p.permission, purpose: p.purpose })),
-    { requested: requestedSet },
-  )}
-</section>
-<section class="card" aria-labelledby="total-title">
-  <h2 id="total-title">In total</h2>
-  <p>Approving gives ${app.name} access covered by <strong>${effective.length} permission${effective.length === 1 ? '' : 's'}</strong>: the ${requested.length} requested${extra.length === 0 ? '' : html` and ${extra.length} more that they imply`}.</p>
-  ${extra.length === 0 ? '' : html`<details><summary>Show the ${extra.length} implied permission${extra.length === 1 ? '' : 's'}</summary>${nameChips(extra, 'Implied permissions')}</details>`}
-  ${
-    connect.length === 0 && images.length === 0
-      ? ''
-      : html`<h3>Outside connections</h3>
-  <p class="small">The app’s screens may connect to: ${[...connect, ...images].map((u, i) => html`${i > 0 ? ', ' : ''}<code>${u}</code>`)}</p>
-  ${csp?.purpose === undefined ? '' : html`<p class="purpose"><span class="label">Why the app asks</span>${csp.purpose}</p>`}`
-  }
-</section>
+${requestedPermissions(catalog, app, version)}
 ${
   installed !== undefined
     ? html`<p><a href="/dashboard/apps">Back to apps</a></p>`
@@ -164,4 +131,67 @@ ${
     section: 'apps',
     body: body as Html,
   };
+}
+
+/** Input of {@link appFacts}. */
+export interface AppFactsInput {
+  readonly app: App;
+  readonly version: AppVersion;
+  readonly developer: { readonly name: string };
+  /** The account looking (the developer line says "your account" when it owns the app). */
+  readonly account: string;
+}
+
+/**
+ * The facts a consent screen starts with: the app, who made it, the version, and how it calls
+ * the API. Shared by install consent and the OAuth install link's consent.
+ * @example
+ * html`${appFacts({ app, version, developer, account: session.user.account })}`
+ */
+export function appFacts(input: AppFactsInput): Html {
+  const { app, version, developer } = input;
+  return html`<dl class="facts card">
+  <dt>App</dt><dd>${app.name} (<code>${app.id}</code>)</dd>
+  <dt>Developer</dt><dd><strong>${developer.name}</strong> <span class="small muted">(<code>${app.owner}</code>)</span>${app.owner === input.account ? ' (your account)' : ''}</dd>
+  <dt>Version</dt><dd>${version.version}</dd>
+  <dt>API access</dt><dd>${accessTypeText(app.stripe_api_access_type).sentence}</dd>
+</dl>`;
+}
+
+/**
+ * What a version requests, as an admin decides on it: every permission grouped by resource with
+ * the app's purpose, the total with what they imply, and the outside connections of the app's
+ * screens. Shared by install consent and the OAuth install link's consent.
+ * @example
+ * html`${requestedPermissions(deps.catalog, app, version)}`
+ */
+export function requestedPermissions(catalog: Catalog, app: App, version: AppVersion): Html {
+  const requested = version.permissions.map((p) => p.permission);
+  const requestedSet = new Set(requested);
+  const effective = catalog.names(catalog.closure(requested));
+  const extra = effective.filter((name) => !requestedSet.has(name));
+  const csp = version.manifest.ui_extension?.content_security_policy;
+  const connect = csp?.['connect-src'] ?? [];
+  const images = csp?.['image-src'] ?? [];
+  return html`<section class="card" aria-labelledby="requested-title">
+  <h2 id="requested-title">${app.name} requests ${requested.length} permission${requested.length === 1 ? '' : 's'}</h2>
+  <p class="small muted">Approving grants all of them; there is no partial approval. The reasons in the blue boxes are the app developer’s own words.</p>
+  ${permissionGroups(
+    catalog,
+    version.permissions.map((p) => ({ name: p.permission, purpose: p.purpose })),
+    { requested: requestedSet },
+  )}
+</section>
+<section class="card" aria-labelledby="total-title">
+  <h2 id="total-title">In total</h2>
+  <p>Approving gives ${app.name} access covered by <strong>${effective.length} permission${effective.length === 1 ? '' : 's'}</strong>: the ${requested.length} requested${extra.length === 0 ? '' : html` and ${extra.length} more that they imply`}.</p>
+  ${extra.length === 0 ? '' : html`<details><summary>Show the ${extra.length} implied permission${extra.length === 1 ? '' : 's'}</summary>${nameChips(extra, 'Implied permissions')}</details>`}
+  ${
+    connect.length === 0 && images.length === 0
+      ? ''
+      : html`<h3>Outside connections</h3>
+  <p class="small">The app’s screens may connect to: ${[...connect, ...images].map((u, i) => html`${i > 0 ? ', ' : ''}<code>${u}</code>`)}</p>
+  ${csp?.purpose === undefined ? '' : html`<p class="purpose"><span class="label">Why the app asks</span>${csp.purpose}</p>`}`
+  }
+</section>`;
 }

@@ -4,6 +4,7 @@ import { getAppDeveloper } from '../../domain/apps.js';
 import { DomainError } from '../../domain/domain-error.js';
 import { getInstall, uninstallApp } from '../../domain/installs.js';
 import { createInstallKey, getKey, listKeys, revokeKey, rollKey } from '../../domain/keys.js';
+import { listOAuthGrants, type OAuthGrant, revokeOAuthGrants } from '../../domain/oauth.js';
 import type { ApiKey, Install } from '../../domain/objects.js';
 import type { Session } from '../../domain/sessions.js';
 import { setShadowMode } from '../../domain/shadow-mode.js';
@@ -198,6 +199,42 @@ export function registerInstall(app: FastifyInstance, deps: DashboardDeps): void
     },
   );
 
+  page(app, deps, '/installs/:install/oauth/revoke', async (request, _reply, { session }) => {
+    const install = await getInstall(deps.domain, {
+      actor: session.actor,
+      install: param(request, 'install'),
+    });
+    const info = await loadAppInfo(deps.domain, session.actor, install.app);
+    const name = appName(info, install.app);
+    const grants = await listOAuthGrants(deps.domain, { actor: session.actor, install: install.id });
+    const active = grants.filter((g) => g.revoked === null).length;
+    const back = `${dashboardPath('installs', install.id)}#oauth-title`;
+    return {
+      title: `Revoke ${name}’s access`,
+      section: 'apps',
+      body: html`<h1>Revoke ${name}’s access?</h1>
+<div class="card">
+  <p>Revoking ends every OAuth access of ${name} on this account in ${install.livemode ? 'live' : 'test'} mode at once: its ${active} active grant${active === 1 ? '' : 's'}, with every access and refresh token, stop working from the next request on. The app stays installed with its permissions; to use the API again it must send you through its install link again.</p>
+  ${
+    session.user.role !== 'admin'
+      ? html`<p class="muted">Only an admin can revoke an app’s access.</p>`
+      : active === 0
+        ? html`<p class="muted">${name} has no active access to revoke.</p><p><a class="button" href="${back}">Back to the install</a></p>`
+        : html`<form method="post" action="${dashboardPath('installs', install.id, 'oauth', 'revoke')}">
+    <input type="hidden" name="csrf" value="${session.csrfToken}">
+    <div class="actions-row"><button type="submit" class="danger">Revoke access</button><a class="button" href="${back}">Cancel</a></div>
+  </form>`
+  }
+</div>`,
+    };
+  });
+
+  action(app, deps, '/installs/:install/oauth/revoke', 'admin', async (request, reply, { session }) => {
+    const install = param(request, 'install');
+    await revokeOAuthGrants(deps.domain, { actor: session.actor, install });
+    return reply.redirect(`${dashboardPath('installs', install)}?notice=oauth_revoked#oauth-title`, 303);
+  });
+
   page(app, deps, '/keys/:key/roll', async (request, _reply, { session }) =>
     keyConfirmPage(deps, session, param(request, 'key'), 'roll'),
   );
@@ -359,8 +396,13 @@ async function installPage(
   const purposes = purposesOf(info.version);
   const active = install.status === 'installed';
   const role = session.user.role;
-  const restricted = info.app?.stripe_api_access_type !== 'platform';
+  const access: string | undefined = info.app?.stripe_api_access_type;
+  const oauth = access === 'oauth';
+  const restricted = access !== 'platform' && !oauth;
   const keys = restricted ? await listKeys(deps.domain, { actor: session.actor, install: install.id }) : [];
+  const grants = oauth
+    ? await listOAuthGrants(deps.domain, { actor: session.actor, install: install.id })
+    : [];
   const users = await listUsers(deps.domain, { actor: session.actor });
   const secrets = await listInstallSecrets(deps.domain, { actor: session.actor, install: install.id });
   const developer = await getAppDeveloper(deps.domain, { actor: session.actor, app: install.app }).catch(
@@ -393,7 +435,13 @@ ${
   <dt>Mode</dt><dd>${install.livemode ? 'Live' : 'Test'}</dd>
   <dt>Installed</dt><dd>${timeTag(install.created)} by ${creator}</dd>
   <dt>Developer</dt><dd>${developer === undefined ? html`<code>${info.app?.owner ?? 'unknown'}</code>` : html`<strong>${developer.name}</strong> <span class="small muted">(<code>${developer.id}</code>)</span>`}</dd>
-  <dt>API access</dt><dd>${restricted ? 'Restricted keys (rk_…) issued to this install' : 'The developer’s platform key, limited to this install’s grant'}</dd>
+  <dt>API access</dt><dd>${
+    oauth
+      ? 'OAuth: access tokens (at_…) issued to the app through its install link, limited to this install’s grant'
+      : restricted
+        ? 'Restricted keys (rk_…) issued to this install'
+        : 'The developer’s platform key, limited to this install’s grant'
+  }</dd>
 </dl>
 <section class="card" aria-labelledby="granted-title">
   <h2 id="granted-title">Granted permissions</h2>
@@ -415,6 +463,7 @@ ${
   }
 </section>
 ${restricted ? keysSection(deps, session, install, keys, options) : ''}
+${oauth ? grantsSection(deps, session, install, grants) : ''}
 ${active || secrets.length > 0 ? secretsSection(session, install, secrets, users) : ''}
 ${active ? settingsSection(session, install) : ''}
 ${
@@ -611,6 +660,51 @@ function settingsSection(session: Session, install: Install): Html {
     <input type="hidden" name="csrf" value="${session.csrfToken}">
     ${button}
   </form>`
+  }
+</section>`;
+}
+
+/** The OAuth grants of an install (token families: when started, until when, whether revoked). */
+function grantsSection(
+  deps: DashboardDeps,
+  session: Session,
+  install: Install,
+  grants: readonly OAuthGrant[],
+): Html {
+  const seconds = Math.floor(deps.domain.clock() / 1000);
+  const activeGrants = grants.filter((g) => g.revoked === null);
+  const canRevoke = session.user.role === 'admin' && activeGrants.length > 0;
+  const status = (grant: OAuthGrant): Html => {
+    if (grant.revoked !== null) {
+      return html`<span class="badge revoked">Revoked</span><br><span class="small muted">${timeTag(grant.revoked)}${grant.revoked_reason === null ? '' : html` · ${grant.revoked_reason}`}</span>`;
+    }
+    return grant.access_expires_at !== null && grant.access_expires_at > seconds
+      ? html`<span class="badge active">Active</span>`
+      : html`<span class="badge neutral">Active</span><br><span class="small muted">access token expired; the app may refresh it</span>`;
+  };
+  return html`<section class="card" aria-labelledby="oauth-title">
+  <h2 id="oauth-title">OAuth access</h2>
+  <p class="small">Each time someone approves ${install.app} through its install link, the app gets a grant: a short-lived access token it refreshes with a refresh token. appscope never shows the tokens.</p>
+  ${
+    grants.length === 0
+      ? html`<p class="muted">The app has no OAuth grants on this install yet.</p>`
+      : html`<div class="table-wrap"><table>
+    <caption class="visually-hidden">OAuth grants of this install</caption>
+    <thead><tr><th scope="col">Grant</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Access token expires</th></tr></thead>
+    <tbody>${grants.map(
+      (grant) => html`<tr data-grant="${grant.id}">
+      <td><code>${grant.id}</code></td>
+      <td>${status(grant)}</td>
+      <td>${timeTag(grant.created)}</td>
+      <td>${timeTag(grant.access_expires_at)}</td>
+    </tr>`,
+    )}</tbody>
+  </table></div>`
+  }
+  ${
+    canRevoke && install.status === 'installed'
+      ? html`<a class="button danger" href="${dashboardPath('installs', install.id, 'oauth', 'revoke')}">Revoke access…</a>`
+      : ''
   }
 </section>`;
 }

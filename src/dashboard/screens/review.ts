@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Catalog } from '../../core/catalog/catalog.js';
 import { listAudit } from '../../domain/audit.js';
 import type { Domain } from '../../domain/context.js';
 import { getInstall, reauthorizeInstall } from '../../domain/installs.js';
@@ -6,7 +7,7 @@ import type { Install } from '../../domain/objects.js';
 import type { Session } from '../../domain/sessions.js';
 import { isAppscopeError } from '../../errors.js';
 import { appIcon, appName, loadAppInfo, purposesOf } from '../app-info.js';
-import { dashboardPath, html } from '../html.js';
+import { dashboardPath, type Html, html } from '../html.js';
 import { action, type DashboardDeps, type PageResult, page, param } from '../kit.js';
 import { timeTag } from '../layout.js';
 import { nameChips, permissionGroups } from '../permissions-view.js';
@@ -93,11 +94,6 @@ async function reviewPage(
   const noLongerAllowed =
     upgrade === undefined ? [] : catalog.names(catalog.closure(upgrade.grantedBefore).difference(now));
   const admin = session.user.role === 'admin';
-  const withPurpose = (name: string, change?: 'added' | 'removed') => ({
-    name,
-    ...(purposes.has(name) ? { purpose: purposes.get(name)! } : {}),
-    ...(change === undefined ? {} : { change }),
-  });
   if (pending.length === 0 && problem === undefined) {
     return {
       title: `Review ${name}`,
@@ -114,15 +110,7 @@ async function reviewPage(
   </div>
 </div>
 ${problem === undefined ? '' : html`<div class="callout error" role="alert"><p>${problem.error}</p></div>`}
-<div class="callout info"><div><p>The app already runs the new version with what you approved before. Until the new permissions are approved, calls that need them are refused.</p></div></div>
-<section class="card" aria-labelledby="added-title">
-  <h2 id="added-title">Added: ${pending.length} new permission${pending.length === 1 ? '' : 's'} to approve</h2>
-  ${permissionGroups(
-    catalog,
-    pending.map((n) => withPurpose(n, 'added')),
-    { requested: new Set([...granted, ...pending]) },
-  )}
-</section>
+${pendingPermissions(catalog, install, purposes)}
 <section class="card" aria-labelledby="removed-title">
   <h2 id="removed-title">Removed</h2>
   ${
@@ -166,4 +154,33 @@ ${
     : html`<div class="callout info"><div><p>Only an admin of this account can approve new permissions. You have the ${session.user.role === 'developer' ? 'developer' : 'view only'} role.</p></div><a class="button small" href="${dashboardPath('installs', install.id)}">Back to the install</a></div>`
 }`;
   return { status: problem?.status ?? 200, title: `Review ${name}`, section: 'apps', body, reminder: false };
+}
+
+/**
+ * The pending wording: the app already runs its new version with what was approved before, and
+ * the permissions it added wait for approval (grouped, with the app's purposes). Shared by Review
+ * permissions and the OAuth install link's consent.
+ * @example
+ * html`${pendingPermissions(deps.catalog, install, purposesOf(info.version))}`
+ */
+export function pendingPermissions(
+  catalog: Catalog,
+  install: Pick<Install, 'permissions_granted' | 'permissions_pending'>,
+  purposes: ReadonlyMap<string, string>,
+): Html {
+  const granted = install.permissions_granted;
+  const pending = install.permissions_pending;
+  return html`<div class="callout info"><div><p>The app already runs the new version with what you approved before. Until the new permissions are approved, calls that need them are refused.</p></div></div>
+<section class="card" aria-labelledby="added-title">
+  <h2 id="added-title">Added: ${pending.length} new permission${pending.length === 1 ? '' : 's'} to approve</h2>
+  ${permissionGroups(
+    catalog,
+    pending.map((name) => ({
+      name,
+      change: 'added' as const,
+      ...(purposes.has(name) ? { purpose: purposes.get(name)! } : {}),
+    })),
+    { requested: new Set([...granted, ...pending]) },
+  )}
+</section>`;
 }

@@ -1,0 +1,340 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../../domain/actor.js';
+import { getAppDeveloper } from '../../domain/apps.js';
+import {
+  type AuthorizationState,
+  type AuthorizeRequest,
+  type AuthorizingAccount,
+  approveAuthorization,
+  authorizationState,
+  authorizingAccounts,
+  authorizingActor,
+  checkAuthorizeRequest,
+  deniedLocation,
+} from '../../domain/oauth.js';
+import type { Session } from '../../domain/sessions.js';
+import { isAppscopeError } from '../../errors.js';
+import type { Mode } from '../../store/store.js';
+import { appIcon, purposesOf } from '../app-info.js';
+import { type Html, html } from '../html.js';
+import {
+  action,
+  contentSecurityPolicy,
+  type DashboardDeps,
+  DashboardProblem,
+  type PageResult,
+  page,
+  type Signed,
+} from '../kit.js';
+import { nameChips } from '../permissions-view.js';
+import { appFacts, requestedPermissions } from './consent.js';
+import { authorizeParams, brokenLink, consentPath, issuerOf } from './oauth-link.js';
+import { pendingPermissions } from './review.js';
+
+/**
+ * The consent screen of an OAuth install link (`/dashboard/oauth/authorize` for live mode,
+ * `/dashboard/oauth/test/authorize` for test mode; the query is the link's): the person picks an
+ * account where they are an admin (another account than the session's needs that user's
+ * password), reads what the app asks for — the install consent, or the pending permissions of an
+ * install awaiting approval — and approves (back to the app with a code) or cancels (back with
+ * `error=access_denied`). Every request checks the link again; nothing in the query is trusted
+ * twice.
+ */
+export function registerOAuthConsent(app: FastifyInstance, deps: DashboardDeps): void {
+  for (const mode of ['live', 'test'] as const) {
+    const path = consentPath(mode).slice('/dashboard'.length);
+
+    page(app, deps, path, async (request, reply, signed) => {
+      const checked = await recheck(deps, request, reply, mode);
+      if (!('request' in checked)) return checked;
+      return consentPage(deps, signed.session, request, checked.request, {});
+    });
+
+    action(app, deps, path, 'any', async (request, reply, signed, form) => {
+      const checked = await recheck(deps, request, reply, mode);
+      if (!('request' in checked)) return checked;
+      const authorize = checked.request;
+      const issuer = issuerOf(request);
+      const decision = form.get('decision');
+      if (decision === 'cancel') return reply.redirect(deniedLocation(authorize, issuer), 303);
+      if (decision !== 'approve') {
+        throw new DashboardProblem(400, 'Invalid choice', 'Choose Approve or Cancel.');
+      }
+      const session = signed.session;
+      const account = form.get('account') ?? '';
+      const chosen = (await authorizingAccounts(deps.domain, session.user)).find(
+        (a) => a.account === account,
+      );
+      if (chosen === undefined) {
+        throw new DashboardProblem(403, 'Not allowed', 'Choose one of your accounts to install the app on.');
+      }
+      if (chosen.role !== 'admin') throw notAdmin(chosen);
+      const again = (status: number, error: string, state?: AuthorizationState) =>
+        consentPage(deps, session, request, authorize, {
+          status,
+          error,
+          selected: chosen.account,
+          ...(state === undefined ? {} : { state }),
+        });
+      const actor = await actingAdmin(deps, request, signed, chosen, authorize.mode, form.get('password'));
+      if (typeof actor === 'string')
+        return again(actor === 'throttled' ? 429 : 403, problemText(actor, chosen));
+      const state = await authorizationState(deps.domain, actor, authorize);
+      const expected = form.all('expected');
+      if (!sameNames(expected, expectedOf(state))) {
+        return again(409, changedText(chosen), state);
+      }
+      try {
+        const { location } = await approveAuthorization(deps.domain, {
+          actor,
+          request: authorize,
+          expectedPermissions: expected,
+          issuer,
+        });
+        return reply.redirect(location, 303);
+      } catch (error) {
+        if (!isAppscopeError(error, 'ERR_CONSENT_STALE')) throw error;
+        return again(409, changedText(chosen), await authorizationState(deps.domain, actor, authorize));
+      }
+    });
+  }
+}
+
+/** The link checked again: the request, or the reply already sent back to the app. */
+async function recheck(
+  deps: DashboardDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  mode: Mode,
+): Promise<{ readonly request: AuthorizeRequest } | FastifyReply> {
+  const check = await checkAuthorizeRequest(
+    deps.domain,
+    authorizeParams(request.url),
+    mode,
+    issuerOf(request),
+  );
+  if (check.ok) return { request: check.request };
+  if (check.redirect) return reply.redirect(check.location, 303);
+  throw brokenLink(check.description);
+}
+
+type Refusal = 'throttled' | 'password_missing' | 'password_wrong';
+
+/**
+ * The admin who approves: the session's own user on its account, or the same email's admin
+ * user on another account once its password matches (wrong passwords count toward the
+ * sign-in throttle, per email and address).
+ */
+async function actingAdmin(
+  deps: DashboardDeps,
+  request: FastifyRequest,
+  signed: Signed,
+  chosen: AuthorizingAccount,
+  mode: Mode,
+  password: string | undefined,
+): Promise<(Actor & { readonly type: 'user' }) | Refusal> {
+  const user = signed.session.user;
+  if (chosen.current) {
+    const actor = await authorizingActor(deps.domain, { user, account: chosen.account, mode });
+    if (actor.role !== 'admin') throw notAdmin(chosen);
+    return actor;
+  }
+  if (password === undefined || password === '') return 'password_missing';
+  const key = user.email.toLowerCase();
+  const wait = deps.throttle.retryAfter(key, request.ip);
+  if (wait > 0) return 'throttled';
+  try {
+    const actor = await authorizingActor(deps.domain, { user, account: chosen.account, mode, password });
+    deps.throttle.succeed(key, request.ip);
+    if (actor.role !== 'admin') throw notAdmin(chosen);
+    return actor;
+  } catch (error) {
+    if (!isAppscopeError(error, 'ERR_FORBIDDEN')) throw error;
+    deps.throttle.fail(key, request.ip);
+    return 'password_wrong';
+  }
+}
+
+function notAdmin(account: AuthorizingAccount): DashboardProblem {
+  return new DashboardProblem(
+    403,
+    'Not allowed',
+    `Only an admin of ${account.name} can install apps on it; you have the ${roleText(account.role)} role there. Nothing was installed and you were not sent back to the app. Ask an admin, or choose another account.`,
+  );
+}
+
+function problemText(refusal: Refusal, account: AuthorizingAccount): string {
+  switch (refusal) {
+    case 'throttled':
+      return 'Too many wrong passwords. Wait a few minutes and try again.';
+    case 'password_missing':
+      return `You are signed in to another account. Enter your password for ${account.name} to install the app on it.`;
+    case 'password_wrong':
+      return `That password is not right for ${account.name}. Nothing was installed.`;
+  }
+}
+
+function changedText(account: AuthorizingAccount): string {
+  return `What approving does on ${account.name} is not what this page showed (the app released a new version, or it is already installed there). Nothing was approved. Review it below and approve again.`;
+}
+
+function roleText(role: AuthorizingAccount['role']): string {
+  return role === 'view_only' ? 'view only' : role;
+}
+
+/** What the admin approves: the pending permissions of an install, or everything requested. */
+function expectedOf(state: AuthorizationState): readonly string[] {
+  return state.install === undefined ? state.requested : state.pending;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  const left = [...new Set(a)].sort();
+  const right = [...new Set(b)].sort();
+  return left.length === right.length && left.every((name, i) => name === right[i]);
+}
+
+/**
+ * Where the answer goes, for people and for the page's `form-action`: an http(s) origin, or the
+ * scheme of an app's own scheme (`com.example.app:`).
+ */
+function destination(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.origin === 'null' ? url.protocol : url.origin;
+}
+
+interface ConsentOptions {
+  readonly status?: number;
+  readonly error?: string;
+  /** The account to preselect (default: the session's own when it is an admin there). */
+  readonly selected?: string;
+  /** What approving does on the selected account (known once the approver is known). */
+  readonly state?: AuthorizationState;
+}
+
+async function consentPage(
+  deps: DashboardDeps,
+  session: Session,
+  request: FastifyRequest,
+  authorize: AuthorizeRequest,
+  options: ConsentOptions,
+): Promise<PageResult> {
+  const { domain } = deps;
+  const { app, version, mode } = authorize;
+  const accounts = await authorizingAccounts(domain, session.user);
+  const admins = accounts.filter((a) => a.role === 'admin');
+  const selected =
+    accounts.find((a) => a.account === options.selected && a.role === 'admin') ??
+    admins.find((a) => a.current) ??
+    admins[0];
+  let state = options.state;
+  if (state === undefined && selected?.current === true) {
+    const actor = await authorizingActor(domain, { user: session.user, account: selected.account, mode });
+    state = await authorizationState(domain, actor, authorize);
+  }
+  const developer = await getAppDeveloper(domain, { actor: session.actor, app: app.id }).catch(
+    (error: unknown) => {
+      if (isAppscopeError(error, 'ERR_NOT_FOUND')) return { id: app.owner, name: app.owner };
+      throw error;
+    },
+  );
+  const to = destination(authorize.redirectUri);
+  const expected = state === undefined ? version.permissions.map((p) => p.permission) : expectedOf(state);
+  const nothingNew = state?.install !== undefined && state.pending.length === 0;
+  const pending = state?.install !== undefined && state.pending.length > 0;
+  const approveLabel = nothingNew
+    ? `Continue to ${app.name}`
+    : pending
+      ? 'Approve new permissions'
+      : 'Approve and install';
+  const others = admins.some((a) => !a.current);
+  const body = html`<div class="app-head">
+  ${appIcon(app.id)}
+  <div>
+    <h1>${pending ? `Approve new permissions for ${app.name}?` : nothingNew ? `Continue to ${app.name}?` : `Install ${app.name}?`}</h1>
+    <p class="subtitle">By <strong>${developer.name}</strong>. ${app.name} asks for access to your account in <strong>${mode} mode</strong> through its install link.</p>
+  </div>
+</div>
+<div class="callout info"><div><p>Whether you approve or cancel, you will be sent to <strong>${to}</strong> <span class="small muted">(<code>${authorize.redirectUri}</code>)</span>.</p></div></div>
+${options.error === undefined ? '' : html`<div class="callout error" role="alert" id="consent-error"><p>${options.error}</p></div>`}
+${appFacts({ app, version, developer, account: session.user.account })}
+<form method="post" action="${request.url}" id="oauth-consent">
+  <input type="hidden" name="csrf" value="${session.csrfToken}">
+  ${expected.map((name) => html`<input type="hidden" name="expected" value="${name}">`)}
+  ${accountPicker(accounts, selected, others, options.error !== undefined)}
+  ${stateSection(deps, authorize, state, selected)}
+  <div class="card">
+    ${
+      selected === undefined
+        ? html`<p>You are not an admin of any account, so you cannot install ${app.name}. Ask an admin of your account to follow the app’s install link.</p>`
+        : html`<p>${nothingNew ? `${app.name} gets access with the permissions already granted; nothing changes on the account.` : 'Approving grants all of them; there is no partial approval.'} You can revoke the app’s access or uninstall it at any time.</p>`
+    }
+    <div class="actions-row">
+      ${selected === undefined ? '' : html`<button type="submit" name="decision" value="approve" class="primary">${approveLabel}</button>`}
+      <button type="submit" name="decision" value="cancel">Cancel</button>
+    </div>
+  </div>
+</form>`;
+  return {
+    status: options.status ?? 200,
+    title: `Install ${app.name}`,
+    section: 'apps',
+    reminder: false,
+    headers: { 'content-security-policy': contentSecurityPolicy(to) },
+    body,
+  };
+}
+
+function accountPicker(
+  accounts: readonly AuthorizingAccount[],
+  selected: AuthorizingAccount | undefined,
+  others: boolean,
+  invalid: boolean,
+): Html {
+  return html`<fieldset class="card">
+  <legend>Install on which account?</legend>
+  <div class="checks">${accounts.map(
+    (a) =>
+      html`<label class="check"><input type="radio" name="account" value="${a.account}"${a === selected ? html` checked` : ''}${a.role === 'admin' ? '' : html` disabled`}> <strong>${a.name}</strong> <span class="small muted">(<code>${a.account}</code>)</span>${a.current ? ' · signed in' : ''}${
+        a.role === 'admin'
+          ? ''
+          : html` <span class="small muted">— you have the ${roleText(a.role)} role here; only an admin can install apps</span>`
+      }</label>`,
+  )}</div>
+  ${
+    others
+      ? html`<div class="field">
+    <label for="password">Your password (only for an account you are not signed in to)</label>
+    <input id="password" name="password" type="password" autocomplete="current-password"${invalid ? html` aria-describedby="consent-error"` : ''}>
+  </div>`
+      : ''
+  }
+</fieldset>`;
+}
+
+function stateSection(
+  deps: DashboardDeps,
+  authorize: AuthorizeRequest,
+  state: AuthorizationState | undefined,
+  selected: AuthorizingAccount | undefined,
+): Html {
+  const { catalog } = deps;
+  const { app, version, mode } = authorize;
+  const where = selected === undefined ? 'this account' : selected.name;
+  if (state?.install === undefined) {
+    return html`${
+      state === undefined && selected !== undefined
+        ? html`<p class="small muted">If ${app.name} is already installed on the account you choose, you will see what approving changes there before anything is approved.</p>`
+        : ''
+    }${requestedPermissions(catalog, app, version)}`;
+  }
+  const install = state.install;
+  if (state.pending.length === 0) {
+    return html`<div class="callout ok" role="status"><div><p><strong>${app.name} is already installed on ${where} in ${mode} mode, and there is nothing new to approve.</strong> It keeps the ${install.permissions_granted.length} permission${install.permissions_granted.length === 1 ? '' : 's'} granted before.</p></div></div>
+<section class="card" aria-labelledby="granted-title">
+  <h2 id="granted-title">Granted permissions</h2>
+  ${nameChips(install.permissions_granted, 'Granted permissions')}
+</section>`;
+  }
+  return html`<div class="callout warn" role="status"><div><p><strong>${app.name} is already installed on ${where} in ${mode} mode.</strong> Version ${version.version} requests ${state.pending.length} more permission${state.pending.length === 1 ? '' : 's'}; approving grants them.</p></div></div>
+${pendingPermissions(catalog, install, purposesOf(version))}`;
+}
