@@ -254,7 +254,7 @@ describe('the consent screen', () => {
     const body = consent.body;
     expect(body).toContain('Install Connect Demo?');
     expect(body).toContain('Example Apps Inc');
-    expect(body).toContain('Sync customer_reads to the CRM');
+    expect(body).toContain('Sync customer reads to the CRM');
     expect(body).toContain('Connect Demo requests 2 permissions');
     expect(body).toContain('you will be sent to <strong>https://app.example.com</strong>');
     expect(body).toContain('<dt>API access</dt><dd>OAuth');
@@ -263,9 +263,11 @@ describe('the consent screen', () => {
       "form-action 'self' https://app.example.com;",
     );
     // the account picker: admin accounts selectable, the developer one disabled with the reason
-    expect(body).toMatch(/value="acct_[^"]+" checked> <strong>Rocket Rides<\/strong>/);
-    expect(body).toMatch(/value="[^"]+"> <strong>Second Shop<\/strong>/);
-    expect(body).toMatch(/value="[^"]+" disabled> <strong>Third Store<\/strong>[\s\S]*?developer role here/);
+    expect(body).toMatch(/value="acct_[^"]+" checked> <span><strong>Rocket Rides<\/strong>/);
+    expect(body).toMatch(/value="[^"]+"> <span><strong>Second Shop<\/strong>/);
+    expect(body).toMatch(
+      /value="[^"]+" disabled> <span><strong>Third Store<\/strong>[\s\S]*?developer role here/,
+    );
     expect(hiddenValues(body, formAction(body).replaceAll('&', '&amp;'), 'expected').sort()).toEqual([
       'customer_read',
       'invoice_read',
@@ -363,7 +365,7 @@ describe('the consent screen', () => {
       const consent = await openConsent(browser, link());
       expect(consent.body).toContain('You are not an admin of any account');
       expect(consent.body).not.toContain('value="approve"');
-      expect(consent.body).toContain(` disabled> <strong>Rocket Rides</strong>`);
+      expect(consent.body).toContain(` disabled> <span><strong>Rocket Rides</strong>`);
       const response = await submit(browser, consent, { decision: 'approve', account: world!.merchant });
       expect(response.statusCode).toBe(403);
       expect(response.headers.location).toBeUndefined();

@@ -126,6 +126,10 @@ legend { font-weight: 600; padding: 0 0.35rem; }
 .checks { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: 0.25rem 1rem; }
 .check { display: flex; gap: 0.45rem; align-items: center; font-weight: 400; margin: 0; }
 .check input { width: 1.1rem; height: 1.1rem; }
+.checks.accounts { grid-template-columns: 1fr; gap: 0.5rem; }
+.checks.accounts .check { align-items: flex-start; }
+.checks.accounts .check input { margin-top: 0.2rem; }
+.checks.accounts + .field { margin: 0.9rem 0 0; }
 .button, button { font: inherit; font-weight: 600; display: inline-flex; align-items: center; gap: 0.4rem; justify-content: center; padding: 0.5rem 1rem; border-radius: 6px; border: 1px solid #b9c0cc; background: #fff; color: var(--ink); cursor: pointer; text-decoration: none; line-height: 1.3; min-height: 2.4rem; }
 .button:hover, button:hover { background: #f3f4f7; }
 .button.primary, button.primary { background: var(--accent); border-color: var(--accent); color: var(--accent-ink); }

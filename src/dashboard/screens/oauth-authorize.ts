@@ -266,7 +266,7 @@ ${appFacts({ app, version, developer, account: session.user.account })}
     ${
       selected === undefined
         ? html`<p>You are not an admin of any account, so you cannot install ${app.name}. Ask an admin of your account to follow the app’s install link.</p>`
-        : html`<p>${nothingNew ? `${app.name} gets access with the permissions already granted; nothing changes on the account.` : 'Approving grants all of them; there is no partial approval.'} You can revoke the app’s access or uninstall it at any time.</p>`
+        : html`<p>${nothingNew ? `${app.name} gets access with the permissions already granted; nothing changes on the account. ` : ''}You can revoke the app’s access or uninstall it at any time.</p>`
     }
     <div class="actions-row">
       ${selected === undefined ? '' : html`<button type="submit" name="decision" value="approve" class="primary">${approveLabel}</button>`}
@@ -292,13 +292,13 @@ function accountPicker(
 ): Html {
   return html`<fieldset class="card">
   <legend>Install on which account?</legend>
-  <div class="checks">${accounts.map(
+  <div class="checks accounts">${accounts.map(
     (a) =>
-      html`<label class="check"><input type="radio" name="account" value="${a.account}"${a === selected ? html` checked` : ''}${a.role === 'admin' ? '' : html` disabled`}> <strong>${a.name}</strong> <span class="small muted">(<code>${a.account}</code>)</span>${a.current ? ' · signed in' : ''}${
+      html`<label class="check"><input type="radio" name="account" value="${a.account}"${a === selected ? html` checked` : ''}${a.role === 'admin' ? '' : html` disabled`}> <span><strong>${a.name}</strong> <span class="small muted"><code>${a.account}</code>${a.current ? ' · signed in' : ''}</span>${
         a.role === 'admin'
           ? ''
-          : html` <span class="small muted">— you have the ${roleText(a.role)} role here; only an admin can install apps</span>`
-      }</label>`,
+          : html`<br><span class="small muted">You have the ${roleText(a.role)} role here; only an admin can install apps.</span>`
+      }</span></label>`,
   )}</div>
   ${
     others
