@@ -10,7 +10,7 @@ import type {
   StoreTransaction,
 } from '../store/store.js';
 import { type Actor, administers, requireSameMode } from './actor.js';
-import type { Domain } from './context.js';
+import { DEFAULT_OAUTH_LIFETIMES, type Domain, type OAuthLifetimes } from './context.js';
 import { DomainError, notFound } from './domain-error.js';
 import { type Flow, readFlow, writeFlow } from './flow.js';
 import { newId } from './ids.js';
@@ -43,21 +43,12 @@ import type { User } from './users.js';
  *   revokes the whole family; uninstalling revokes every family of the install.
  */
 
-/** Lifetimes, in seconds. */
-export interface OAuthSettings {
-  /** An authorization code (default 300: five minutes). */
-  readonly codeTtlSeconds: number;
-  /** An access token (default 3600: one hour). */
-  readonly accessTokenTtlSeconds: number;
-  /** A refresh token, from when it is issued (default 90 days; each refresh issues a new one). */
-  readonly refreshTokenTtlSeconds: number;
-}
+/** Lifetimes, in seconds (a domain's `oauth`, set by `serve --oauth-…-ttl`). */
+export type OAuthSettings = OAuthLifetimes;
 
-export const DEFAULT_OAUTH_SETTINGS: OAuthSettings = Object.freeze({
-  codeTtlSeconds: 300,
-  accessTokenTtlSeconds: 3600,
-  refreshTokenTtlSeconds: 90 * 86_400,
-});
+function settingsOf(domain: Domain): OAuthSettings {
+  return domain.oauth ?? DEFAULT_OAUTH_LIFETIMES;
+}
 
 /** RFC 6749 §5.2 / §4.1.2.1 / RFC 7009 error codes. */
 export type OAuthErrorCode =
@@ -430,9 +421,9 @@ export interface ApproveAuthorizationInput {
 export async function approveAuthorization(
   domain: Domain,
   input: ApproveAuthorizationInput,
-  settings: OAuthSettings = DEFAULT_OAUTH_SETTINGS,
 ): Promise<{ readonly install: Install; readonly location: string }> {
   const { actor, request } = input;
+  const settings = settingsOf(domain);
   if (actor.type !== 'user' && actor.type !== 'account_key') {
     throw new DomainError('ERR_FORBIDDEN', 'only an account admin can approve an install link');
   }
@@ -681,11 +672,8 @@ interface Refusal {
  * @example
  * const tokens = await exchangeToken(domain, { grantType: 'authorization_code', code, codeVerifier, client: { clientId: 'com.example.app', secret: undefined } });
  */
-export async function exchangeToken(
-  domain: Domain,
-  input: TokenInput,
-  settings: OAuthSettings = DEFAULT_OAUTH_SETTINGS,
-): Promise<TokenResponse> {
+export async function exchangeToken(domain: Domain, input: TokenInput): Promise<TokenResponse> {
+  const settings = settingsOf(domain);
   const grantType = input.grantType;
   if (grantType === undefined || grantType === '') {
     throw new OAuthError('invalid_request', 'grant_type is missing: use authorization_code or refresh_token');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/actor.js';
 import { uploadAppVersion } from '../../src/domain/app-versions.js';
-import type { Domain } from '../../src/domain/context.js';
+import { createDomain, type Domain } from '../../src/domain/context.js';
 import { listEvents } from '../../src/domain/events.js';
 import { getInstall, reauthorizeInstall, uninstallApp } from '../../src/domain/installs.js';
 import { authenticateKey, createAccountSecretKey } from '../../src/domain/keys.js';
@@ -23,6 +23,7 @@ import {
   type TokenInput,
 } from '../../src/domain/oauth.js';
 import { createUser } from '../../src/domain/users.js';
+import { createPrincipalCache } from '../../src/gateway/principal-cache.js';
 import { DIALECTS, freshDatabases, suiteTitle } from '../store/dialects.js';
 import { expectError, manifest, type World, world } from './helpers.js';
 
@@ -479,6 +480,34 @@ for (const dialect of DIALECTS) {
           )
         ).error,
       ).toBe('invalid_request');
+    });
+
+    it('a revocation reaches another process’s principal cache (LISTEN/NOTIFY or SQLite polling)', async () => {
+      const db = await fresh();
+      const fx = await fixture(await world(await db.open()));
+      const other = createDomain({ store: await db.open({ pollIntervalMs: 20 }), clock: fx.w.clock });
+      const cache = createPrincipalCache(other);
+      try {
+        const tokens = await exchangeToken(fx.domain, publicExchange(await fx.code()));
+        expect((await cache.authenticate(tokens.access_token)).ok).toBe(true);
+        expect(cache.cached(tokens.access_token)?.ok).toBe(true); // remembered: no store read next time
+        await revokeToken(fx.domain, {
+          token: tokens.refresh_token,
+          client: { clientId: APP, secret: undefined },
+        });
+        await expect
+          .poll(async () => (await cache.authenticate(tokens.access_token)).ok, { timeout: 5000 })
+          .toBe(false);
+        // and the cached answer never outlives the token's expiry
+        const next = await exchangeToken(fx.domain, publicExchange(await fx.code()));
+        expect((await cache.authenticate(next.access_token)).ok).toBe(true);
+        fx.w.clock.advance(3600);
+        expect(cache.cached(next.access_token)).toBeUndefined();
+        const expired = await cache.authenticate(next.access_token);
+        expect(expired.ok ? 'ok' : expired.reason).toBe('expired');
+      } finally {
+        cache.close();
+      }
     });
 
     it('refresh and authorization codes are not API keys', async () => {
