@@ -208,7 +208,9 @@ export async function createInstallKey(domain: Domain, input: CreateInstallKeyIn
     if (app.access_type !== 'restricted_api_key') {
       throw new DomainError(
         'ERR_KEY_TYPE',
-        `app \`${app.id}\` uses \`${app.access_type}\` access: it calls the API with its own app secret key, not with install keys`,
+        app.access_type === 'oauth'
+          ? `app \`${app.id}\` uses \`oauth\` access: it calls the API with OAuth access tokens from its install link, not with install keys`
+          : `app \`${app.id}\` uses \`${app.access_type}\` access: it calls the API with its own app secret key, not with install keys`,
         { param: 'install' },
       );
     }
@@ -253,7 +255,9 @@ export async function createAppSecretKey(
     if (app.access_type !== 'platform') {
       throw new DomainError(
         'ERR_KEY_TYPE',
-        `app \`${app.id}\` uses \`${app.access_type}\` access: its installs get \`rk_…\` keys, it has no app secret key`,
+        app.access_type === 'oauth'
+          ? `app \`${app.id}\` uses \`oauth\` access: it calls the API with OAuth access tokens from its install link, it has no app secret key`
+          : `app \`${app.id}\` uses \`${app.access_type}\` access: its installs get \`rk_…\` keys, it has no app secret key`,
         { param: 'app' },
       );
     }

@@ -12,8 +12,14 @@ export async function revokeGrantInFlow(flow: Flow, grant: OAuthGrantRow, reason
   await flow.audit({
     action: 'oauth_grant.revoked',
     target: { type: 'oauth_grant', id: grant.id },
-    before: { install: grant.install_id, app: grant.app_id, revoked: null },
-    after: { install: grant.install_id, app: grant.app_id, revoked: flow.seconds, reason },
+    before: { install: grant.install_id, app: grant.app_id, account: grant.account_id, revoked: null },
+    after: {
+      install: grant.install_id,
+      app: grant.app_id,
+      account: grant.account_id,
+      revoked: flow.seconds,
+      reason,
+    },
   });
   flow.notify({ kind: 'oauth_grant', id: grant.id });
   return true;

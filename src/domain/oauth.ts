@@ -1017,7 +1017,14 @@ export async function revokeToken(
         await flow.audit({
           action: 'oauth_token.revoked',
           target: { type: 'oauth_token', id: row.id },
-          after: { grant: grant.id, install: grant.install_id, kind: row.kind, revoked: flow.seconds },
+          after: {
+            grant: grant.id,
+            install: grant.install_id,
+            app: grant.app_id,
+            account: grant.account_id,
+            kind: row.kind,
+            revoked: flow.seconds,
+          },
         });
         flow.notify({ kind: 'oauth_grant', id: grant.id });
       }
