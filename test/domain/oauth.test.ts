@@ -5,7 +5,12 @@ import { uploadAppVersion } from '../../src/domain/app-versions.js';
 import { createDomain, type Domain } from '../../src/domain/context.js';
 import { listEvents } from '../../src/domain/events.js';
 import { getInstall, reauthorizeInstall, uninstallApp } from '../../src/domain/installs.js';
-import { authenticateKey, createAccountSecretKey } from '../../src/domain/keys.js';
+import {
+  authenticateKey,
+  createAccountSecretKey,
+  createAppSecretKey,
+  createInstallKey,
+} from '../../src/domain/keys.js';
 import {
   type AuthorizeRequest,
   approveAuthorization,
@@ -508,6 +513,21 @@ for (const dialect of DIALECTS) {
       } finally {
         cache.close();
       }
+    });
+
+    it('an OAuth app has neither install keys nor an app secret key', async () => {
+      const fx = await setup();
+      const tokens = await exchangeToken(fx.domain, publicExchange(await fx.code()));
+      await expectError(
+        createInstallKey(fx.domain, { actor: fx.admin, install: tokens.install }),
+        'ERR_KEY_TYPE',
+        `app \`${APP}\` uses \`oauth\` access: it calls the API with OAuth access tokens from its install link, not with install keys`,
+      );
+      await expectError(
+        createAppSecretKey(fx.domain, { actor: fx.w.developer, app: APP }),
+        'ERR_KEY_TYPE',
+        /OAuth access tokens/,
+      );
     });
 
     it('refresh and authorization codes are not API keys', async () => {
