@@ -4,6 +4,7 @@ import { getApp } from '../domain/apps.js';
 import type { Domain } from '../domain/context.js';
 import type { App, AppVersion } from '../domain/objects.js';
 import { isAppscopeError } from '../errors.js';
+import type { AppAccessType } from '../store/store.js';
 import { dashboardPath, type Html, html } from './html.js';
 
 /**
@@ -66,7 +67,7 @@ export function purposesOf(version: AppVersion | undefined): Map<string, string>
  * @example
  * accessTypeText('oauth').badge; // 'OAuth'
  */
-export function accessTypeText(type: string): { readonly badge: string; readonly sentence: string } {
+export function accessTypeText(type: AppAccessType): { readonly badge: string; readonly sentence: string } {
   switch (type) {
     case 'restricted_api_key':
       return {
@@ -79,7 +80,7 @@ export function accessTypeText(type: string): { readonly badge: string; readonly
         sentence:
           'OAuth: the app gets short-lived access tokens (at_…) through its install link, limited to what you approve; you can revoke them at any time',
       };
-    default:
+    case 'platform':
       return {
         badge: 'Platform key',
         sentence: 'The developer’s platform key, limited to what you approve for this account',

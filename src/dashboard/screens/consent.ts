@@ -105,6 +105,11 @@ async function consentPage(
 ${appFacts({ app, version, developer, account: session.user.account })}
 ${problem === undefined ? '' : html`<div class="callout error" role="alert"><p>${problem.error}</p></div>`}
 ${
+  app.stripe_api_access_type === 'oauth'
+    ? html`<div class="callout info"><div><p>${app.name} connects through OAuth: installing it here grants the permissions, but the app gets access only when someone follows its install link (a “Connect” button on the app’s website) and approves there.</p></div></div>`
+    : ''
+}
+${
   installed === undefined
     ? ''
     : html`<div class="callout info" role="status"><div><p>${app.name} is already installed in ${mode} mode.</p></div><a class="button small" href="${dashboardPath('installs', installed.id)}">Manage the install</a></div>`

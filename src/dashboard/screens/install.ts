@@ -396,7 +396,7 @@ async function installPage(
   const purposes = purposesOf(info.version);
   const active = install.status === 'installed';
   const role = session.user.role;
-  const access: string | undefined = info.app?.stripe_api_access_type;
+  const access = info.app?.stripe_api_access_type;
   const oauth = access === 'oauth';
   const restricted = access !== 'platform' && !oauth;
   const keys = restricted ? await listKeys(deps.domain, { actor: session.actor, install: install.id }) : [];
