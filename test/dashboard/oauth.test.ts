@@ -397,7 +397,7 @@ describe('the consent screen', () => {
         account: world!.second,
         ...(password === undefined ? {} : { password }),
       });
-      expect(response.statusCode).toBe(403);
+      expect(response.statusCode).toBe(password === undefined ? 400 : 403);
       expect(response.headers.location).toBeUndefined();
       expect(response.body).toContain(
         password === undefined ? 'Enter your password' : 'That password is not right',
@@ -432,6 +432,7 @@ describe('the consent screen', () => {
       password: OTHER_PASSWORD,
     });
     expect(right.statusCode).toBe(429);
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
     expect(right.headers.location).toBeUndefined();
     expect(right.body).toContain('Too many wrong passwords');
   });

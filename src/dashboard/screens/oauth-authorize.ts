@@ -77,8 +77,12 @@ export function registerOAuthConsent(app: FastifyInstance, deps: DashboardDeps):
           ...(state === undefined ? {} : { state }),
         });
       const actor = await actingAdmin(deps, request, signed, chosen, authorize.mode, form.get('password'));
+      if (actor === 'throttled') {
+        reply.header('retry-after', String(deps.throttle.retryAfter(session.user.email, request.ip)));
+        return again(429, problemText(actor, chosen));
+      }
       if (typeof actor === 'string')
-        return again(actor === 'throttled' ? 429 : 403, problemText(actor, chosen));
+        return again(actor === 'password_missing' ? 400 : 403, problemText(actor, chosen));
       const state = await authorizationState(deps.domain, actor, authorize);
       const expected = form.all('expected');
       if (!sameNames(expected, expectedOf(state))) {
@@ -140,7 +144,7 @@ async function actingAdmin(
     return actor;
   }
   if (password === undefined || password === '') return 'password_missing';
-  const key = user.email.toLowerCase();
+  const key = user.email; // lowercase, as the sign-in form's throttle key
   const wait = deps.throttle.retryAfter(key, request.ip);
   if (wait > 0) return 'throttled';
   try {
