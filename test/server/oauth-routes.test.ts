@@ -77,3 +77,33 @@ describe('GET /.well-known/oauth-authorization-server', () => {
     expect(response.json()).toMatchObject({ error: 'invalid_request' });
   });
 });
+
+describe('what fastify refuses before the handler, on the OAuth routes', () => {
+  it('is RFC-shaped too: a body over the limit (413) and an unreadable Content-Type (400)', async () => {
+    const small = await startGateway({ limits: { bodyBytes: 64 } });
+    try {
+      for (const [headers, payload, status] of [
+        [
+          { 'content-type': 'application/x-www-form-urlencoded' },
+          `grant_type=refresh_token&refresh_token=${'r'.repeat(100)}`,
+          413,
+        ],
+        [{ 'content-type': 'form' }, 'grant_type=refresh_token', 400],
+      ] as const) {
+        const response = await small.server.inject({
+          method: 'POST',
+          url: '/v1/oauth/token',
+          headers,
+          payload,
+        });
+        expect(response.statusCode, response.body).toBe(status);
+        expect(response.headers['cache-control']).toBe('no-store');
+        const body = response.json() as Record<string, unknown>;
+        expect(Object.keys(body).sort()).toEqual(['error', 'error_description']);
+        expect(body['error']).toBe('invalid_request');
+      }
+    } finally {
+      await small.close();
+    }
+  });
+});
