@@ -67,7 +67,7 @@ export interface ServerOptions {
   readonly health?: HealthOptions;
   /** Where webhook endpoints may point (`serve --webhook-allow-host`); default: nowhere. */
   readonly webhookPolicy?: WebhookUrlPolicy;
-  /** The OAuth endpoints: token lifetimes and the rate limiting of failed client authentication. */
+  /** The OAuth endpoints: the rate limiting of failed client authentication. */
   readonly oauth?: OAuthApiOptions;
 }
 

@@ -1,12 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  DEFAULT_OAUTH_SETTINGS,
-  deauthorize,
-  exchangeToken,
-  OAuthError,
-  type OAuthSettings,
-  revokeToken,
-} from '../domain/oauth.js';
+import { deauthorize, exchangeToken, OAuthError, revokeToken } from '../domain/oauth.js';
 import { type AuthThrottleOptions, createAuthThrottle } from '../gateway/auth-throttle.js';
 import { type FormObject, stringParam } from '../http/form.js';
 import type { ServerContext } from './app.js';
@@ -34,8 +27,6 @@ import { bodyForm } from './request-params.js';
 
 /** Options of {@link registerOAuthApi}. */
 export interface OAuthApiOptions {
-  /** Lifetimes of access and refresh tokens (default {@link DEFAULT_OAUTH_SETTINGS}). */
-  readonly settings?: OAuthSettings;
   /** Rate limiting of failed client authentication per address (default: the gateway's defaults); false for none. */
   readonly throttle?: AuthThrottleOptions | false;
 }
@@ -115,7 +106,6 @@ export function registerOAuthApi(
   options: OAuthApiOptions = {},
 ): void {
   const { domain } = context;
-  const settings = options.settings ?? DEFAULT_OAUTH_SETTINGS;
   const throttle = options.throttle === false ? undefined : createAuthThrottle(options.throttle);
 
   /** Sends an error RFC-shaped, whatever it is; unexpected ones are logged with the request id. */
@@ -199,18 +189,14 @@ export function registerOAuthApi(
   }
 
   endpoint(OAUTH_TOKEN_PATH, TOKEN_PARAMS, async (form, { client }) =>
-    exchangeToken(
-      domain,
-      {
-        grantType: stringParam(form, 'grant_type'),
-        code: stringParam(form, 'code'),
-        redirectUri: stringParam(form, 'redirect_uri'),
-        codeVerifier: stringParam(form, 'code_verifier'),
-        refreshToken: stringParam(form, 'refresh_token'),
-        client,
-      },
-      settings,
-    ),
+    exchangeToken(domain, {
+      grantType: stringParam(form, 'grant_type'),
+      code: stringParam(form, 'code'),
+      redirectUri: stringParam(form, 'redirect_uri'),
+      codeVerifier: stringParam(form, 'code_verifier'),
+      refreshToken: stringParam(form, 'refresh_token'),
+      client,
+    }),
   );
 
   endpoint(OAUTH_REVOKE_PATH, REVOKE_PARAMS, async (form, { client }) => {

@@ -101,7 +101,7 @@ export async function startGateway(
     dataDir?: string;
     /** The Secret Store's data keys (default: one fresh key); `false` for none. */
     secretKeys?: DataKeyring | false;
-    /** Options of the OAuth endpoints (token lifetimes, the failed-authentication throttle). */
+    /** Options of the OAuth endpoints (the failed-authentication throttle). */
     oauth?: OAuthApiOptions;
   } = {},
 ): Promise<GatewayWorld> {

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSecret } from '../../src/domain/secrets.js';
 import {
   APP,
   basic,
@@ -134,8 +135,9 @@ describe('POST /v1/oauth/token: the code grant', () => {
     const { code } = await codeFor(world, { pkce: false });
     expectOAuthError(
       await token({ grant_type: 'authorization_code', code, client_id: APP }),
-      401,
-      'invalid_client',
+      400,
+      'invalid_grant',
+      /a public client must use PKCE/,
     );
     expect(
       await token({ grant_type: 'authorization_code', code }, { authorization: basic(APP, sk) }),
@@ -202,25 +204,30 @@ describe('POST /v1/oauth/token: the code grant', () => {
   });
 
   it('refuses an unknown key with 401 invalid_client and WWW-Authenticate: Basic when Basic was used', async () => {
+    const unknownKey = generateSecret('sk', 'test');
+    const first = await codeFor(world);
     const answer = await token(
-      { grant_type: 'authorization_code', code: 'ac_test_nothing' },
-      { authorization: basic(APP, 'sk_test_unknown') },
+      { grant_type: 'authorization_code', code: first.code, code_verifier: first.verifier! },
+      { authorization: basic(APP, unknownKey) },
     );
     expectOAuthError(answer, 401, 'invalid_client');
     expect(answer.headers.get('www-authenticate')).toBe('Basic realm="appscope"');
+    const second = await codeFor(world);
     const posted = await token({
       grant_type: 'authorization_code',
-      code: 'ac_test_nothing',
+      code: second.code,
+      code_verifier: second.verifier!,
       client_id: APP,
-      client_secret: 'sk_test_unknown',
+      client_secret: unknownKey,
     });
     expectOAuthError(posted, 401, 'invalid_client');
     expect(posted.headers.get('www-authenticate')).toBeNull();
   });
 
   it('refuses a request that names no client (invalid_client)', async () => {
+    const { code, verifier } = await codeFor(world);
     expectOAuthError(
-      await token({ grant_type: 'authorization_code', code: 'ac_test_x' }),
+      await token({ grant_type: 'authorization_code', code, code_verifier: verifier! }),
       401,
       'invalid_client',
     );

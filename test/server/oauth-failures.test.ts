@@ -4,6 +4,7 @@ import { defaultRouteTable } from '../../src/core/routes/load.js';
 import { createAccount } from '../../src/domain/accounts.js';
 import { OPERATOR } from '../../src/domain/actor.js';
 import { createDomain } from '../../src/domain/context.js';
+import { generateSecret } from '../../src/domain/secrets.js';
 import { AppscopeError } from '../../src/errors.js';
 import { createServer } from '../../src/server/app.js';
 import { openStore } from '../../src/store/open.js';
@@ -22,7 +23,8 @@ afterEach(async () => {
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-/** A server on an in-memory store; `fail()` makes every store call throw `error` from then on. */
+/**
+ * A server on an in-memory store; `fail()` makes every store call throw `error` from then on. */
 async function server(options: { throttle?: { failures: number } | false; error?: AppscopeError } = {}) {
   const store = await openStore('sqlite::memory:');
   let failing = false;
@@ -97,9 +99,9 @@ describe('the OAuth endpoints under failure', () => {
         headers: { ...FORM, authorization: `Bearer ${sk}` },
         payload:
           url === '/v1/oauth/token'
-            ? 'grant_type=refresh_token&refresh_token=rt_test_x'
+            ? `grant_type=refresh_token&refresh_token=${generateSecret('rt', 'test')}`
             : url === '/v1/oauth/revoke'
-              ? 'token=at_test_x'
+              ? `token=${generateSecret('at', 'test')}`
               : 'client_id=com.example.x&stripe_user_id=acct_x',
       });
       expect(response.statusCode, url).toBe(500);
@@ -121,7 +123,7 @@ describe('the OAuth endpoints under failure', () => {
       method: 'POST',
       url: '/v1/oauth/token',
       headers: { ...FORM, authorization: `Bearer ${sk}` },
-      payload: 'grant_type=refresh_token&refresh_token=rt_test_x',
+      payload: `grant_type=refresh_token&refresh_token=${generateSecret('rt', 'test')}`,
     });
     expect(response.statusCode).toBe(503);
     expect(response.headers['cache-control']).toBe('no-store');
