@@ -234,6 +234,81 @@ describe('POST /v1/oauth/token: the code grant', () => {
   });
 });
 
+describe('POST /v1/oauth/token: expiry and the refresh_token grant', () => {
+  /** Tokens from a fresh code, redeemed with the developer's test key. */
+  async function tokens(): Promise<{ access: string; refresh: string }> {
+    const { code, verifier } = await codeFor(world);
+    const answer = await token(
+      { grant_type: 'authorization_code', code, code_verifier: verifier! },
+      bearer(sk),
+    );
+    expect(answer.status).toBe(200);
+    return { access: answer.body['access_token'] as string, refresh: answer.body['refresh_token'] as string };
+  }
+
+  it('refuses a code past its five minutes (invalid_grant)', async () => {
+    const { code, verifier } = await codeFor(world);
+    world.clock.advance(301);
+    expectOAuthError(
+      await token({ grant_type: 'authorization_code', code, code_verifier: verifier! }, bearer(sk)),
+      400,
+      'invalid_grant',
+    );
+  });
+
+  it('refuses a refresh token past its 90 days (invalid_grant)', async () => {
+    const { refresh } = await tokens();
+    world.clock.advance(90 * 86_400);
+    expectOAuthError(
+      await token({ grant_type: 'refresh_token', refresh_token: refresh }, bearer(sk)),
+      400,
+      'invalid_grant',
+      /expired/,
+    );
+  });
+
+  it('refuses a refresh token presented by another app, with the live key, or by a public client when it was issued to the confidential one', async () => {
+    const { refresh } = await tokens();
+    expectOAuthError(
+      await token(
+        { grant_type: 'refresh_token', refresh_token: refresh },
+        { authorization: basic(OTHER_APP, sk) },
+      ),
+      400,
+      'invalid_grant',
+    );
+    expectOAuthError(
+      await token({ grant_type: 'refresh_token', refresh_token: refresh }, bearer(world.developer.sk.live)),
+      400,
+      'invalid_grant',
+    );
+    expectOAuthError(
+      await token({ grant_type: 'refresh_token', refresh_token: refresh, client_id: APP }),
+      401,
+      'invalid_client',
+    );
+    // none of these used it up
+    expect((await token({ grant_type: 'refresh_token', refresh_token: refresh }, bearer(sk))).status).toBe(
+      200,
+    );
+  });
+
+  it('refuses an access token as a refresh token, and a missing refresh_token', async () => {
+    const { access } = await tokens();
+    expectOAuthError(
+      await token({ grant_type: 'refresh_token', refresh_token: access }, bearer(sk)),
+      400,
+      'invalid_grant',
+    );
+    expectOAuthError(
+      await token({ grant_type: 'refresh_token' }, bearer(sk)),
+      400,
+      'invalid_request',
+      /refresh_token/,
+    );
+  });
+});
+
 describe('POST /v1/oauth/token: the request itself', () => {
   it('refuses an unknown grant_type (unsupported_grant_type) and a missing one (invalid_request)', async () => {
     expectOAuthError(
@@ -362,6 +437,22 @@ describe('POST /v1/oauth/revoke', () => {
     expect(await customersWith(accessToken)).toBe(true);
   });
 
+  it('ignores a token_type_hint it does not know (RFC 7009 §2.1), and revokes by what the token is', async () => {
+    const { code, verifier } = await codeFor(world);
+    const issued = await token(
+      { grant_type: 'authorization_code', code, code_verifier: verifier! },
+      bearer(sk),
+    );
+    const accessToken = issued.body['access_token'] as string;
+    const answer = await world.post(
+      '/v1/oauth/revoke',
+      { token: accessToken, token_type_hint: 'mystery_token' },
+      bearer(sk),
+    );
+    expect(answer).toMatchObject({ status: 200, body: {} });
+    expect(await customersWith(accessToken)).toBe(401);
+  });
+
   it('refuses an unknown parameter, naming it', async () => {
     expectOAuthError(
       await world.post('/v1/oauth/revoke', { token: 'at_test_x', everything: 'true' }, bearer(sk)),
@@ -387,6 +478,28 @@ describe('POST /v1/oauth/deauthorize', () => {
       ),
       401,
       'invalid_client',
+    );
+  });
+
+  it('refuses an account where the app is not installed in the key’s mode (invalid_request)', async () => {
+    await codeFor(world); // installed in test mode
+    expectOAuthError(
+      await world.post(
+        '/v1/oauth/deauthorize',
+        { client_id: APP, stripe_user_id: world.stranger.id },
+        bearer(sk),
+      ),
+      400,
+      'invalid_request',
+    );
+    expectOAuthError(
+      await world.post(
+        '/v1/oauth/deauthorize',
+        { client_id: APP, stripe_user_id: world.merchant.id },
+        bearer(world.developer.sk.live),
+      ),
+      400,
+      'invalid_request',
     );
   });
 
