@@ -203,7 +203,7 @@ describe('POST /v1/oauth/token: the code grant', () => {
     expect(answer.headers.get('www-authenticate')).toBe('Basic realm="appscope"');
   });
 
-  it('refuses an unknown key with 401 invalid_client and WWW-Authenticate: Basic when Basic was used', async () => {
+  it('refuses an unknown key with 401 invalid_client, WWW-Authenticate naming the scheme the client used (none for client_secret)', async () => {
     const unknownKey = generateSecret('sk', 'test');
     const first = await codeFor(world);
     const answer = await token(
@@ -222,6 +222,13 @@ describe('POST /v1/oauth/token: the code grant', () => {
     });
     expectOAuthError(posted, 401, 'invalid_client');
     expect(posted.headers.get('www-authenticate')).toBeNull();
+    const third = await codeFor(world);
+    const bearerAnswer = await token(
+      { grant_type: 'authorization_code', code: third.code, code_verifier: third.verifier! },
+      bearer(unknownKey),
+    );
+    expectOAuthError(bearerAnswer, 401, 'invalid_client');
+    expect(bearerAnswer.headers.get('www-authenticate')).toBe('Bearer realm="appscope"');
   });
 
   it('refuses a request that names no client (invalid_client)', async () => {
