@@ -31,9 +31,13 @@ export interface OAuthApiOptions {
   readonly throttle?: AuthThrottleOptions | false;
 }
 
+/** The token endpoint (RFC 6749 §3.2): `POST`, form-encoded. */
 export const OAUTH_TOKEN_PATH = '/v1/oauth/token';
+/** The revocation endpoint (RFC 7009): `POST`, form-encoded. */
 export const OAUTH_REVOKE_PATH = '/v1/oauth/revoke';
+/** Stripe's deauthorization endpoint: `POST`, form-encoded, the developer's secret key required. */
 export const OAUTH_DEAUTHORIZE_PATH = '/v1/oauth/deauthorize';
+/** The RFC 8414 metadata: `GET`, no credentials. */
 export const OAUTH_METADATA_PATH = '/.well-known/oauth-authorization-server';
 /** The install links (served by the dashboard): live mode and test mode. */
 export const OAUTH_AUTHORIZE_PATH = '/oauth/v2/authorize';

@@ -125,7 +125,12 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** The header scheme an {@link OAuthError} from {@link clientAuthentication} was about, if any. */
+/**
+ * The header scheme an {@link OAuthError} from {@link clientAuthentication} was about, if any
+ * (the 401's `WWW-Authenticate` names it).
+ * @example
+ * try { clientAuthentication('Basic !!!', {}); } catch (error) { schemeOf(error as OAuthError); } // 'basic'
+ */
 export function schemeOf(error: OAuthError): 'basic' | 'bearer' | undefined {
   const scheme = (error as { scheme?: unknown }).scheme;
   return scheme === 'basic' || scheme === 'bearer' ? scheme : undefined;
