@@ -104,6 +104,48 @@ describe('POST /v1/oauth/token: the code grant', () => {
     );
   });
 
+  it('redeems a code once when two requests race for it: one gets tokens, the other invalid_grant', async () => {
+    const { code, verifier } = await codeFor(world);
+    const form = { grant_type: 'authorization_code', code, code_verifier: verifier! };
+    const answers = await Promise.all([token(form, bearer(sk)), token(form, bearer(sk))]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
+    expect(answers.find((a) => a.status === 400)?.body['error']).toBe('invalid_grant');
+  });
+
+  it('keeps tokens from before an uninstall refused after a reinstall', async () => {
+    const { code, verifier } = await codeFor(world);
+    const before = await token(
+      { grant_type: 'authorization_code', code, code_verifier: verifier! },
+      bearer(sk),
+    );
+    const accessToken = before.body['access_token'] as string;
+    expect(
+      (
+        await world.post(
+          '/v1/oauth/deauthorize',
+          { client_id: APP, stripe_user_id: world.merchant.id },
+          bearer(sk),
+        )
+      ).status,
+    ).toBe(200);
+    const again = await codeFor(world); // installs anew
+    const after = await token(
+      { grant_type: 'authorization_code', code: again.code, code_verifier: again.verifier! },
+      bearer(sk),
+    );
+    expect(after.body['install']).not.toBe(before.body['install']);
+    expect(await customersWith(accessToken)).toBe(401);
+    expect(await customersWith(after.body['access_token'] as string)).toBe(true);
+    expectOAuthError(
+      await token(
+        { grant_type: 'refresh_token', refresh_token: before.body['refresh_token'] as string },
+        bearer(sk),
+      ),
+      400,
+      'invalid_grant',
+    );
+  });
+
   it('refuses a wrong PKCE verifier and a missing one (invalid_grant)', async () => {
     const { code } = await codeFor(world);
     expectOAuthError(
