@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deauthorize, exchangeToken, OAuthError, revokeToken } from '../domain/oauth.js';
+import { isAppscopeError } from '../errors.js';
 import { type AuthThrottleOptions, createAuthThrottle } from '../gateway/auth-throttle.js';
 import { type FormObject, stringParam } from '../http/form.js';
 import type { ServerContext } from './app.js';
@@ -133,15 +134,18 @@ export function registerOAuthApi(
     // Everything else, mapped as the rest of the API maps it, but RFC-shaped: a parameter or
     // body problem is `invalid_request` with its status, the store busy a 503, the rest a 500.
     const { apiError, unexpected } = toApiError(error, request.id);
-    if (unexpected) request.log.error({ err: error, requestId: request.id }, 'oauth: unexpected error');
-    const code =
-      apiError.status === 503
-        ? 'temporarily_unavailable'
-        : apiError.status >= 500
-          ? 'server_error'
-          : 'invalid_request';
+    // an unreachable store fails closed with a 503, as at the gateway: retry later
+    const unavailable = apiError.status === 503 || isAppscopeError(error, 'ERR_STORE');
+    if (unexpected && !unavailable)
+      request.log.error({ err: error, requestId: request.id }, 'oauth: unexpected error');
+    if (unavailable) request.log.error({ err: error, requestId: request.id }, 'oauth: store unavailable');
+    const code = unavailable
+      ? 'temporarily_unavailable'
+      : apiError.status >= 500
+        ? 'server_error'
+        : 'invalid_request';
     return reply
-      .code(apiError.status)
+      .code(unavailable ? 503 : apiError.status)
       .type('application/json')
       .send(JSON.stringify({ error: code, error_description: apiError.body.message }));
   }

@@ -25,7 +25,7 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /**
  * A server on an in-memory store; `fail()` makes every store call throw `error` from then on. */
-async function server(options: { throttle?: { failures: number } | false; error?: AppscopeError } = {}) {
+async function server(options: { throttle?: { failures: number } | false; error?: Error } = {}) {
   const store = await openStore('sqlite::memory:');
   let failing = false;
   const failingStore = new Proxy(store, {
@@ -89,8 +89,8 @@ describe('the OAuth endpoints under failure', () => {
     expect(other.statusCode).toBe(200);
   });
 
-  it('answer a store that fails with an RFC-shaped 500 server_error naming the request id', async () => {
-    const { app, sk, fail } = await server();
+  it('answer an unexpected failure with an RFC-shaped 500 server_error naming the request id', async () => {
+    const { app, sk, fail } = await server({ error: new Error('disk I/O went wrong in an unexpected way') });
     fail();
     for (const url of ['/v1/oauth/token', '/v1/oauth/revoke', '/v1/oauth/deauthorize']) {
       const response = await app.inject({
@@ -114,19 +114,23 @@ describe('the OAuth endpoints under failure', () => {
     }
   });
 
-  it('answer a busy store with an RFC-shaped 503 temporarily_unavailable', async () => {
-    const { app, sk, fail } = await server({
-      error: new AppscopeError('ERR_STORE_BUSY', 'the store is busy, try again: SQLITE_BUSY'),
-    });
-    fail();
-    const response = await app.inject({
-      method: 'POST',
-      url: '/v1/oauth/token',
-      headers: { ...FORM, authorization: `Bearer ${sk}` },
-      payload: `grant_type=refresh_token&refresh_token=${generateSecret('rt', 'test')}`,
-    });
-    expect(response.statusCode).toBe(503);
-    expect(response.headers['cache-control']).toBe('no-store');
-    expect(response.json()).toMatchObject({ error: 'temporarily_unavailable' });
+  it('answer a busy or unreachable store with an RFC-shaped 503 temporarily_unavailable (fail closed)', async () => {
+    for (const error of [
+      new AppscopeError('ERR_STORE_BUSY', 'the store is busy, try again: SQLITE_BUSY'),
+      new AppscopeError('ERR_STORE', 'the store failed: disk I/O error'),
+    ]) {
+      const { app, sk, fail } = await server({ error });
+      fail();
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/oauth/token',
+        headers: { ...FORM, authorization: `Bearer ${sk}` },
+        payload: `grant_type=refresh_token&refresh_token=${generateSecret('rt', 'test')}`,
+      });
+      expect(response.statusCode, error.code).toBe(503);
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.json()).toMatchObject({ error: 'temporarily_unavailable' });
+      expect(response.body).not.toContain('disk I/O');
+    }
   });
 });
