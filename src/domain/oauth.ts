@@ -697,6 +697,8 @@ async function redeemCode(
   input: TokenInput,
   settings: OAuthSettings,
 ): Promise<TokenResponse | Refusal> {
+  // the client first (RFC 6749 §3.2.1): bad credentials are invalid_client whatever the code
+  await readFlow(domain, (tx, seconds) => identifyClient(tx, input.client, seconds));
   const code = input.code;
   if (code === undefined || code === '') throw new OAuthError('invalid_request', 'code is missing');
   const parsed = parseSecret(code);
@@ -893,6 +895,7 @@ async function refresh(
   input: TokenInput,
   settings: OAuthSettings,
 ): Promise<TokenResponse | Refusal> {
+  await readFlow(domain, (tx, seconds) => identifyClient(tx, input.client, seconds));
   const token = input.refreshToken;
   if (token === undefined || token === '')
     throw new OAuthError('invalid_request', 'refresh_token is missing');

@@ -23,6 +23,7 @@ import { toApiError } from './errors.js';
 import { type HealthOptions, registerHealth } from './health.js';
 import { registerInstallApi } from './install-api.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { type OAuthApiOptions, registerOAuthApi } from './oauth-api.js';
 import { recordRoutes, registerOpenApi } from './openapi/index.js';
 import { secretStoreRoutes } from './secret-store-api.js';
 import { registerWebhooksApi } from './webhooks-api.js';
@@ -66,6 +67,8 @@ export interface ServerOptions {
   readonly health?: HealthOptions;
   /** Where webhook endpoints may point (`serve --webhook-allow-host`); default: nowhere. */
   readonly webhookPolicy?: WebhookUrlPolicy;
+  /** The OAuth endpoints: the rate limiting of failed client authentication. */
+  readonly oauth?: OAuthApiOptions;
 }
 
 /** What route plugins get: the domain, the compiled route table and the catalog. */
@@ -157,6 +160,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   registerHealth(app, options.domain.store, options.health);
   registerInstallApi(app, context);
   registerAppsApi(app, context);
+  registerOAuthApi(app, context, options.oauth);
   registerWebhooksApi(app, context, {
     ...(options.webhookPolicy === undefined ? {} : { policy: options.webhookPolicy }),
     ...(options.secretKeys === undefined ? {} : { keys: options.secretKeys }),

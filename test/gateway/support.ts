@@ -14,6 +14,7 @@ import { createEmulator, type Emulator, type EmulatorRequest } from '../../src/e
 import type { DecisionRecord, UnauthenticatedRequest } from '../../src/gateway/decision-record.js';
 import type { GatewayOptions } from '../../src/gateway/options.js';
 import { createServer, type ServerLimits } from '../../src/server/app.js';
+import type { OAuthApiOptions } from '../../src/server/oauth-api.js';
 import { openStore } from '../../src/store/open.js';
 import type { Mode, Store } from '../../src/store/store.js';
 
@@ -100,6 +101,8 @@ export async function startGateway(
     dataDir?: string;
     /** The Secret Store's data keys (default: one fresh key); `false` for none. */
     secretKeys?: DataKeyring | false;
+    /** Options of the OAuth endpoints (the failed-authentication throttle). */
+    oauth?: OAuthApiOptions;
   } = {},
 ): Promise<GatewayWorld> {
   const store = await openStore(
@@ -136,6 +139,7 @@ export async function startGateway(
     },
     gateway: options.gateway ?? { kind: 'emulator', emulator },
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.oauth === undefined ? {} : { oauth: options.oauth }),
   });
   await server.listen({ port: 0, host: '127.0.0.1' });
   const address = server.server.address();

@@ -222,16 +222,30 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('documents every route the server has under /v1/apps (the gateway’s catch-all aside)', () => {
+  it('documents every route the server has under /v1/apps, /v1/oauth and /.well-known (catch-alls aside)', () => {
     const paths = document['paths'] as Record<string, Json>;
     const live = registeredRoutes(app).filter(
-      (r) => r.url.startsWith('/v1/apps') && r.method !== 'HEAD' && r.method !== 'OPTIONS',
+      (r) =>
+        (r.url.startsWith('/v1/apps') ||
+          r.url.startsWith('/v1/oauth') ||
+          r.url.startsWith('/.well-known/')) &&
+        !r.url.endsWith('*') && // `/v1/oauth/*` answers 404/405 for what is not an endpoint
+        r.method !== 'HEAD' &&
+        r.method !== 'OPTIONS',
     );
     expect(live.length).toBeGreaterThan(10);
     const undocumented = live
       .filter((r) => paths[template(r.url)]?.[r.method.toLowerCase()] === undefined)
       .map((r) => `${r.method} ${r.url}`);
     expect(undocumented).toEqual([]);
+    expect(live.map((r) => `${r.method} ${r.url}`)).toEqual(
+      expect.arrayContaining([
+        'POST /v1/oauth/token',
+        'POST /v1/oauth/revoke',
+        'POST /v1/oauth/deauthorize',
+        'GET /.well-known/oauth-authorization-server',
+      ]),
+    );
     // and the gateway is there, but is not appscope's API
     expect(registeredRoutes(app).some((r) => r.url === '/v1/*')).toBe(true);
   });

@@ -3,6 +3,7 @@ import { packageVersion } from '../../version.js';
 import * as appsApi from './apps-api.js';
 import { json, ref } from './common.js';
 import * as installApi from './install-api.js';
+import * as oauth from './oauth.js';
 import * as webhooks from './webhooks.js';
 
 /** What a fragment module exports: OpenAPI 3.1 `paths` (`{param}` templates) and `components.schemas`. */
@@ -34,7 +35,7 @@ const self: OpenApiFragment = {
  * Every fragment in the document. Adding one (an `import * as x from './x.js'` above and its name
  * here) is all it takes.
  */
-export const FRAGMENTS: readonly OpenApiFragment[] = [self, installApi, appsApi, webhooks];
+export const FRAGMENTS: readonly OpenApiFragment[] = [self, installApi, appsApi, webhooks, oauth];
 
 /** The Stripe-shaped error every operation answers with (docs/errors.md). */
 const ERROR_SCHEMA = {
@@ -96,11 +97,17 @@ export function buildOpenApiDocument(
       title: 'appscope API',
       version: packageVersion(),
       description:
-        'appscope’s own API, in Stripe’s conventions: form-encoded bodies, `Idempotency-Key` on every POST, Stripe-shaped errors (`Error`) and a `Request-Id` header on every response. The Stripe API that the gateway serves under `/v1/…` is Stripe’s, and is not described here.',
+        'appscope’s own API, in Stripe’s conventions: form-encoded bodies, `Idempotency-Key` on every POST, Stripe-shaped errors (`Error`) and a `Request-Id` header on every response. The OAuth endpoints (`/v1/oauth/…`, tag OAuth) follow the OAuth RFCs instead: RFC 6749 errors (`OAuthError`), no idempotency keys. The Stripe API that the gateway serves under `/v1/…` is Stripe’s, and is not described here.',
     },
     servers: [{ url: '/' }],
     security: [{ secretKey: [] }, { basicAuth: [] }],
-    tags: [{ name: 'Install API' }, { name: 'Apps API' }, { name: 'Webhooks' }, { name: 'Meta' }],
+    tags: [
+      { name: 'Install API' },
+      { name: 'Apps API' },
+      { name: 'Webhooks' },
+      { name: 'OAuth' },
+      { name: 'Meta' },
+    ],
     paths,
     components: {
       securitySchemes: {
