@@ -85,7 +85,9 @@ export function installLinks(app: App, version: AppVersion, options: InstallLink
     query.set('code_challenge', challenge);
     query.set('code_challenge_method', 'S256');
   }
-  const link = (path: string) => `${new URL(path, base).href}?${query.toString()}`;
+  // a path prefix of --url (a server behind a proxy at /appscope) is kept
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const link = (path: string) => `${new URL(`${prefix}${path}`, base).href}?${query.toString()}`;
   return {
     app: app.id,
     redirect_uri: given ?? first,
