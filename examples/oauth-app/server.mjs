@@ -76,7 +76,8 @@ async function handle(req, res) {
 async function connect(res, session) {
   session.codeVerifier = oauth.generateRandomCodeVerifier();
   session.state = oauth.generateRandomState();
-  const link = new URL(mode === 'live' ? as.authorization_endpoint : '/oauth/v2/test/authorize', as.issuer);
+  // appscope's metadata names the test-mode link too (`test_authorization_endpoint`)
+  const link = new URL(mode === 'live' ? as.authorization_endpoint : as.test_authorization_endpoint);
   link.searchParams.set('response_type', 'code');
   link.searchParams.set('client_id', clientId);
   link.searchParams.set('redirect_uri', redirectUri());

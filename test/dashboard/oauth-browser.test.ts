@@ -140,7 +140,7 @@ async function connectAndSignIn(page: Page): Promise<void> {
   await page.getByLabel('Email').fill(ADMIN);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/dashboard/oauth/authorize**`);
+  await page.waitForURL(`${base}/dashboard/oauth/**`);
 }
 
 /** Waits for the browser to land on the sample app's callback; returns its URL. */

@@ -119,7 +119,7 @@ describe.skipIf(!haveChromium)(`examples/oauth-app in Chromium${chromiumSkipReas
     await page.getByLabel('Email').fill(ADMIN);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${base}/dashboard/oauth/authorize**`);
+    await page.waitForURL(`${base}/dashboard/oauth/**`);
     await page.getByRole('button', { name: /^Approve/ }).click();
 
     await page.waitForURL(`${example}/`);
