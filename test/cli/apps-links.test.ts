@@ -116,6 +116,17 @@ describe('appscope apps links', () => {
     expect(new URL(links.live).search).toBe(test.search);
   });
 
+  it('keeps a path prefix of --url (a server behind a proxy)', async () => {
+    const run = await local(OAUTH_APP, '--url', 'https://example.com/appscope/', '--json');
+    const links = run.json() as { live: string; test: string };
+    expect(links.live).toBe(
+      `https://example.com/appscope/oauth/v2/authorize?response_type=code&client_id=${OAUTH_APP}`,
+    );
+    expect(links.test).toBe(
+      `https://example.com/appscope/oauth/v2/test/authorize?response_type=code&client_id=${OAUTH_APP}`,
+    );
+  });
+
   it('refuses an app that is not an OAuth app, naming its access type', async () => {
     const run = await local('com.example.keys');
     expect(run.code).toBe(1);
