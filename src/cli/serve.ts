@@ -6,7 +6,7 @@ import { DecisionLog } from '../decision-log/decision-log.js';
 import { type JsonLinesOutput, openJsonLines } from '../decision-log/json-lines.js';
 import { DEFAULT_DECISION_LOG_MAX_BYTES, DecisionLogRetention } from '../decision-log/retention.js';
 import { dataKeyStatus, pruneExpiredAppSecrets } from '../domain/app-secrets.js';
-import { createDomain } from '../domain/context.js';
+import { createDomain, type OAuthLifetimes } from '../domain/context.js';
 import { pruneWebhookDeliveries } from '../domain/webhooks.js';
 import { createEmulator, type Emulator } from '../emulator/emulator.js';
 import { createMemoryStorage, DEFAULT_MAX_OBJECTS_PER_SCOPE } from '../emulator/memory-storage.js';
@@ -75,6 +75,8 @@ export interface ServeOptions {
    * keeps it open until `close()` resolves.
    */
   readonly logFd?: number;
+  /** OAuth lifetimes in seconds (`--oauth-code-ttl`, `--oauth-access-token-ttl`, `--oauth-refresh-token-ttl`). */
+  readonly oauth?: Partial<OAuthLifetimes>;
   /** Hosts webhooks may be sent to: exact names, `*.example.com`, or `*` (default: none). */
   readonly webhookAllowHosts?: readonly string[];
   /** Let webhooks reach loopback, private, link-local… addresses (default false). */
@@ -220,7 +222,11 @@ export async function startServe(
   let webhooks: WebhookWorker | undefined;
   const timers: NodeJS.Timeout[] = [];
   try {
-    const domain = createDomain({ store, catalog: routes.catalog });
+    const domain = createDomain({
+      store,
+      catalog: routes.catalog,
+      ...(options.oauth === undefined ? {} : { oauth: options.oauth }),
+    });
     const webhookPolicy = {
       allowHosts: [...(options.webhookAllowHosts ?? [])],
       allowPrivate: options.webhookAllowPrivate === true,
@@ -635,13 +641,17 @@ interface ServeFlags {
   webhookAllowPrivate?: boolean;
   webhookTimeout: string;
   webhookFirstRetry: string;
+  oauthCodeTtl: string;
+  oauthAccessTokenTtl: string;
+  oauthRefreshTokenTtl: string;
 }
 
 /**
  * `appscope serve [--port 4242] [--host 127.0.0.1] [--data-dir DIR] [--upstream URL] [--demo]
  * [--decision-log-jsonl PATH|-] [--decision-log-retention 30d] [--decision-log-max-bytes 256MiB]
  * [--log-level info] [--emulator-max-objects 50000] [--emulator-stripe-mock]
- * [--webhook-allow-host HOST]… [--webhook-allow-private] [--webhook-timeout 10s] [--webhook-first-retry 1m]`: runs until SIGTERM or SIGINT, then shuts
+ * [--webhook-allow-host HOST]… [--webhook-allow-private] [--webhook-timeout 10s] [--webhook-first-retry 1m]
+ * [--oauth-code-ttl 5m] [--oauth-access-token-ttl 1h] [--oauth-refresh-token-ttl 90d]`: runs until SIGTERM or SIGINT, then shuts
  * down gracefully and exits 0 (a second signal exits at once with 1).
  */
 export function registerServe(program: Command, io: CliIo): void {
@@ -688,6 +698,13 @@ export function registerServe(program: Command, io: CliIo): void {
       'delay before the first retry of a failed webhook (doubles)',
       '1m',
     )
+    .option('--oauth-code-ttl <duration>', 'how long an OAuth authorization code works', '5m')
+    .option('--oauth-access-token-ttl <duration>', 'how long an OAuth access token works', '1h')
+    .option(
+      '--oauth-refresh-token-ttl <duration>',
+      'how long an OAuth refresh token works (rotated on use)',
+      '90d',
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions & { dataDir?: string }>();
       const port = Number(flags.port);
@@ -717,6 +734,11 @@ export function registerServe(program: Command, io: CliIo): void {
           ...(flags.webhookAllowPrivate ? { webhookAllowPrivate: true } : {}),
           webhookTimeoutMs: positiveDuration(flags.webhookTimeout, '--webhook-timeout') * 1000,
           webhookFirstRetryMs: positiveDuration(flags.webhookFirstRetry, '--webhook-first-retry') * 1000,
+          oauth: {
+            codeTtlSeconds: positiveDuration(flags.oauthCodeTtl, '--oauth-code-ttl'),
+            accessTokenTtlSeconds: positiveDuration(flags.oauthAccessTokenTtl, '--oauth-access-token-ttl'),
+            refreshTokenTtlSeconds: positiveDuration(flags.oauthRefreshTokenTtl, '--oauth-refresh-token-ttl'),
+          },
         },
         globals,
       );

@@ -72,13 +72,6 @@ export async function uploadAppVersion(
   }
   const manifest: Manifest = validation.manifest;
   const accessType = manifest.stripe_api_access_type ?? 'platform';
-  if (accessType === 'oauth') {
-    throw new DomainError(
-      'ERR_ACCESS_TYPE_UNSUPPORTED',
-      '`stripe_api_access_type` `oauth` is not supported yet: use `restricted_api_key` or `platform`',
-      { param: 'manifest.stripe_api_access_type' },
-    );
-  }
   const requested = manifest.permissions.map((entry) => entry.permission);
   const release = input.release ?? true;
 

@@ -2,12 +2,24 @@ import type { Catalog } from '../core/catalog/catalog.js';
 import { defaultCatalog } from '../core/catalog/load.js';
 import type { Store } from '../store/store.js';
 
+/** Lifetimes of OAuth's secrets, in seconds (docs/oauth.md). */
+export interface OAuthLifetimes {
+  /** An authorization code (default 300: five minutes). */
+  readonly codeTtlSeconds: number;
+  /** An access token (default 3600: one hour). */
+  readonly accessTokenTtlSeconds: number;
+  /** A refresh token, from when it is issued (default 90 days; each refresh issues a new one). */
+  readonly refreshTokenTtlSeconds: number;
+}
+
 /** What every domain operation works with: the store, the permission catalog and a clock. */
 export interface Domain {
   readonly store: Store;
   readonly catalog: Catalog;
   /** Milliseconds since the epoch; injectable for tests. */
   readonly clock: () => number;
+  /** OAuth lifetimes (`serve --oauth-…-ttl`); the defaults when absent. */
+  readonly oauth?: OAuthLifetimes;
 }
 
 /** Options for {@link createDomain}. */
@@ -17,7 +29,16 @@ export interface DomainOptions {
   readonly catalog?: Catalog;
   /** Default: `Date.now`. */
   readonly clock?: () => number;
+  /** Default: {@link DEFAULT_OAUTH_LIFETIMES}. */
+  readonly oauth?: Partial<OAuthLifetimes>;
 }
+
+/** Five-minute codes, one-hour access tokens, 90-day refresh tokens. */
+export const DEFAULT_OAUTH_LIFETIMES: OAuthLifetimes = Object.freeze({
+  codeTtlSeconds: 300,
+  accessTokenTtlSeconds: 3600,
+  refreshTokenTtlSeconds: 90 * 86_400,
+});
 
 /**
  * Binds a store, a catalog and a clock for the domain operations.
@@ -30,6 +51,7 @@ export function createDomain(options: DomainOptions): Domain {
     store: options.store,
     catalog: options.catalog ?? defaultCatalog(),
     clock: options.clock ?? Date.now,
+    oauth: Object.freeze({ ...DEFAULT_OAUTH_LIFETIMES, ...options.oauth }),
   });
 }
 

@@ -1,7 +1,7 @@
 import { randomBase62 } from './secrets.js';
 
 /** Object id prefixes, Stripe style. */
-export type IdPrefix = 'acct' | 'appinst' | 'appsecret' | 'evt' | 'key';
+export type IdPrefix = 'acct' | 'appinst' | 'appsecret' | 'evt' | 'key' | 'oacode' | 'oagrant' | 'oatok';
 
 /**
  * A new random object id: the prefix, `_`, and 24 base62 characters.

@@ -8,6 +8,7 @@ import type { Application } from './events.js';
 import { type Flow, readFlow, writeFlow } from './flow.js';
 import { newId } from './ids.js';
 import { issueKey, revokeInstallKeys } from './keys.js';
+import { revokeInstallGrants } from './oauth-grants.js';
 import { type CreatedKey, type Install, namesJson, parseNames, sortedUnique, toInstall } from './objects.js';
 
 /**
@@ -82,65 +83,87 @@ export interface InstallAppResult {
 export async function installApp(domain: Domain, input: InstallAppInput): Promise<InstallAppResult> {
   const account = accountFor(input.actor, input.account, () => notFound('account', input.account ?? ''));
   const mode = modeFor(input.actor, input.mode);
-  return writeFlow(domain, input.actor, async (flow) => {
-    const { tx } = flow;
-    if ((await tx.getAccount(account)) === undefined) throw notFound('account', account, 'account');
-    const app = await tx.getApp(input.app);
-    if (app === undefined || (app.distribution_type === 'private' && app.owner_account_id !== account)) {
-      throw notFound('app', input.app, 'app');
-    }
-    const requested = await currentRequest(tx, app);
-    if (requested === undefined) {
-      throw new DomainError('ERR_APP_NOT_RELEASED', `app \`${app.id}\` has no released version to install`, {
-        param: 'app',
-      });
-    }
-    if (input.expectedPermissions !== undefined && !sameNames(input.expectedPermissions, requested)) {
-      throw new DomainError(
-        'ERR_CONSENT_STALE',
-        `app \`${app.id}\` now requests ${list(requested)}, not what was reviewed: review the request again`,
-        { param: 'app' },
-      );
-    }
-    const existing = await tx.findActiveInstall(app.id, account, mode);
-    if (existing !== undefined) {
-      throw new DomainError(
-        'ERR_ALREADY_INSTALLED',
-        `app \`${app.id}\` is already installed on \`${account}\` in ${mode} mode as \`${existing.id}\``,
-        { param: 'app' },
-      );
-    }
-    const row: InstallRow = {
-      id: newId('appinst'),
-      app_id: app.id,
-      account_id: account,
-      mode,
-      status: 'installed',
-      permissions_granted: namesJson(requested),
-      permissions_pending: '[]',
-      created_by: actorLabel(input.actor),
-      created: flow.seconds,
-      updated: flow.seconds,
-    };
-    await tx.insertInstall(row);
-    const install = toInstall(row);
-    await flow.audit({ action: 'install.created', target: { type: 'install', id: row.id }, after: install });
-    const event = { account, app: app.id, mode } as const;
-    await flow.event({ ...event, type: 'apps.install.created', object: install });
-    await flow.event({ ...event, type: 'account.application.authorized', object: application(app) });
-    flow.notify({ kind: 'install', id: row.id });
-    if (app.access_type !== 'restricted_api_key') return { install };
-    const key = await issueKey(flow, {
-      kind: 'install',
-      mode,
+  return writeFlow(domain, input.actor, (flow) =>
+    installInFlow(flow, {
+      app: input.app,
       account,
-      app: app.id,
-      install: row.id,
-      permissions: null,
-      expiresAt: null,
+      mode,
+      ...(input.expectedPermissions === undefined ? {} : { expectedPermissions: input.expectedPermissions }),
+    }),
+  );
+}
+
+/**
+ * {@link installApp} inside a flow the caller runs (an OAuth approval installs and issues its
+ * code in one transaction). The caller has checked that the flow's actor administers `account`.
+ */
+export async function installInFlow(
+  flow: Flow,
+  input: {
+    readonly app: string;
+    readonly account: string;
+    readonly mode: Mode;
+    readonly expectedPermissions?: readonly string[];
+  },
+): Promise<InstallAppResult> {
+  const { tx } = flow;
+  const { account, mode } = input;
+  if ((await tx.getAccount(account)) === undefined) throw notFound('account', account, 'account');
+  const app = await tx.getApp(input.app);
+  if (app === undefined || (app.distribution_type === 'private' && app.owner_account_id !== account)) {
+    throw notFound('app', input.app, 'app');
+  }
+  const requested = await currentRequest(tx, app);
+  if (requested === undefined) {
+    throw new DomainError('ERR_APP_NOT_RELEASED', `app \`${app.id}\` has no released version to install`, {
+      param: 'app',
     });
-    return { install, key };
+  }
+  if (input.expectedPermissions !== undefined && !sameNames(input.expectedPermissions, requested)) {
+    throw new DomainError(
+      'ERR_CONSENT_STALE',
+      `app \`${app.id}\` now requests ${list(requested)}, not what was reviewed: review the request again`,
+      { param: 'app' },
+    );
+  }
+  const existing = await tx.findActiveInstall(app.id, account, mode);
+  if (existing !== undefined) {
+    throw new DomainError(
+      'ERR_ALREADY_INSTALLED',
+      `app \`${app.id}\` is already installed on \`${account}\` in ${mode} mode as \`${existing.id}\``,
+      { param: 'app' },
+    );
+  }
+  const row: InstallRow = {
+    id: newId('appinst'),
+    app_id: app.id,
+    account_id: account,
+    mode,
+    status: 'installed',
+    permissions_granted: namesJson(requested),
+    permissions_pending: '[]',
+    created_by: actorLabel(flow.actor),
+    created: flow.seconds,
+    updated: flow.seconds,
+  };
+  await tx.insertInstall(row);
+  const install = toInstall(row);
+  await flow.audit({ action: 'install.created', target: { type: 'install', id: row.id }, after: install });
+  const event = { account, app: app.id, mode } as const;
+  await flow.event({ ...event, type: 'apps.install.created', object: install });
+  await flow.event({ ...event, type: 'account.application.authorized', object: application(app) });
+  flow.notify({ kind: 'install', id: row.id });
+  if (app.access_type !== 'restricted_api_key') return { install };
+  const key = await issueKey(flow, {
+    kind: 'install',
+    mode,
+    account,
+    app: app.id,
+    install: row.id,
+    permissions: null,
+    expiresAt: null,
   });
+  return { install, key };
 }
 
 /** One install (not found for another account's install). */
@@ -236,50 +259,62 @@ export async function reauthorizeInstall(
 ): Promise<Install> {
   return writeFlow(domain, input.actor, async (flow) => {
     const row = await loadInstall(flow.tx, input.actor, input.install);
-    requireInstalled(row);
-    const pending = parseNames(row.permissions_pending);
-    if (input.expectedPending !== undefined && !sameNames(input.expectedPending, pending)) {
-      throw new DomainError(
-        'ERR_CONSENT_STALE',
-        `the pending permissions of install \`${row.id}\` are now ${list(pending)}, not what was reviewed: review them again`,
-        { param: 'install' },
-      );
-    }
-    if (pending.length === 0) return toInstall(row);
-    const before = toInstall(row);
-    const patch = {
-      permissions_granted: namesJson([...parseNames(row.permissions_granted), ...pending]),
-      permissions_pending: '[]',
-      updated: flow.seconds,
-    };
-    await flow.tx.updateInstall(row.id, patch);
-    const after = toInstall({ ...row, ...patch });
-    await flow.audit({
-      action: 'install.reauthorized',
-      target: { type: 'install', id: row.id },
-      before,
-      after,
-    });
-    const app = await flow.tx.getApp(row.app_id);
-    const event = { account: row.account_id, app: row.app_id, mode: row.mode } as const;
-    await flow.event({
-      ...event,
-      type: 'apps.install.updated',
-      object: after,
-      previousAttributes: changed(before, after),
-    });
-    await flow.event({
-      ...event,
-      type: 'apps.install.approved',
-      object: after,
-      previousAttributes: changed(before, after),
-    });
-    if (app !== undefined) {
-      await flow.event({ ...event, type: 'account.application.authorized', object: application(app) });
-    }
-    flow.notify({ kind: 'install', id: row.id });
-    return after;
+    return reauthorizeInFlow(flow, row, input.expectedPending);
   });
+}
+
+/**
+ * {@link reauthorizeInstall} inside a flow the caller runs, on a row it loaded and may
+ * administer: grants the pending permissions (checked against `expectedPending` when given).
+ */
+export async function reauthorizeInFlow(
+  flow: Flow,
+  row: InstallRow,
+  expectedPending: readonly string[] | undefined,
+): Promise<Install> {
+  requireInstalled(row);
+  const pending = parseNames(row.permissions_pending);
+  if (expectedPending !== undefined && !sameNames(expectedPending, pending)) {
+    throw new DomainError(
+      'ERR_CONSENT_STALE',
+      `the pending permissions of install \`${row.id}\` are now ${list(pending)}, not what was reviewed: review them again`,
+      { param: 'install' },
+    );
+  }
+  if (pending.length === 0) return toInstall(row);
+  const before = toInstall(row);
+  const patch = {
+    permissions_granted: namesJson([...parseNames(row.permissions_granted), ...pending]),
+    permissions_pending: '[]',
+    updated: flow.seconds,
+  };
+  await flow.tx.updateInstall(row.id, patch);
+  const after = toInstall({ ...row, ...patch });
+  await flow.audit({
+    action: 'install.reauthorized',
+    target: { type: 'install', id: row.id },
+    before,
+    after,
+  });
+  const app = await flow.tx.getApp(row.app_id);
+  const event = { account: row.account_id, app: row.app_id, mode: row.mode } as const;
+  await flow.event({
+    ...event,
+    type: 'apps.install.updated',
+    object: after,
+    previousAttributes: changed(before, after),
+  });
+  await flow.event({
+    ...event,
+    type: 'apps.install.approved',
+    object: after,
+    previousAttributes: changed(before, after),
+  });
+  if (app !== undefined) {
+    await flow.event({ ...event, type: 'account.application.authorized', object: application(app) });
+  }
+  flow.notify({ kind: 'install', id: row.id });
+  return after;
 }
 
 /**
@@ -296,33 +331,49 @@ export async function uninstallApp(
 ): Promise<Install> {
   return writeFlow(domain, input.actor, async (flow) => {
     const row = await loadInstall(flow.tx, input.actor, input.install);
-    requireInstalled(row);
-    const before = toInstall(row);
-    const patch = {
-      status: 'uninstalled' as const,
-      permissions_granted: '[]',
-      permissions_pending: '[]',
-      updated: flow.seconds,
-    };
-    await flow.tx.updateInstall(row.id, patch);
-    const after = toInstall({ ...row, ...patch });
-    const revoked = await revokeInstallKeys(flow, row.id);
-    const secretsDeleted = await deleteSecretsOfUninstall(flow, row);
-    await flow.audit({
-      action: 'install.uninstalled',
-      target: { type: 'install', id: row.id },
-      before,
-      after: { ...after, keys_revoked: revoked, secrets_deleted: secretsDeleted },
-    });
-    const app = await flow.tx.getApp(row.app_id);
-    const event = { account: row.account_id, app: row.app_id, mode: row.mode } as const;
-    await flow.event({ ...event, type: 'apps.install.deleted', object: after });
-    if (app !== undefined) {
-      await flow.event({ ...event, type: 'account.application.deauthorized', object: application(app) });
-    }
-    flow.notify({ kind: 'install', id: row.id });
-    return after;
+    return uninstallInFlow(flow, row);
   });
+}
+
+/**
+ * {@link uninstallApp} inside a flow the caller runs, on a row it loaded and may act on (the
+ * installing account's admin, or the developer deauthorizing its OAuth app): ends the grant,
+ * revokes every key and OAuth token family, deletes the app's secrets.
+ */
+export async function uninstallInFlow(flow: Flow, row: InstallRow, reason?: string): Promise<Install> {
+  requireInstalled(row);
+  const before = toInstall(row);
+  const patch = {
+    status: 'uninstalled' as const,
+    permissions_granted: '[]',
+    permissions_pending: '[]',
+    updated: flow.seconds,
+  };
+  await flow.tx.updateInstall(row.id, patch);
+  const after = toInstall({ ...row, ...patch });
+  const revoked = await revokeInstallKeys(flow, row.id);
+  const grantsRevoked = await revokeInstallGrants(flow, row.id, 'install.uninstalled');
+  const secretsDeleted = await deleteSecretsOfUninstall(flow, row);
+  await flow.audit({
+    action: 'install.uninstalled',
+    target: { type: 'install', id: row.id },
+    before,
+    after: {
+      ...after,
+      keys_revoked: revoked,
+      ...(grantsRevoked.length === 0 ? {} : { oauth_grants_revoked: grantsRevoked }),
+      secrets_deleted: secretsDeleted,
+      ...(reason === undefined ? {} : { reason }),
+    },
+  });
+  const app = await flow.tx.getApp(row.app_id);
+  const event = { account: row.account_id, app: row.app_id, mode: row.mode } as const;
+  await flow.event({ ...event, type: 'apps.install.deleted', object: after });
+  if (app !== undefined) {
+    await flow.event({ ...event, type: 'account.application.deauthorized', object: application(app) });
+  }
+  flow.notify({ kind: 'install', id: row.id });
+  return after;
 }
 
 /**

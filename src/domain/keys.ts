@@ -208,7 +208,9 @@ export async function createInstallKey(domain: Domain, input: CreateInstallKeyIn
     if (app.access_type !== 'restricted_api_key') {
       throw new DomainError(
         'ERR_KEY_TYPE',
-        `app \`${app.id}\` uses \`${app.access_type}\` access: it calls the API with its own app secret key, not with install keys`,
+        app.access_type === 'oauth'
+          ? `app \`${app.id}\` uses \`oauth\` access: it calls the API with OAuth access tokens from its install link, not with install keys`
+          : `app \`${app.id}\` uses \`${app.access_type}\` access: it calls the API with its own app secret key, not with install keys`,
         { param: 'install' },
       );
     }
@@ -253,7 +255,9 @@ export async function createAppSecretKey(
     if (app.access_type !== 'platform') {
       throw new DomainError(
         'ERR_KEY_TYPE',
-        `app \`${app.id}\` uses \`${app.access_type}\` access: its installs get \`rk_…\` keys, it has no app secret key`,
+        app.access_type === 'oauth'
+          ? `app \`${app.id}\` uses \`oauth\` access: it calls the API with OAuth access tokens from its install link, it has no app secret key`
+          : `app \`${app.id}\` uses \`${app.access_type}\` access: its installs get \`rk_…\` keys, it has no app secret key`,
         { param: 'app' },
       );
     }
@@ -458,7 +462,14 @@ export async function listKeys(
 // Authentication
 
 /** Why a presented key was refused. */
-export type AuthFailureReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'install_uninstalled';
+export type AuthFailureReason =
+  | 'malformed'
+  | 'unknown'
+  | 'revoked'
+  | 'expired'
+  | 'install_uninstalled'
+  /** An OAuth refresh token or authorization code presented as an API key. */
+  | 'not_an_api_key';
 
 interface PrincipalBase {
   /** The key's id (`key_…`). */
@@ -494,6 +505,8 @@ export interface InstallPrincipal extends PrincipalBase {
   readonly pending: readonly string[];
   /** Shadow mode: the gateway forwards what it would deny and logs it as `shadow_denied`. */
   readonly shadowMode: boolean;
+  /** Set when the credential is an OAuth access token (`at_…`): `key` is then the token's id. */
+  readonly oauth?: true;
 }
 
 /** Who an authenticated key acts as. */
@@ -513,12 +526,21 @@ export type AuthResult =
 
 function failure(reason: AuthFailureReason, secret: string): AuthResult {
   const redacted = maskKey(secret);
+  const type = parseSecret(secret)?.type;
+  const what = type === 'at' ? 'OAuth access token' : 'API key';
   const messages: Record<AuthFailureReason, string> = {
     malformed: `invalid API key provided: \`${redacted}\` is not a well-formed key`,
-    unknown: `invalid API key provided: \`${redacted}\``,
-    revoked: `the API key \`${redacted}\` has been revoked`,
-    expired: `the API key \`${redacted}\` has expired`,
-    install_uninstalled: `the API key \`${redacted}\` belongs to an app install that was uninstalled`,
+    unknown: `invalid ${what} provided: \`${redacted}\``,
+    revoked: `the ${what} \`${redacted}\` has been revoked`,
+    expired:
+      type === 'at'
+        ? `the OAuth access token \`${redacted}\` has expired: get a new one with the refresh token (POST /v1/oauth/token, grant_type=refresh_token)`
+        : `the API key \`${redacted}\` has expired`,
+    install_uninstalled: `the ${what} \`${redacted}\` belongs to an app install that was uninstalled`,
+    not_an_api_key:
+      type === 'rt'
+        ? `\`${redacted}\` is an OAuth refresh token, not an API key: exchange it for an access token (POST /v1/oauth/token, grant_type=refresh_token)`
+        : `\`${redacted}\` is an OAuth authorization code, not an API key: exchange it for an access token (POST /v1/oauth/token, grant_type=authorization_code)`,
   };
   return { ok: false, reason, message: messages[reason], redacted };
 }
@@ -539,8 +561,14 @@ export async function authenticateKey(
 ): Promise<AuthResult> {
   const parsed = typeof secret === 'string' ? parseSecret(secret) : undefined;
   if (parsed === undefined) return failure('malformed', typeof secret === 'string' ? secret : '');
+  if (parsed.type === 'rt' || parsed.type === 'ac') return failure('not_an_api_key', secret);
   const hash = hashSecret(secret);
   const seconds = Math.floor((options.now ?? domain.clock()) / 1000);
+  if (parsed.type === 'at') {
+    return domain.store.transaction((tx) => authenticateAccessToken(domain, tx, secret, hash, seconds), {
+      readOnly: true,
+    });
+  }
   return domain.store.transaction(
     async (tx) => {
       const row = await tx.getKeyBySecretHash(hash);
@@ -591,6 +619,53 @@ export async function authenticateKey(
     },
     { readOnly: true },
   );
+}
+
+/**
+ * An OAuth access token (`at_…`, docs/oauth.md): an install principal like an install key's,
+ * while the token is unexpired and unrevoked, its family (grant) unrevoked and the install
+ * installed. `key` is the token's id; `expiresAt` its expiry (a cached principal never outlives
+ * it).
+ */
+async function authenticateAccessToken(
+  domain: Domain,
+  tx: StoreTransaction,
+  secret: string,
+  hash: string,
+  seconds: number,
+): Promise<AuthResult> {
+  const token = await tx.getOAuthTokenByHash(hash);
+  if (token === undefined || token.kind !== 'access' || !hashesMatch(token.token_hash, hash)) {
+    return failure('unknown', secret);
+  }
+  const grant = await tx.getOAuthGrant(token.grant_id);
+  if (grant === undefined || grant.mode !== (secret.startsWith('at_live_') ? 'live' : 'test')) {
+    return failure('unknown', secret);
+  }
+  const install = await tx.getInstall(grant.install_id);
+  if (install === undefined) return failure('unknown', secret);
+  if (install.status !== 'installed') return failure('install_uninstalled', secret);
+  if (grant.revoked !== null || token.revoked !== null) return failure('revoked', secret);
+  if (seconds >= token.expires_at) return failure('expired', secret);
+  const granted = parseNames(install.permissions_granted);
+  return {
+    ok: true,
+    principal: {
+      type: 'install',
+      key: token.id,
+      livemode: grant.mode === 'live',
+      account: install.account_id,
+      expiresAt: token.expires_at,
+      install: install.id,
+      app: install.app_id,
+      permissions: domain.catalog.closure(granted),
+      granted,
+      narrowedTo: null,
+      pending: parseNames(install.permissions_pending),
+      shadowMode: install.shadow_mode === true,
+      oauth: true,
+    },
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { maskKey } from './secrets.js';
 export const SECRET_FIELDS: readonly string[] = Object.freeze(['secret', 'password']);
 
 /** Anything shaped like a key secret, however it is embedded in a string (no checksum check). */
-const KEY_LIKE = /(?:sk|rk)_(?:test|live)_[0-9A-Za-z]{8,}/g;
+const KEY_LIKE = /(?:sk|rk|at|rt|ac)_(?:test|live)_[0-9A-Za-z]{8,}/g;
 
 /**
  * A copy of a JSON value that is safe to keep at rest (the idempotency store): every

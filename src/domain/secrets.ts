@@ -4,11 +4,12 @@ import type { Mode } from '../store/store.js';
 
 /**
  * Secret keys: `sk_test_…`/`sk_live_…` (accounts, platform apps) and `rk_test_…`/`rk_live_…`
- * (app installs). After the prefix come 36 random base62 characters (214 bits) and a 6-character
+ * (app installs); and OAuth's secrets (docs/oauth.md): access tokens `at_…`, refresh tokens
+ * `rt_…` and authorization codes `ac_…`. After the prefix come 36 random base62 characters (214 bits) and a 6-character
  * base62 CRC32 of everything before it, so a mistyped or truncated key is refused without a
  * database lookup. Only a SHA-256 hash and the last four characters are ever stored.
  */
-export type SecretType = 'sk' | 'rk';
+export type SecretType = 'sk' | 'rk' | 'at' | 'rt' | 'ac';
 
 /** What a well-formed secret's prefix says. */
 export interface ParsedSecret {
@@ -19,8 +20,8 @@ export interface ParsedSecret {
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const BODY_LENGTH = 36;
 const CHECK_LENGTH = 6;
-const SHAPE = /^(sk|rk)_(test|live)_([0-9A-Za-z]{36})([0-9A-Za-z]{6})$/;
-const PREFIXED = /^(sk|rk)_(test|live)_/;
+const SHAPE = /^(sk|rk|at|rt|ac)_(test|live)_([0-9A-Za-z]{36})([0-9A-Za-z]{6})$/;
+const PREFIXED = /^(sk|rk|at|rt|ac)_(test|live)_/;
 
 /** Bits of randomness in a secret: 36 base62 characters. */
 export const SECRET_ENTROPY_BITS = Math.floor(BODY_LENGTH * Math.log2(62));

@@ -18,8 +18,11 @@ export type Access =
       readonly account: string;
       readonly livemode: boolean;
       readonly principal: InstallPrincipal;
-      /** `key`: an install key (`rk_…`); `platform`: a platform app's key with `Stripe-Account`. */
-      readonly via: 'key' | 'platform';
+      /**
+       * `key`: an install key (`rk_…`); `platform`: a platform app's key with `Stripe-Account`;
+       * `oauth`: an OAuth access token (`at_…`).
+       */
+      readonly via: 'key' | 'platform' | 'oauth';
     };
 
 const ACCOUNT_ID = /^acct_[0-9A-Za-z]{1,64}$/;
@@ -30,7 +33,8 @@ const ACCOUNT_ID = /^acct_[0-9A-Za-z]{1,64}$/;
  * - an account's `sk_…`: its own account (naming another account is a 403);
  * - a platform app's `sk_…`: `Stripe-Account` is required (400) and must name an account that
  *   installed the app in the key's mode (403 otherwise, the same whether or not the account exists);
- * - an install key (`rk_…`): its install's account (naming another account is a 403).
+ * - an install key (`rk_…`) or an OAuth access token (`at_…`): its install's account (naming
+ *   another account is a 403).
  * Store failures are thrown (or reject, for a platform app's key: the one case that may need
  * the store, answered with a promise; every other case is answered synchronously).
  */
@@ -60,7 +64,9 @@ export function resolveAccess(
     case 'install':
       if (stripeAccount !== undefined && stripeAccount !== principal.account) {
         return forbiddenAccount(
-          `You passed a restricted API key with the Stripe-Account header for account '${stripeAccount}', but the key '${maskedKey}' reaches only the account that installed its app. Remove the Stripe-Account header.`,
+          principal.oauth === true
+            ? `You passed an OAuth access token with the Stripe-Account header for account '${stripeAccount}', but the token '${maskedKey}' reaches only the account that installed its app. Remove the Stripe-Account header.`
+            : `You passed a restricted API key with the Stripe-Account header for account '${stripeAccount}', but the key '${maskedKey}' reaches only the account that installed its app. Remove the Stripe-Account header.`,
           'account_invalid',
         );
       }
@@ -69,7 +75,7 @@ export function resolveAccess(
         account: principal.account,
         livemode: principal.livemode,
         principal,
-        via: 'key',
+        via: principal.oauth === true ? 'oauth' : 'key',
       };
     case 'app': {
       if (stripeAccount === undefined) {

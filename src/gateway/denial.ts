@@ -21,8 +21,8 @@ export interface RequiredPermissions {
 export interface DenialSubject {
   /** The presented key, masked (`rk_test_***…abcd`). */
   readonly maskedKey: string;
-  /** `key`: an install key; `platform`: a platform app's key with `Stripe-Account`. */
-  readonly via: 'key' | 'platform';
+  /** `key`: an install key; `platform`: a platform app's key with `Stripe-Account`; `oauth`: an access token. */
+  readonly via: 'key' | 'platform' | 'oauth';
   readonly principal: InstallPrincipal;
 }
 
@@ -102,7 +102,12 @@ export class DenialBuilder {
       });
     }
 
-    const who = subject.via === 'platform' ? 'This application' : `The provided key '${subject.maskedKey}'`;
+    const who =
+      subject.via === 'platform'
+        ? 'This application'
+        : subject.via === 'oauth'
+          ? `The provided access token '${subject.maskedKey}'`
+          : `The provided key '${subject.maskedKey}'`;
     const head = `${who} does not have the required permissions for this endpoint on account '${principal.account}'.`;
     let code: Denial['code'];
     let message: string;

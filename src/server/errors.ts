@@ -8,7 +8,6 @@ export const STRIPE_CODE: Partial<Record<AppscopeError['code'], string>> = {
   ERR_MANIFEST_INVALID: 'manifest_invalid',
   ERR_FORBIDDEN: 'secret_key_required',
   ERR_MODE_MISMATCH: 'livemode_mismatch',
-  ERR_ACCESS_TYPE_UNSUPPORTED: 'parameter_invalid',
   ERR_ACCESS_TYPE_CHANGED: 'parameter_invalid',
   ERR_APP_ID_TAKEN: 'resource_already_exists',
   ERR_VERSION_EXISTS: 'resource_already_exists',

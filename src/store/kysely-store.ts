@@ -62,6 +62,9 @@ import type {
   Mode,
   NewDecisionRow,
   NewEventRow,
+  OAuthCodeRow,
+  OAuthGrantRow,
+  OAuthTokenRow,
   PathCount,
   SessionRow,
   Store,
@@ -174,6 +177,17 @@ export class KyselyStore implements Store {
               applied_at: new Date().toISOString(),
             })
             .execute();
+        }
+        if (this.dialect === 'sqlite') {
+          // foreign keys are off while SQLite migrates (tables are rebuilt): check them all now
+          const broken = await sql<{ table: string; parent: string }>`pragma foreign_key_check`.execute(conn);
+          if (broken.rows.length > 0) {
+            const first = broken.rows[0]!;
+            throw new AppscopeError(
+              'ERR_STORE',
+              `migrating ${this.location} would break ${broken.rows.length} foreign key reference(s), the first from \`${first.table}\` to \`${first.parent}\`: nothing was changed`,
+            );
+          }
         }
         return [];
       }),
@@ -1676,6 +1690,134 @@ class KyselyTransaction implements StoreTransaction {
       }
     }
     return counts;
+  }
+
+  // --- OAuth (issue 16; migration 13) ---
+
+  insertOAuthCode(row: OAuthCodeRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('oauth_codes').values(row).execute();
+    });
+  }
+
+  getOAuthCodeByHash(codeHash: string): Promise<OAuthCodeRow | undefined> {
+    return this.#driver(async () =>
+      this.#conn.selectFrom('oauth_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst(),
+    );
+  }
+
+  claimOAuthCode(id: string, at: number, grantId: string): Promise<boolean> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .updateTable('oauth_codes')
+        .set({ used: at, grant_id: grantId })
+        .where('id', '=', id)
+        .where('used', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
+  pruneOAuthCodes(before: number): Promise<number> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .deleteFrom('oauth_codes')
+        .where('expires_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  insertOAuthGrant(row: OAuthGrantRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('oauth_grants').values(row).execute();
+    });
+  }
+
+  getOAuthGrant(id: string): Promise<OAuthGrantRow | undefined> {
+    return this.#driver(async () =>
+      this.#conn.selectFrom('oauth_grants').selectAll().where('id', '=', id).executeTakeFirst(),
+    );
+  }
+
+  listOAuthGrants(installId: string): Promise<OAuthGrantRow[]> {
+    return this.#driver(async () =>
+      this.#conn
+        .selectFrom('oauth_grants')
+        .selectAll()
+        .where('install_id', '=', installId)
+        .orderBy('created', 'desc')
+        .orderBy('id', 'desc')
+        .execute(),
+    );
+  }
+
+  revokeOAuthGrant(id: string, at: number, reason: string): Promise<boolean> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .updateTable('oauth_grants')
+        .set({ revoked: at, revoked_reason: reason })
+        .where('id', '=', id)
+        .where('revoked', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
+  insertOAuthToken(row: OAuthTokenRow): Promise<void> {
+    return this.#driver(async () => {
+      await this.#writable().insertInto('oauth_tokens').values(row).execute();
+    });
+  }
+
+  getOAuthTokenByHash(tokenHash: string): Promise<OAuthTokenRow | undefined> {
+    return this.#driver(async () =>
+      this.#conn
+        .selectFrom('oauth_tokens')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst(),
+    );
+  }
+
+  claimOAuthToken(id: string, at: number): Promise<boolean> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .updateTable('oauth_tokens')
+        .set({ used: at })
+        .where('id', '=', id)
+        .where('used', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
+  revokeOAuthToken(id: string, at: number): Promise<boolean> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .updateTable('oauth_tokens')
+        .set({ revoked: at })
+        .where('id', '=', id)
+        .where('revoked', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
+  latestOAuthAccessExpiry(grantIds: readonly string[]): Promise<Map<string, number>> {
+    return this.#driver(async () => {
+      const out = new Map<string, number>();
+      if (grantIds.length === 0) return out;
+      const rows = await this.#conn
+        .selectFrom('oauth_tokens')
+        .select(['grant_id', (eb) => eb.fn.max('expires_at').as('expires_at')])
+        .where('grant_id', 'in', [...grantIds])
+        .where('kind', '=', 'access')
+        .groupBy('grant_id')
+        .execute();
+      for (const row of rows) out.set(row.grant_id, Number(row.expires_at));
+      return out;
+    });
   }
 
   async #contexts(ids: readonly number[]): Promise<DecisionContextRow[]> {

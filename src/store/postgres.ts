@@ -202,7 +202,8 @@ function parseChange(payload: string, origin: string): StoreChange | undefined {
       (parsed.kind === 'account' ||
         parsed.kind === 'app' ||
         parsed.kind === 'install' ||
-        parsed.kind === 'key') &&
+        parsed.kind === 'key' ||
+        parsed.kind === 'oauth_grant') &&
       typeof parsed.id === 'string'
     ) {
       return { kind: parsed.kind, id: parsed.id };

@@ -10,6 +10,9 @@ import type {
   IdempotencyRow,
   InstallRow,
   KeyRow,
+  OAuthCodeRow,
+  OAuthGrantRow,
+  OAuthTokenRow,
   SessionRow,
   UnauthenticatedCountRow,
   UserLinkRow,
@@ -72,5 +75,8 @@ export interface Database {
   webhook_endpoints: Mutable<WebhookEndpointRow>;
   webhook_deliveries: Mutable<WebhookDeliveryRow>;
   webhook_attempts: Mutable<WebhookAttemptRow>;
+  oauth_codes: Mutable<OAuthCodeRow>;
+  oauth_grants: Mutable<OAuthGrantRow>;
+  oauth_tokens: Mutable<OAuthTokenRow>;
   appscope_migrations: { version: number; name: string; applied_at: string };
 }

@@ -116,7 +116,15 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   };
   const store = new KyselyStore(adapter);
   try {
-    await store.migrate();
+    // SQLite's way to change a table's constraints is to rebuild it, which foreign keys must
+    // not see half-done: they are off for the migration's transaction (the pragma is a no-op
+    // inside one), and `migrate` checks every reference before it commits.
+    raw.pragma('foreign_keys = OFF');
+    try {
+      await store.migrate();
+    } finally {
+      raw.pragma('foreign_keys = ON');
+    }
   } catch (error) {
     await store.close();
     throw error;

@@ -21,8 +21,8 @@ export interface AccountRow {
   readonly created: number;
 }
 
-/** How an app calls the API (`oauth` is not supported yet). */
-export type AppAccessType = 'restricted_api_key' | 'platform';
+/** How an app calls the API: an install key, the developer's platform key, or OAuth tokens. */
+export type AppAccessType = 'restricted_api_key' | 'platform' | 'oauth';
 /** Who may install an app: anyone, or only its developer. */
 export type AppDistributionType = 'public' | 'private';
 
@@ -444,6 +444,59 @@ export interface EventFilter {
   readonly limit?: number;
 }
 
+/** `oauth_codes`: one authorization code (only its hash), bound to what it was issued for. */
+export interface OAuthCodeRow {
+  readonly id: string;
+  /** Hex SHA-256 of the code. */
+  readonly code_hash: string;
+  readonly app_id: string;
+  readonly account_id: string;
+  readonly install_id: string;
+  readonly mode: Mode;
+  readonly redirect_uri: string;
+  /** 1 when the authorization request named `redirect_uri` (the token request must repeat it). */
+  readonly redirect_uri_given: number;
+  /** The PKCE S256 challenge, or null. */
+  readonly code_challenge: string | null;
+  readonly created_by: string;
+  readonly created: number;
+  readonly expires_at: number;
+  /** When it was redeemed (single use), or null. */
+  readonly used: number | null;
+  /** The grant its redemption started (revoked if the code is presented again). */
+  readonly grant_id: string | null;
+}
+
+/** `oauth_grants`: one token family, started by redeeming a code. */
+export interface OAuthGrantRow {
+  readonly id: string;
+  readonly app_id: string;
+  readonly account_id: string;
+  readonly install_id: string;
+  readonly mode: Mode;
+  /** 1 when the code was redeemed with the developer's secret key (refreshes then need it too). */
+  readonly confidential: number;
+  readonly created: number;
+  readonly revoked: number | null;
+  readonly revoked_reason: string | null;
+}
+
+/** `oauth_tokens`: an access or refresh token of a grant (only its hash). */
+export interface OAuthTokenRow {
+  readonly id: string;
+  readonly grant_id: string;
+  readonly kind: 'access' | 'refresh';
+  readonly token_hash: string;
+  /** The last four characters, for display. */
+  readonly hint: string;
+  readonly created: number;
+  readonly expires_at: number;
+  /** A refresh token: when it was rotated (used once). */
+  readonly used: number | null;
+  /** When this one token was revoked (RFC 7009 for an access token), or null. */
+  readonly revoked: number | null;
+}
+
 /** The install columns a flow may change. */
 export type InstallPatch = Partial<
   Pick<InstallRow, 'status' | 'permissions_granted' | 'permissions_pending' | 'shadow_mode' | 'updated'>
@@ -458,7 +511,7 @@ export type AppPatch = Partial<Pick<AppRow, 'name' | 'distribution_type' | 'curr
  * everything" (a lost LISTEN connection, or another process writing a SQLite file).
  */
 export type StoreChange =
-  | { readonly kind: 'account' | 'app' | 'install' | 'key'; readonly id: string }
+  | { readonly kind: 'account' | 'app' | 'install' | 'key' | 'oauth_grant'; readonly id: string }
   | { readonly kind: 'reset' };
 
 /** Called with each committed change (see {@link Store.onChange}). */
@@ -675,6 +728,31 @@ export interface StoreTransaction {
    * calls that matched no route, where the path is all there is to group by).
    */
   countDecisionPaths(contextIds: readonly number[], window: TimeWindow): Promise<PathCount[]>;
+
+  // --- OAuth (issue 16; migration 13) ---
+  insertOAuthCode(row: OAuthCodeRow): Promise<void>;
+  getOAuthCodeByHash(codeHash: string): Promise<OAuthCodeRow | undefined>;
+  /**
+   * Marks a code used at `at`, recording the grant it starts, only if it was not used yet; false
+   * when another redemption won (single use under concurrency).
+   */
+  claimOAuthCode(id: string, at: number, grantId: string): Promise<boolean>;
+  /** Deletes codes that expired before `before` (unix seconds); returns how many. */
+  pruneOAuthCodes(before: number): Promise<number>;
+  insertOAuthGrant(row: OAuthGrantRow): Promise<void>;
+  getOAuthGrant(id: string): Promise<OAuthGrantRow | undefined>;
+  /** An install's grants, newest first. */
+  listOAuthGrants(installId: string): Promise<OAuthGrantRow[]>;
+  /** Revokes a grant unless it already is; false when it was. */
+  revokeOAuthGrant(id: string, at: number, reason: string): Promise<boolean>;
+  insertOAuthToken(row: OAuthTokenRow): Promise<void>;
+  getOAuthTokenByHash(tokenHash: string): Promise<OAuthTokenRow | undefined>;
+  /** Marks a refresh token used at `at` only if it was not; false when it already was (reuse). */
+  claimOAuthToken(id: string, at: number): Promise<boolean>;
+  /** Revokes one token unless it already is; false when it was. */
+  revokeOAuthToken(id: string, at: number): Promise<boolean>;
+  /** The newest access token's expiry per grant. */
+  latestOAuthAccessExpiry(grantIds: readonly string[]): Promise<Map<string, number>>;
 }
 
 /** A time range in milliseconds: `since` inclusive, `until` exclusive. */

@@ -283,13 +283,22 @@ for (const dialect of DIALECTS) {
         }),
         'ERR_ACCESS_TYPE_CHANGED',
       );
+      const oauthApp = {
+        distribution_type: 'public',
+        allowed_redirect_uris: ['https://example.com/stripe/installed'],
+      };
+      const uploaded = await uploadAppVersion(w.domain, {
+        actor: w.developer,
+        manifest: manifest('com.example.oauth', '1', ['customer_read'], 'oauth', oauthApp),
+      });
+      expect(uploaded.app.stripe_api_access_type).toBe('oauth');
       await expectError(
         uploadAppVersion(w.domain, {
           actor: w.developer,
-          manifest: manifest('com.example.oauth', '1', ['customer_read'], 'oauth'),
+          manifest: manifest('com.example.oauth', '2', ['customer_read'], 'restricted_api_key', oauthApp),
         }),
-        'ERR_ACCESS_TYPE_UNSUPPORTED',
-        '`stripe_api_access_type` `oauth` is not supported yet: use `restricted_api_key` or `platform`',
+        'ERR_ACCESS_TYPE_CHANGED',
+        'app `com.example.oauth` uses `oauth` access; a new version cannot change it to `restricted_api_key`',
       );
     });
 

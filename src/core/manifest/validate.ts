@@ -275,19 +275,21 @@ function checkContent(document: unknown, catalog: Catalog, found: Found[]): void
   const access = document['stripe_api_access_type'];
   const distribution = document['distribution_type'];
   if (access === 'oauth') {
-    if (distribution === 'private')
+    if (distribution !== 'public')
       add(
         'error',
         'private_oauth_app',
         ['stripe_api_access_type'],
-        'a private app cannot use OAuth: set `distribution_type` to `public`, or use `platform` or `restricted_api_key`',
+        distribution === undefined
+          ? '`distribution_type` defaults to `private` and a private app cannot use OAuth: set `distribution_type` to `public`'
+          : 'a private app cannot use OAuth: set `distribution_type` to `public`, or use `platform` or `restricted_api_key`',
       );
-    else if (distribution === undefined)
+    if (!Array.isArray(redirects) || redirects.length === 0)
       add(
-        'warning',
-        'private_oauth_app',
-        ['stripe_api_access_type'],
-        '`distribution_type` defaults to `private` and a private app cannot use OAuth: set `distribution_type` to `public`',
+        'error',
+        'redirect_uris_required',
+        ['allowed_redirect_uris'],
+        'an OAuth app needs at least one `allowed_redirect_uris` entry: where its install link sends the admin back (the first one is the default)',
       );
   }
 }

@@ -49,6 +49,15 @@ function list(items: readonly string[]): Html {
   return html`${items.map((n, i) => html`${i > 0 ? ', ' : ''}<code>${n}</code>`)}`;
 }
 
+/** Why an OAuth token family was revoked, as the audit screen says it. */
+const OAUTH_REVOKE_REASONS: Readonly<Record<string, string>> = Object.freeze({
+  'install.uninstalled': 'the app was uninstalled',
+  revoked_by_admin: 'an admin revoked its access',
+  revoked_by_client: 'the app revoked its refresh token',
+  refresh_token_reused: 'a refresh token was used twice (possible theft)',
+  authorization_code_reused: 'an authorization code was used twice (possible theft)',
+});
+
 /** A sentence for what an entry changed. */
 function what(entry: AuditEntry): Html {
   const before = obj(entry.before);
@@ -67,7 +76,7 @@ function what(entry: AuditEntry): Html {
       return html`Release ${String(after?.['version'] ?? '')} of <code>${String(after?.['app'] ?? '')}</code>${pending.length > 0 ? html`; waiting for approval: ${list(pending)}` : ''}${removed.length > 0 ? html`; removed: ${list(removed)}` : ''}`;
     }
     case 'install.uninstalled':
-      return html`Uninstalled <code>${String(after?.['app'] ?? '')}</code>${Array.isArray(after?.['keys_revoked']) ? html` and revoked ${(after['keys_revoked'] as unknown[]).length} key(s)` : ''}${Array.isArray(after?.['secrets_deleted']) && after['secrets_deleted'].length > 0 ? html`; deleted ${(after['secrets_deleted'] as unknown[]).length} secret(s)` : ''}`;
+      return html`Uninstalled <code>${String(after?.['app'] ?? '')}</code>${Array.isArray(after?.['keys_revoked']) ? html` and revoked ${(after['keys_revoked'] as unknown[]).length} key(s)` : ''}${Array.isArray(after?.['oauth_grants_revoked']) ? html` and ${(after['oauth_grants_revoked'] as unknown[]).length} OAuth authorization(s)` : ''}${after?.['reason'] === undefined ? '' : html` (${String(after['reason'])})`}${Array.isArray(after?.['secrets_deleted']) && after['secrets_deleted'].length > 0 ? html`; deleted ${(after['secrets_deleted'] as unknown[]).length} secret(s)` : ''}`;
     case 'app_secret.created':
     case 'app_secret.updated':
     case 'app_secret.deleted': {
@@ -115,6 +124,14 @@ function what(entry: AuditEntry): Html {
       return html`Released version ${String(after?.['current_version'] ?? '')} of <code>${String(after?.['id'] ?? '')}</code>`;
     case 'account.created':
       return html`Created the account`;
+    case 'oauth.authorized':
+      return html`Approved the install link of <code>${String(after?.['app'] ?? '')}</code> (${String(after?.['mode'] ?? '')} mode), sending a one-time code to <code>${String(after?.['redirect_uri'] ?? '')}</code>`;
+    case 'oauth_grant.created':
+      return html`<code>${String(after?.['app'] ?? '')}</code> exchanged its code for OAuth tokens (${after?.['client'] === 'public' ? 'public client with PKCE' : 'with the developer’s secret key'})`;
+    case 'oauth_grant.revoked':
+      return html`Revoked OAuth tokens of <code>${String(after?.['app'] ?? '')}</code>: ${OAUTH_REVOKE_REASONS[String(after?.['reason'])] ?? String(after?.['reason'] ?? '')}`;
+    case 'oauth_token.revoked':
+      return html`<code>${String(after?.['app'] ?? '')}</code> revoked one of its OAuth access tokens`;
     default:
       return html`<code>${entry.action}</code>`;
   }

@@ -11,6 +11,7 @@ import { appSecrets } from './0009-app-secrets.js';
 import { webhooks } from './0010-webhooks.js';
 import { userInvites } from './0011-user-invites.js';
 import { decisionRollups } from './0012-decision-rollups.js';
+import { oauth } from './0013-oauth.js';
 
 /**
  * One versioned schema change. `up` returns the SQL statements for a dialect; the runner
@@ -37,6 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
   webhooks,
   userInvites,
   decisionRollups,
+  oauth,
 ];
 
 /** The schema version this code expects. */

@@ -471,22 +471,49 @@ describe('validateManifest: each issue kind, with code, path and exact message',
     });
   });
 
-  it('private_oauth_app: an error when private is explicit, a warning when it is the default', () => {
-    expect(only({ ...base(), stripe_api_access_type: 'oauth', distribution_type: 'private' })).toEqual({
+  it('private_oauth_app: an error when private is explicit and when it is the default', () => {
+    const redirects = { allowed_redirect_uris: ['https://example.com/stripe/installed'] };
+    expect(
+      only({ ...base(), ...redirects, stripe_api_access_type: 'oauth', distribution_type: 'private' }),
+    ).toEqual({
       severity: 'error',
       code: 'private_oauth_app',
       path: 'stripe_api_access_type',
       message:
         'a private app cannot use OAuth: set `distribution_type` to `public`, or use `platform` or `restricted_api_key`',
     });
-    expect(only({ ...base(), stripe_api_access_type: 'oauth' })).toEqual({
-      severity: 'warning',
+    expect(only({ ...base(), ...redirects, stripe_api_access_type: 'oauth' })).toEqual({
+      severity: 'error',
       code: 'private_oauth_app',
       path: 'stripe_api_access_type',
       message:
         '`distribution_type` defaults to `private` and a private app cannot use OAuth: set `distribution_type` to `public`',
     });
-    expect(issues({ ...base(), stripe_api_access_type: 'oauth', distribution_type: 'public' })).toEqual([]);
+    expect(
+      issues({ ...base(), ...redirects, stripe_api_access_type: 'oauth', distribution_type: 'public' }),
+    ).toEqual([]);
+  });
+
+  it('redirect_uris_required: an OAuth app names at least one redirect URI', () => {
+    const message =
+      'an OAuth app needs at least one `allowed_redirect_uris` entry: where its install link sends the admin back (the first one is the default)';
+    for (const allowed of [undefined, null, []]) {
+      expect(
+        only({
+          ...base(),
+          stripe_api_access_type: 'oauth',
+          distribution_type: 'public',
+          ...(allowed === undefined ? {} : { allowed_redirect_uris: allowed }),
+        }),
+      ).toEqual({
+        severity: 'error',
+        code: 'redirect_uris_required',
+        path: 'allowed_redirect_uris',
+        message,
+      });
+    }
+    // other access types need none
+    expect(issues({ ...base(), stripe_api_access_type: 'platform', allowed_redirect_uris: [] })).toEqual([]);
   });
 });
 
@@ -615,6 +642,7 @@ describe('docs/manifest.md', () => {
       'invalid_redirect_uri',
       'invalid_url',
       'private_oauth_app',
+      'redirect_uris_required',
       // edit refusals
       'not_editable',
       'already_requested',
