@@ -8,13 +8,14 @@ import { createAppSecretKey } from '../domain/keys.js';
 import type { App, AppVersion, Install } from '../domain/objects.js';
 import { AppscopeError } from '../errors.js';
 import { type CatalogEntryObject, catalogEntry } from '../server/apps-api.js';
+import { registerAppsLinks } from './apps-links.js';
 import { type CliIo, printJson, table } from './io.js';
 import { readManifestText } from './manifest-validate.js';
 import { type RemoteApi, type RemoteOptions, remoteApi } from './remote.js';
 import { formatTime, parseMode, type StoreOptions, withDomain } from './store-context.js';
 
 /**
- * `appscope apps upload|release|versions|list|catalog|keys create`. Every command but `keys
+ * `appscope apps upload|release|versions|list|catalog|links|keys create` (links: apps-links.ts). Every command but `keys
  * create` also works on a remote appscope server: `--url URL` with the account's secret key
  * (`--api-key`, or `APPSCOPE_API_KEY`) calls its apps API (docs/apps-api.md) instead of opening
  * the local store, with the same output.
@@ -244,6 +245,7 @@ export function registerApps(program: Command, io: CliIo): void {
     });
 
   for (const command of apps.commands) remoteOptions(command);
+  registerAppsLinks(apps, io);
 
   const keys = apps.command('keys').description("a platform app's secret keys");
   keys

@@ -9,10 +9,11 @@ import type { Emulator } from '../emulator/emulator.js';
 import { isAppscopeError } from '../errors.js';
 
 /**
- * Demo data for `appscope serve --demo` (`npm start`): a developer account with three public
+ * Demo data for `appscope serve --demo` (`npm start`): a developer account with four public
  * apps, and a merchant account that installed two of them in test mode — one with its grant
  * complete, one whose newer version asks for more, so a permission waits for approval — and can
- * install the third from the dashboard's app catalogue. Seeded once per database;
+ * install the third from the dashboard's app catalogue and the fourth, an OAuth app, through its
+ * install link (examples/oauth-app, docs/oauth.md). Seeded once per database;
  * later starts find it and say what they can (secrets are only ever shown at creation).
  */
 
@@ -24,11 +25,16 @@ export const DEMO_INSIGHTS_APP = 'com.example.customer-insights';
 export const DEMO_SYNC_APP = 'com.example.order-sync';
 /** A released public app the demo merchant has not installed: the catalogue offers it. */
 export const DEMO_CATALOG_APP = 'com.example.dispute-desk';
+/** The OAuth app (`stripe_api_access_type: "oauth"`) that examples/oauth-app connects as. */
+export const DEMO_OAUTH_APP = 'com.example.oauth-sync';
+/** Where examples/oauth-app listens by default: the OAuth app's first (default) redirect URI. */
+export const DEMO_OAUTH_REDIRECT_URI = 'http://127.0.0.1:4243/callback';
 
 const INSIGHTS_PERMISSIONS = ['customer_read', 'invoice_read', 'product_read'] as const;
 const SYNC_V1_PERMISSIONS = ['customer_read', 'product_read'] as const;
 const SYNC_V2_PERMISSIONS = ['customer_read', 'product_read', 'charge_read'] as const;
 const CATALOG_PERMISSIONS = ['dispute_read', 'charge_read'] as const;
+const OAUTH_PERMISSIONS = ['customer_read', 'product_read'] as const;
 
 /** One demo install. */
 export interface DemoInstall {
@@ -53,6 +59,8 @@ export interface DemoData {
   readonly sync: DemoInstall;
   /** The public app that is not installed: install it from the dashboard's catalogue. */
   readonly catalogApp: string;
+  /** The OAuth app that is not installed: install it with its install link (examples/oauth-app). */
+  readonly oauthApp: string;
 }
 
 function manifest(
@@ -93,8 +101,8 @@ function manifest(
 export async function seedDemo(domain: Domain): Promise<DemoData> {
   const existing = await findDemo(domain);
   if (existing !== undefined) {
-    // Demo data from before the catalogue app existed gets it now.
-    await ensureCatalogApp(domain, existing.developer);
+    // Demo data from before the catalogue and OAuth apps existed gets them now.
+    await ensureCatalogApps(domain, existing.developer);
     const { developer: _developer, ...data } = existing;
     return data;
   }
@@ -110,7 +118,7 @@ export async function seedDemo(domain: Domain): Promise<DemoData> {
       ...dev,
       manifest: manifest(DEMO_SYNC_APP, 'Order Sync', '1.0.0', SYNC_V1_PERMISSIONS),
     });
-    await ensureCatalogApp(domain, developer.account.id);
+    await ensureCatalogApps(domain, developer.account.id);
     const on = { actor: OPERATOR, account: merchant.account.id, mode: 'test' as const };
     const insights = await installApp(domain, { ...on, app: DEMO_INSIGHTS_APP });
     const sync = await installApp(domain, { ...on, app: DEMO_SYNC_APP });
@@ -150,6 +158,7 @@ export async function seedDemo(domain: Domain): Promise<DemoData> {
         ...(sync.key === undefined ? {} : { key: sync.key.secret }),
       },
       catalogApp: DEMO_CATALOG_APP,
+      oauthApp: DEMO_OAUTH_APP,
     };
   } catch (error) {
     // Another process seeded the same database at the same moment: use its data.
@@ -164,9 +173,32 @@ export async function seedDemo(domain: Domain): Promise<DemoData> {
   }
 }
 
-/** Uploads (and so releases) the catalogue app unless it exists. */
-async function ensureCatalogApp(domain: Domain, developer: string): Promise<void> {
-  const exists = await getApp(domain, { actor: OPERATOR, app: DEMO_CATALOG_APP }).then(
+/** Uploads (and so releases) the catalogue app and the OAuth app unless they exist. */
+async function ensureCatalogApps(domain: Domain, developer: string): Promise<void> {
+  await ensureApp(
+    domain,
+    developer,
+    manifest(DEMO_CATALOG_APP, 'Dispute Desk', '1.0.0', CATALOG_PERMISSIONS, {
+      charge_read: 'Show the payment behind each dispute',
+    }),
+  );
+  await ensureApp(domain, developer, {
+    ...manifest(DEMO_OAUTH_APP, 'Ledger Sync', '1.0.0', OAUTH_PERMISSIONS, {
+      customer_read: 'Copy customers into your ledger',
+      product_read: 'Map products to ledger accounts',
+    }),
+    stripe_api_access_type: 'oauth',
+    allowed_redirect_uris: [DEMO_OAUTH_REDIRECT_URI, 'http://localhost:4243/callback'],
+  });
+}
+
+/** Uploads (and so releases) a demo app unless it exists. */
+async function ensureApp(
+  domain: Domain,
+  developer: string,
+  appManifest: ReturnType<typeof manifest> & Record<string, unknown>,
+): Promise<void> {
+  const exists = await getApp(domain, { actor: OPERATOR, app: appManifest.id }).then(
     () => true,
     (error: unknown) => {
       if (isAppscopeError(error, 'ERR_NOT_FOUND')) return false;
@@ -175,13 +207,7 @@ async function ensureCatalogApp(domain: Domain, developer: string): Promise<void
   );
   if (exists) return;
   try {
-    await uploadAppVersion(domain, {
-      actor: OPERATOR,
-      account: developer,
-      manifest: manifest(DEMO_CATALOG_APP, 'Dispute Desk', '1.0.0', CATALOG_PERMISSIONS, {
-        charge_read: 'Show the payment behind each dispute',
-      }),
-    });
+    await uploadAppVersion(domain, { actor: OPERATOR, account: developer, manifest: appManifest });
   } catch (error) {
     // Another process added it at the same moment.
     if (!isAppscopeError(error, 'ERR_APP_ID_TAKEN') && !isAppscopeError(error, 'ERR_VERSION_EXISTS'))
@@ -207,6 +233,7 @@ async function findDemo(domain: Domain): Promise<(DemoData & { readonly develope
     created: false,
     developer,
     catalogApp: DEMO_CATALOG_APP,
+    oauthApp: DEMO_OAUTH_APP,
     account: insights.account,
     admin: { email: DEMO_ADMIN_EMAIL },
     insights: describe(insights),
@@ -282,6 +309,9 @@ export function demoBanner(
   }
   lines.push(
     `  app          ${demo.catalogApp}  not installed: install it from ${where.url}/dashboard/catalog`,
+    `  app          ${demo.oauthApp}  OAuth, not installed: run the example app (docs/oauth.md)`,
+    `    example      APPSCOPE_URL=${where.url} node examples/oauth-app/server.mjs   then open http://127.0.0.1:4243`,
+    `    install link ${where.url}/oauth/v2/test/authorize?client_id=${demo.oauthApp}&response_type=code`,
   );
   if (!fresh) {
     lines.push(

@@ -204,6 +204,13 @@ describe(`appscope serve --demo (npm start; ${commandLabel})`, () => {
         limit: 10,
       });
       expect(installs.data).toEqual([]);
+      // and an OAuth app for examples/oauth-app, with its install link
+      expect(served.stdout()).toContain(
+        `install link ${url}/oauth/v2/test/authorize?client_id=com.example.oauth-sync&response_type=code`,
+      );
+      const oauthApp = catalog.data.find((entry) => entry.app.id === 'com.example.oauth-sync');
+      expect(oauthApp?.app.stripe_api_access_type).toBe('oauth');
+      expect(oauthApp?.version.manifest.allowed_redirect_uris?.[0]).toBe('http://127.0.0.1:4243/callback');
     } finally {
       await store.close();
     }
