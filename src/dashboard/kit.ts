@@ -139,7 +139,10 @@ export async function sendPage(
       title: page.title,
       body: page.body,
       section: page.section,
-      path: reply.request.url.split('?')[0] ?? '/dashboard/apps',
+      // an install link's consent screen is its query: switching mode comes back to all of it
+      path: reply.request.url.startsWith('/dashboard/oauth/')
+        ? reply.request.url
+        : (reply.request.url.split('?')[0] ?? '/dashboard/apps'),
       reminder: page.reminder ?? true,
       ...(chrome === undefined ? {} : { chrome }),
     }),

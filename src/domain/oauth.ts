@@ -326,9 +326,10 @@ export async function authorizingAccounts(domain: Domain, user: User): Promise<A
 }
 
 /**
- * The actor that approves on `account` in `mode`: the session's own user, or, for another
- * account where the same email has an admin user, that user once `password` matches its
- * password (`ERR_FORBIDDEN` otherwise; the same answer whether the account exists or not).
+ * The actor that approves on `account` in `mode`: the session's own user when it is an admin,
+ * or, for another account where the same email has an admin user, that user once `password`
+ * matches its password. `ERR_FORBIDDEN` otherwise: a wrong or missing password gets the same
+ * answer whether or not the account exists; a non-admin role is named.
  * @example
  * const actor = await authorizingActor(domain, { user: session.user, account, mode: 'test' });
  */

@@ -271,6 +271,10 @@ describe('the consent screen', () => {
       'customer_read',
       'invoice_read',
     ]);
+    // switching mode comes back to this screen, query and all (not to a page without the link)
+    const back = hiddenValues(body, '/dashboard/mode', 'next')[0]!.replaceAll('&amp;', '&');
+    expect(back).toBe(formAction(body));
+    expect(back).toContain('client_id=');
   });
 
   it('approve: 303 to the exact registered URI with code, state and iss; the test link installs in test mode', async () => {
