@@ -1,6 +1,6 @@
 import type { Catalog } from '../core/catalog/catalog.js';
 import type { PermissionSet } from '../core/catalog/permission-set.js';
-import type { KeyKind, KeyRow, Mode, StoreTransaction } from '../store/store.js';
+import type { InstallRow, KeyKind, KeyRow, Mode, StoreTransaction } from '../store/store.js';
 import { type Actor, accountFor, actorLabel, administers, modeFor, requireSameMode } from './actor.js';
 import type { Domain } from './context.js';
 import { DomainError, invalidParameter, notFound } from './domain-error.js';
@@ -598,24 +598,8 @@ export async function authenticateKey(
       const install = row.install_id === null ? undefined : await tx.getInstall(row.install_id);
       if (install === undefined) return failure('unknown', secret);
       if (install.status !== 'installed') return failure('install_uninstalled', secret);
-      const granted = parseNames(install.permissions_granted);
       const narrowedTo = row.permissions === null ? null : parseNames(row.permissions);
-      let permissions = domain.catalog.closure(granted);
-      if (narrowedTo !== null) permissions = permissions.intersection(domain.catalog.closure(narrowedTo));
-      return {
-        ok: true,
-        principal: {
-          type: 'install',
-          ...base,
-          install: install.id,
-          app: install.app_id,
-          permissions,
-          granted,
-          narrowedTo,
-          pending: parseNames(install.permissions_pending),
-          shadowMode: install.shadow_mode === true,
-        },
-      };
+      return { ok: true, principal: installPrincipal(domain, install, base, narrowedTo) };
     },
     { readOnly: true },
   );
@@ -647,25 +631,13 @@ async function authenticateAccessToken(
   if (install.status !== 'installed') return failure('install_uninstalled', secret);
   if (grant.revoked !== null || token.revoked !== null) return failure('revoked', secret);
   if (seconds >= token.expires_at) return failure('expired', secret);
-  const granted = parseNames(install.permissions_granted);
-  return {
-    ok: true,
-    principal: {
-      type: 'install',
-      key: token.id,
-      livemode: grant.mode === 'live',
-      account: install.account_id,
-      expiresAt: token.expires_at,
-      install: install.id,
-      app: install.app_id,
-      permissions: domain.catalog.closure(granted),
-      granted,
-      narrowedTo: null,
-      pending: parseNames(install.permissions_pending),
-      shadowMode: install.shadow_mode === true,
-      oauth: true,
-    },
+  const base = {
+    key: token.id,
+    livemode: grant.mode === 'live',
+    account: install.account_id,
+    expiresAt: token.expires_at,
   };
+  return { ok: true, principal: { ...installPrincipal(domain, install, base, null), oauth: true } };
 }
 
 /**
@@ -684,18 +656,36 @@ export async function resolvePlatformInstall(
     readOnly: true,
   });
   if (install === undefined) return undefined;
-  const granted = parseNames(install.permissions_granted);
-  return {
-    type: 'install',
+  const base = {
     key: principal.key,
     livemode: principal.livemode,
     account: install.account_id,
     expiresAt: principal.expiresAt,
+  };
+  return installPrincipal(domain, install, base, null);
+}
+
+/**
+ * What a credential acting for `install` may do: closure(granted), narrowed to
+ * closure(`narrowedTo`) for a narrowed key, with the pending permissions and shadow mode.
+ */
+function installPrincipal(
+  domain: Domain,
+  install: InstallRow,
+  base: PrincipalBase,
+  narrowedTo: readonly string[] | null,
+): InstallPrincipal {
+  const granted = parseNames(install.permissions_granted);
+  let permissions = domain.catalog.closure(granted);
+  if (narrowedTo !== null) permissions = permissions.intersection(domain.catalog.closure(narrowedTo));
+  return {
+    type: 'install',
+    ...base,
     install: install.id,
     app: install.app_id,
-    permissions: domain.catalog.closure(granted),
+    permissions,
     granted,
-    narrowedTo: null,
+    narrowedTo,
     pending: parseNames(install.permissions_pending),
     shadowMode: install.shadow_mode === true,
   };
