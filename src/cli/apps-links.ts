@@ -4,6 +4,7 @@ import { getAppVersion } from '../domain/app-versions.js';
 import { getApp } from '../domain/apps.js';
 import type { App, AppVersion } from '../domain/objects.js';
 import { AppscopeError } from '../errors.js';
+import { OAUTH_AUTHORIZE_PATH, OAUTH_TEST_AUTHORIZE_PATH } from '../http/oauth-endpoints.js';
 import { type CliIo, printJson } from './io.js';
 import { remoteApi } from './remote.js';
 import { type StoreOptions, withDomain } from './store-context.js';
@@ -93,8 +94,8 @@ export function installLinks(app: App, version: AppVersion, options: InstallLink
     redirect_uri: given ?? first,
     redirect_uri_given: given !== undefined,
     allowed_redirect_uris: registered,
-    live: link('/oauth/v2/authorize'),
-    test: link('/oauth/v2/test/authorize'),
+    live: link(OAUTH_AUTHORIZE_PATH),
+    test: link(OAUTH_TEST_AUTHORIZE_PATH),
   };
 }
 

@@ -3,6 +3,15 @@ import { deauthorize, exchangeToken, OAuthError, revokeToken } from '../domain/o
 import { isAppscopeError } from '../errors.js';
 import { type AuthThrottleOptions, createAuthThrottle } from '../gateway/auth-throttle.js';
 import { type FormObject, stringParam } from '../http/form.js';
+import {
+  issuerOf,
+  OAUTH_AUTHORIZE_PATH,
+  OAUTH_DEAUTHORIZE_PATH,
+  OAUTH_METADATA_PATH,
+  OAUTH_REVOKE_PATH,
+  OAUTH_TEST_AUTHORIZE_PATH,
+  OAUTH_TOKEN_PATH,
+} from '../http/oauth-endpoints.js';
 import type { ServerContext } from './app.js';
 import { toApiError } from './errors.js';
 import { type ClientAuthentication, clientAuthentication, schemeOf } from './oauth-client-auth.js';
@@ -32,18 +41,6 @@ export interface OAuthApiOptions {
   readonly throttle?: AuthThrottleOptions | false;
 }
 
-/** The token endpoint (RFC 6749 §3.2): `POST`, form-encoded. */
-export const OAUTH_TOKEN_PATH = '/v1/oauth/token';
-/** The revocation endpoint (RFC 7009): `POST`, form-encoded. */
-export const OAUTH_REVOKE_PATH = '/v1/oauth/revoke';
-/** Stripe's deauthorization endpoint: `POST`, form-encoded, the developer's secret key required. */
-export const OAUTH_DEAUTHORIZE_PATH = '/v1/oauth/deauthorize';
-/** The RFC 8414 metadata: `GET`, no credentials. */
-export const OAUTH_METADATA_PATH = '/.well-known/oauth-authorization-server';
-/** The install links (served by the dashboard): live mode and test mode. */
-export const OAUTH_AUTHORIZE_PATH = '/oauth/v2/authorize';
-export const OAUTH_TEST_AUTHORIZE_PATH = '/oauth/v2/test/authorize';
-
 const TOKEN_PARAMS = [
   'grant_type',
   'code',
@@ -59,18 +56,11 @@ const DEAUTHORIZE_PARAMS = ['client_id', 'stripe_user_id', 'client_secret'] as c
 /** RFC 6749 §5.1: token answers (and, here, every answer of the endpoints) are not cached. */
 const NO_STORE = Object.freeze({ 'cache-control': 'no-store', pragma: 'no-cache' });
 
-/**
- * The issuer identifier (RFC 8414, RFC 9207 `iss`): this server's origin as the request names it.
- * Throws `invalid_request` when the `Host` header is missing or is not a host name.
- * @example
- * issuerOf(request); // 'http://127.0.0.1:4242'
- */
-export function issuerOf(request: FastifyRequest): string {
-  const host = request.headers.host;
-  if (host === undefined || !/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) {
-    throw new OAuthError('invalid_request', 'the request has no valid `Host` header');
-  }
-  return `${request.protocol}://${host}`;
+/** {@link issuerOf}, or `invalid_request` when the `Host` header is not a host name. */
+function requestIssuer(request: FastifyRequest): string {
+  const issuer = issuerOf(request);
+  if (issuer === undefined) throw new OAuthError('invalid_request', 'the request has no valid `Host` header');
+  return issuer;
 }
 
 /**
@@ -252,7 +242,7 @@ export function registerOAuthApi(
   app.get(OAUTH_METADATA_PATH, {
     errorHandler: (error, request, reply) => sendError(request, reply, error),
     handler: async (request, reply) => {
-      const metadata = authorizationServerMetadata(issuerOf(request));
+      const metadata = authorizationServerMetadata(requestIssuer(request));
       return reply.type('application/json').send(JSON.stringify(metadata));
     },
   });

@@ -201,6 +201,18 @@ describe('the install link page', () => {
     expect(response.body).toContain('“state” more than once');
   });
 
+  it('refuses a Host that is not a host name (it would be the iss of the answer) with an error page', async () => {
+    await oauthWorld();
+    const browser = agent(world!.app);
+    for (const host of ['evil.example/x?', 'a b', '"><script>']) {
+      const response = await browser.get(link(), { ...HEADERS, host });
+      expect(response.statusCode, host).toBe(400);
+      expect(response.headers.location).toBeUndefined();
+      expect(response.body).toContain('no valid Host header');
+      expect(response.body).not.toContain('<script>');
+    }
+  });
+
   it('sends other problems back to the app with error, the untouched state and iss', async () => {
     await oauthWorld();
     const browser = agent(world!.app);

@@ -28,7 +28,7 @@ import {
 } from '../kit.js';
 import { nameChips } from '../permissions-view.js';
 import { appFacts, requestedPermissions } from './consent.js';
-import { authorizeParams, brokenLink, consentPath, issuerOf } from './oauth-link.js';
+import { authorizeParams, brokenLink, consentPath, requestIssuer } from './oauth-link.js';
 import { pendingPermissions } from './review.js';
 
 /**
@@ -54,7 +54,7 @@ export function registerOAuthConsent(app: FastifyInstance, deps: DashboardDeps):
       const checked = await recheck(deps, request, reply, mode);
       if (!('request' in checked)) return checked;
       const authorize = checked.request;
-      const issuer = issuerOf(request);
+      const issuer = requestIssuer(request);
       const decision = form.get('decision');
       if (decision === 'cancel') return reply.redirect(deniedLocation(authorize, issuer), 303);
       if (decision !== 'approve') {
@@ -115,7 +115,7 @@ async function recheck(
     deps.domain,
     authorizeParams(request.url),
     mode,
-    issuerOf(request),
+    requestIssuer(request),
   );
   if (check.ok) return { request: check.request };
   if (check.redirect) return reply.redirect(check.location, 303);

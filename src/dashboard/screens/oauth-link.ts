@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkAuthorizeRequest } from '../../domain/oauth.js';
+import { issuerOf, OAUTH_AUTHORIZE_PATH, OAUTH_TEST_AUTHORIZE_PATH } from '../../http/oauth-endpoints.js';
 import type { Mode } from '../../store/store.js';
 import { type Html, html } from '../html.js';
 import { type DashboardDeps, DashboardProblem, humanMessage, SECURITY_HEADERS, sendHtml } from '../kit.js';
@@ -23,9 +24,12 @@ export function consentPath(mode: Mode): string {
   return mode === 'live' ? '/dashboard/oauth/authorize' : '/dashboard/oauth/test/authorize';
 }
 
-/** This server's origin as the request names it: the OAuth issuer (`iss`, RFC 9207). */
-export function issuerOf(request: FastifyRequest): string {
-  return `${request.protocol}://${request.headers.host ?? ''}`;
+/** This server's origin: the OAuth issuer (`iss`, RFC 9207); a request without a valid `Host` is a 400. */
+export function requestIssuer(request: FastifyRequest): string {
+  const issuer = issuerOf(request);
+  if (issuer === undefined)
+    throw new DashboardProblem(400, 'Bad request', 'The request has no valid Host header.');
+  return issuer;
 }
 
 /**
@@ -72,14 +76,14 @@ export function brokenLink(description: string): DashboardProblem {
 /** `GET /oauth/v2/authorize` and `GET /oauth/v2/test/authorize`. */
 export function registerOAuthLinks(app: FastifyInstance, deps: DashboardDeps): void {
   for (const [path, mode] of [
-    ['/oauth/v2/authorize', 'live'],
-    ['/oauth/v2/test/authorize', 'test'],
+    [OAUTH_AUTHORIZE_PATH, 'live'],
+    [OAUTH_TEST_AUTHORIZE_PATH, 'test'],
   ] as const) {
     app.get(path, async (request, reply) => {
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
       try {
         const params = authorizeParams(request.url);
-        const check = await checkAuthorizeRequest(deps.domain, params, mode, issuerOf(request));
+        const check = await checkAuthorizeRequest(deps.domain, params, mode, requestIssuer(request));
         if (!check.ok && check.redirect) return reply.redirect(check.location, 303);
         if (!check.ok) throw brokenLink(check.description);
         const next = `${consentPath(mode)}?${encodeParams(params)}`;
