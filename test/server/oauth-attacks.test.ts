@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installApp, uninstallApp } from '../../src/domain/installs.js';
+import { revokeOAuthGrants } from '../../src/domain/oauth.js';
+import { APP, basic, codeFor, type OAuthWorld, OTHER_APP, oauthWorld, REDIRECT } from './oauth-support.js';
+
+/**
+ * A security review of the OAuth flow (issue 16): attacks by a hostile app developer, a hostile
+ * account admin and a network attacker. Each test is an attack; it passes when the attack fails.
+ */
+
+let world: OAuthWorld;
+
+beforeAll(async () => {
+  world = await oauthWorld();
+  await world.publishOAuth('1.0.0', ['customer_read']);
+  await world.publishOAuth('1.0.0', ['customer_read'], OTHER_APP);
+  await world.publish('com.example.rak', '1.0.0', ['customer_read']);
+  await world.publish('com.example.platform', '1.0.0', ['customer_read'], 'platform');
+});
+
+afterAll(async () => {
+  await world.close();
+});
+
+async function redeem(code: string, verifier: string | undefined, extra: Record<string, string> = {}) {
+  return world.post(
+    '/v1/oauth/token',
+    {
+      grant_type: 'authorization_code',
+      code,
+      ...(verifier === undefined ? {} : { code_verifier: verifier }),
+      ...extra,
+    },
+    { authorization: basic(world.developer.sk.test) },
+  );
+}
+
+async function gateway(token: string, path = '/v1/customers', headers: Record<string, string> = {}) {
+  const response = await fetch(`${world.url}${path}`, {
+    headers: { authorization: `Bearer ${token}`, ...headers },
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+describe('client authentication confusion', () => {
+  it('refuses another developer’s, a merchant’s, a platform app’s, an install key and an access token as client secret', async () => {
+    const { code, verifier } = await codeFor(world);
+    const platformSk = await world.appKey('com.example.platform');
+    const { key: rk } = await installApp(world.domain, {
+      actor: world.stranger.actor.test,
+      app: 'com.example.rak',
+    });
+    const good = await redeem(code, verifier);
+    expect(good.status).toBe(200);
+    const at = good.body['access_token'] as string;
+    const { code: code2, verifier: v2 } = await codeFor(world, { app: OTHER_APP });
+    for (const secret of [
+      world.merchant.sk.test,
+      world.stranger.sk.test,
+      platformSk,
+      rk!.secret,
+      at,
+      world.developer.sk.live,
+    ]) {
+      const answer = await world.post('/v1/oauth/token', {
+        grant_type: 'authorization_code',
+        code: code2,
+        code_verifier: v2!,
+        client_secret: secret,
+        client_id: OTHER_APP,
+      });
+      expect(answer.status, secret.slice(0, 8)).toBeGreaterThanOrEqual(400);
+      expect(['invalid_client', 'invalid_grant']).toContain(answer.body['error']);
+    }
+    // the code still works for its developer: the failed attempts did not burn it
+    expect((await redeem(code2, v2)).status).toBe(200);
+  });
+
+  it('refuses a public client_id that names a non-OAuth app, and a code of another app', async () => {
+    const { code, verifier } = await codeFor(world);
+    for (const clientId of ['com.example.rak', 'com.example.platform', OTHER_APP]) {
+      const answer = await world.post('/v1/oauth/token', {
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier!,
+        client_id: clientId,
+      });
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+    }
+    expect((await redeem(code, verifier)).status).toBe(200);
+  });
+});
+
+describe('codes and tokens after revocation', () => {
+  it('an admin’s Revoke access also kills a code issued before it and not yet redeemed', async () => {
+    const { code, verifier } = await codeFor(world);
+    const first = await codeFor(world);
+    const tokens = await redeem(first.code, first.verifier);
+    expect(tokens.status).toBe(200);
+    await revokeOAuthGrants(world.domain, {
+      actor: world.admin.test,
+      install: tokens.body['install'] as string,
+    });
+    const late = await redeem(code, verifier);
+    expect(late.status, JSON.stringify(late.body)).toBe(400);
+    expect(late.body['error']).toBe('invalid_grant');
+  });
+
+  it('a code issued before an uninstall does not work after a reinstall', async () => {
+    const { code, verifier } = await codeFor(world, { app: OTHER_APP });
+    const first = await codeFor(world, { app: OTHER_APP });
+    const tokens = await redeem(first.code, first.verifier);
+    await uninstallApp(world.domain, { actor: world.admin.test, install: tokens.body['install'] as string });
+    await codeFor(world, { app: OTHER_APP }); // reinstalled through the link
+    const late = await redeem(code, verifier);
+    expect(late.body['error']).toBe('invalid_grant');
+    expect((await gateway(tokens.body['access_token'] as string)).status).toBe(401);
+  });
+});
+
+describe('gateway with an access token', () => {
+  it('refuses Stripe-Account of another account and appscope’s own admin APIs', async () => {
+    const { code, verifier } = await codeFor(world);
+    const tokens = await redeem(code, verifier);
+    const at = tokens.body['access_token'] as string;
+    expect((await gateway(at)).status).toBe(200);
+    expect((await gateway(at, '/v1/customers', { 'stripe-account': world.stranger.id })).status).toBe(403);
+    for (const path of ['/v1/apps/installs', '/v1/apps', '/v1/keys']) {
+      const answer = await gateway(at, path);
+      expect(answer.status, `${path}: ${answer.text}`).toBeGreaterThanOrEqual(400);
+      expect(answer.text).not.toContain(at);
+    }
+    // the token endpoints do not take an access token as a refresh token or a client secret
+    const asRefresh = await world.post(
+      '/v1/oauth/token',
+      { grant_type: 'refresh_token', refresh_token: at },
+      { authorization: basic(world.developer.sk.test) },
+    );
+    expect(asRefresh.body['error']).toBe('invalid_grant');
+  });
+});
