@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installApp, uninstallApp } from '../../src/domain/installs.js';
 import { revokeOAuthGrants } from '../../src/domain/oauth.js';
-import { APP, basic, codeFor, type OAuthWorld, OTHER_APP, oauthWorld, REDIRECT } from './oauth-support.js';
+import {
+  APP,
+  basic,
+  codeFor,
+  type OAuthWorld,
+  OTHER_APP,
+  oauthWorld,
+  REDIRECT,
+  SECOND_REDIRECT,
+} from './oauth-support.js';
 
 /**
  * A security review of the OAuth flow (issue 16): attacks by a hostile app developer, a hostile
@@ -137,5 +146,125 @@ describe('gateway with an access token', () => {
       { authorization: basic(world.developer.sk.test) },
     );
     expect(asRefresh.body['error']).toBe('invalid_grant');
+  });
+});
+
+describe('redirect URI matching and the Location header', () => {
+  const variants = [
+    REDIRECT.toUpperCase(),
+    'https://CRM.example.com/oauth/callback',
+    `${REDIRECT}/`,
+    `${REDIRECT}?x=1`,
+    `${REDIRECT}#frag`,
+    'https://crm.example.com:443/oauth/callback',
+    'https://crm.example.com./oauth/callback',
+    'https://user@crm.example.com/oauth/callback',
+    'https://crm.example.com@evil.example/oauth/callback',
+    'https://crm.example.com/oauth/x/../callback',
+    'https://crm.example.com/oauth%2Fcallback',
+    'https://crm.example.com/oauth/callback%00',
+    'http://crm.example.com/oauth/callback',
+    'https://xn--crm-xxa.example.com/oauth/callback',
+    ' https://crm.example.com/oauth/callback',
+    '',
+  ];
+  it.each(variants)('never redirects to %j', async (redirectUri) => {
+    await expect(
+      world.authorize({ client_id: APP, response_type: 'code', redirect_uri: redirectUri, state: 's' }),
+    ).rejects.toThrow(/authorize refused: invalid_request: The redirect URI/);
+  });
+
+  it('keeps state and iss inside their own parameters whatever state holds', async () => {
+    const state = 'a\r\nLocation: https://evil.example/#&iss=https://evil.example&code=ac_test_x%20+é';
+    const { location } = await codeFor(world, { state });
+    expect(location.origin + location.pathname).toBe(REDIRECT);
+    expect(location.hash).toBe('');
+    expect(location.searchParams.getAll('state')).toEqual([state]);
+    expect(location.searchParams.getAll('iss')).toEqual([world.issuer]);
+    expect(location.searchParams.getAll('code')).toHaveLength(1);
+    expect(location.href).not.toMatch(/[\r\n]/);
+  });
+});
+
+describe('PKCE and code binding', () => {
+  it('refuses a PKCE downgrade, a wrong verifier, a plain verifier, and a redirect_uri switch', async () => {
+    const { code, verifier } = await codeFor(world, { redirectUri: REDIRECT });
+    const tries: Record<string, string>[] = [
+      {},
+      { code_verifier: 'x'.repeat(43) },
+      { code_verifier: `${verifier!}=` },
+      { code_verifier: verifier!, redirect_uri: SECOND_REDIRECT },
+      { code_verifier: verifier! },
+    ];
+    for (const extra of tries.slice(0, 4)) {
+      const answer = await redeem(code, undefined, extra);
+      expect(answer.body['error'], JSON.stringify(extra)).toBe('invalid_grant');
+    }
+    // the redirect_uri named in the link must be repeated
+    expect((await redeem(code, undefined, tries[4]!)).body['error']).toBe('invalid_grant');
+    expect((await redeem(code, verifier, { redirect_uri: REDIRECT })).status).toBe(200);
+  });
+
+  it('refuses a test code with the live key and a live code with the test key', async () => {
+    const test = await codeFor(world, { mode: 'test' });
+    const answer = await world.post(
+      '/v1/oauth/token',
+      { grant_type: 'authorization_code', code: test.code, code_verifier: test.verifier! },
+      { authorization: basic(world.developer.sk.live) },
+    );
+    expect(answer.body['error']).toBe('invalid_grant');
+    const live = await codeFor(world, { mode: 'live' });
+    expect((await redeem(live.code, live.verifier)).body['error']).toBe('invalid_grant');
+  });
+
+  it('two concurrent redemptions of one code: one family at most, and it is revoked', async () => {
+    const { code, verifier } = await codeFor(world);
+    const answers = await Promise.all([
+      redeem(code, verifier),
+      redeem(code, verifier),
+      redeem(code, verifier),
+    ]);
+    const won = answers.filter((a) => a.status === 200);
+    expect(won.length).toBeLessThanOrEqual(1);
+    for (const answer of won) expect((await gateway(answer.body['access_token'] as string)).status).toBe(401);
+  });
+
+  it('two concurrent refreshes: at most one succeeds, and reuse revokes the family', async () => {
+    const { code, verifier } = await codeFor(world);
+    const tokens = await redeem(code, verifier);
+    const refresh = () =>
+      world.post(
+        '/v1/oauth/token',
+        { grant_type: 'refresh_token', refresh_token: tokens.body['refresh_token'] as string },
+        { authorization: basic(world.developer.sk.test) },
+      );
+    const answers = await Promise.all([refresh(), refresh()]);
+    expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(1);
+    for (const answer of answers.filter((a) => a.status === 200))
+      expect((await gateway(answer.body['access_token'] as string)).status).toBe(401);
+    expect((await gateway(tokens.body['access_token'] as string)).status).toBe(401);
+  });
+});
+
+describe('the metadata endpoint', () => {
+  it('refuses a Host header that is not a host name instead of echoing it as the issuer', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: world.port,
+          path: '/.well-known/oauth-authorization-server',
+          headers: { host: 'evil.example/"x' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
   });
 });
