@@ -268,3 +268,44 @@ describe('the metadata endpoint', () => {
     expect(status).toBe(400);
   });
 });
+
+describe('a code seen in a URL (history, logs, Referer) after the app redeemed it', () => {
+  it('does not let someone without the app’s credentials revoke the app’s tokens', async () => {
+    const { code, verifier } = await codeFor(world);
+    const tokens = await redeem(code, verifier); // the confidential app, with PKCE too
+    expect(tokens.status).toBe(200);
+    const at = tokens.body['access_token'] as string;
+    const attempts: Record<string, string>[] = [
+      { client_id: APP },
+      { client_id: APP, code_verifier: 'x'.repeat(43) },
+      { client_id: APP, code_verifier: verifier! }, // even the verifier: the tokens are the confidential client's
+    ];
+    for (const extra of attempts) {
+      const answer = await world.post('/v1/oauth/token', {
+        grant_type: 'authorization_code',
+        code,
+        ...extra,
+      });
+      expect(answer.status, JSON.stringify(extra)).toBeGreaterThanOrEqual(400);
+      expect((await gateway(at)).status, JSON.stringify(extra)).toBe(200);
+    }
+    // the app itself presenting it again is a reuse: the family is revoked
+    expect((await redeem(code, verifier)).body['error']).toBe('invalid_grant');
+    expect((await gateway(at)).status).toBe(401);
+  });
+
+  it('does not let someone without the PKCE verifier revoke a public client’s tokens', async () => {
+    const { code, verifier } = await codeFor(world);
+    const redeemPublic = (extra: Record<string, string>) =>
+      world.post('/v1/oauth/token', { grant_type: 'authorization_code', code, client_id: APP, ...extra });
+    const tokens = await redeemPublic({ code_verifier: verifier! });
+    expect(tokens.status).toBe(200);
+    const at = tokens.body['access_token'] as string;
+    for (const extra of [{}, { code_verifier: 'y'.repeat(43) }]) {
+      expect((await redeemPublic(extra)).body['error']).toBe('invalid_grant');
+      expect((await gateway(at)).status, JSON.stringify(extra)).toBe(200);
+    }
+    expect((await redeemPublic({ code_verifier: verifier! })).body['error']).toBe('invalid_grant');
+    expect((await gateway(at)).status).toBe(401);
+  });
+});
