@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../../src/domain/actor.js';
+import { uploadAppVersion } from '../../src/domain/app-versions.js';
 import { installApp, uninstallApp } from '../../src/domain/installs.js';
 import { revokeOAuthGrants } from '../../src/domain/oauth.js';
+import { manifest } from '../domain/helpers.js';
 import {
   APP,
   basic,
@@ -307,5 +310,51 @@ describe('a code seen in a URL (history, logs, Referer) after the app redeemed i
     }
     expect((await redeemPublic({ code_verifier: verifier! })).body['error']).toBe('invalid_grant');
     expect((await gateway(at)).status).toBe(401);
+  });
+});
+
+describe('expiry boundaries', () => {
+  it('a code works until its last second and not at its expiry', async () => {
+    const early = await codeFor(world);
+    const late = await codeFor(world);
+    world.clock.advance(299);
+    expect((await redeem(early.code, early.verifier)).status).toBe(200);
+    world.clock.advance(1);
+    expect((await redeem(late.code, late.verifier)).body['error']).toBe('invalid_grant');
+  });
+
+  it('an access token works until its last second, then is refused even though the gateway cached it', async () => {
+    const { code, verifier } = await codeFor(world);
+    const at = (await redeem(code, verifier)).body['access_token'] as string;
+    world.clock.advance(3599);
+    expect((await gateway(at)).status).toBe(200);
+    world.clock.advance(1);
+    expect((await gateway(at)).status).toBe(401);
+  });
+});
+
+describe('what a hostile developer may register as a redirect URI', () => {
+  it.each([
+    'javascript:alert(1)//https://x.example/cb',
+    'data:text/html,<script>alert(1)</script>',
+    'https://x.example/cb#frag',
+    'https://user:pw@x.example/cb',
+    'https://*.x.example/cb',
+    'https://x.example',
+    'https://x.example\\@evil.example/cb',
+    'https://例え.jp/cb',
+    'https://x.example/cb\nSet-Cookie: a=b',
+    'file:///etc/passwd',
+  ])('refuses %j at upload', async (uri) => {
+    await expect(
+      uploadAppVersion(world.domain, {
+        actor: OPERATOR,
+        account: world.developer.id,
+        manifest: manifest('com.example.hostile-redirect', '1.0.0', ['customer_read'], 'oauth', {
+          distribution_type: 'public',
+          allowed_redirect_uris: [uri],
+        }),
+      }),
+    ).rejects.toThrow(/redirect/i);
   });
 });
