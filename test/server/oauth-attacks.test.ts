@@ -358,3 +358,39 @@ describe('what a hostile developer may register as a redirect URI', () => {
     ).rejects.toThrow(/redirect/i);
   });
 });
+
+describe('malformed token requests', () => {
+  it.each([
+    'grant_type=authorization_code&code[]=ac_test_x',
+    'grant_type=authorization_code&code=%zz',
+    'grant_type=authorization_code&code=%00',
+    'grant_type=authorization_code&code=a&code=b',
+    `grant_type=refresh_token&refresh_token=rt_test_${'A'.repeat(5000)}`,
+    `grant_type=authorization_code&client_id=${'c'.repeat(20000)}`,
+    Array.from({ length: 2000 }, (_, i) => `p${i}=1`).join('&'),
+    `grant_type=authorization_code&code=ac_test_x&client_secret=${encodeURIComponent('sk_test_\u0000\r\n')}`,
+  ])('answers %# with an RFC-shaped 4xx, never a 500', async (body) => {
+    const answer = await world.post('/v1/oauth/token', body);
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+    expect(typeof answer.body['error']).toBe('string');
+  });
+
+  it.each([
+    `Basic ${Buffer.from('\u00ff\u00fe:').toString('base64')}`,
+    `Basic ${Buffer.from(`${'%'.repeat(3)}:x`).toString('base64')}`,
+    'Basic ====',
+    'Basic',
+    `Bearer ${'sk_test_'.padEnd(10000, 'x')}`,
+    `basic ${Buffer.from(`${'x'.repeat(8000)}:y`).toString('base64')}`,
+  ])('answers an odd Authorization header %# with invalid_client, never a 500', async (authorization) => {
+    const answer = await world.post(
+      '/v1/oauth/token',
+      { grant_type: 'authorization_code', code: 'ac_test_x' },
+      { authorization },
+    );
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+    expect(answer.body['error']).toMatch(/invalid_client|invalid_request/);
+  });
+});
