@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/domain/actor.js';
 import { uploadAppVersion } from '../../src/domain/app-versions.js';
 import { installApp, uninstallApp } from '../../src/domain/installs.js';
+import { createAccountSecretKey, revokeKey } from '../../src/domain/keys.js';
 import { revokeOAuthGrants } from '../../src/domain/oauth.js';
 import { manifest } from '../domain/helpers.js';
 import {
@@ -392,5 +393,28 @@ describe('malformed token requests', () => {
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
     expect(answer.body['error']).toMatch(/invalid_client|invalid_request/);
+  });
+});
+
+describe('a secret key that no longer works', () => {
+  it('refuses a revoked and an expired developer key as the client secret, without burning the code', async () => {
+    const revoked = await createAccountSecretKey(world.domain, { actor: world.developer.actor.test });
+    await revokeKey(world.domain, { actor: world.developer.actor.test, key: revoked.id });
+    const expiring = await createAccountSecretKey(world.domain, {
+      actor: world.developer.actor.test,
+      expiresAt: world.clock.seconds() + 10,
+    });
+    world.clock.advance(10);
+    const { code, verifier } = await codeFor(world);
+    for (const secret of [revoked.secret, expiring.secret]) {
+      const answer = await world.post(
+        '/v1/oauth/token',
+        { grant_type: 'authorization_code', code, code_verifier: verifier! },
+        { authorization: basic(secret) },
+      );
+      expect(answer.status).toBe(401);
+      expect(answer.body['error']).toBe('invalid_client');
+    }
+    expect((await redeem(code, verifier)).status).toBe(200);
   });
 });
