@@ -25,8 +25,13 @@ export async function revokeGrantInFlow(flow: Flow, grant: OAuthGrantRow, reason
   return true;
 }
 
-/** Revokes every unrevoked grant of an install inside a flow; returns their ids. */
+/**
+ * Revokes every unrevoked grant of an install inside a flow, and expires its codes not yet
+ * redeemed (a code issued before the revocation must not start a new family); returns the
+ * grants' ids.
+ */
 export async function revokeInstallGrants(flow: Flow, installId: string, reason: string): Promise<string[]> {
+  await flow.tx.expireOAuthCodes(installId, flow.seconds);
   const revoked: string[] = [];
   for (const grant of await flow.tx.listOAuthGrants(installId)) {
     if (grant.revoked === null && (await revokeGrantInFlow(flow, grant, reason))) revoked.push(grant.id);

@@ -724,7 +724,20 @@ async function redeemCode(
       const mismatch = clientMismatch(client, app, row.mode);
       if (mismatch !== undefined)
         throw new OAuthError('invalid_grant', `the authorization code cannot be used: ${mismatch}`);
-      if (row.used !== null) return codeReused(flow, row);
+      if (row.used !== null) {
+        // Only the client the code was for, proving it (its secret key when it redeemed the code
+        // with one, the PKCE verifier when the code had a challenge), revokes the family: a code
+        // seen afterwards in a URL (history, logs, Referer) must not let anyone else revoke it.
+        const first = row.grant_id === null ? undefined : await tx.getOAuthGrant(row.grant_id);
+        if (first?.confidential === 1 && !client.confidential) {
+          throw new OAuthError(
+            'invalid_client',
+            'this authorization code was redeemed by a confidential client: authenticate with the developer’s secret key',
+          );
+        }
+        checkPkce(row, client, input.codeVerifier);
+        return codeReused(flow, row);
+      }
       if (flow.seconds >= row.expires_at) {
         throw new OAuthError(
           'invalid_grant',

@@ -1718,6 +1718,19 @@ class KyselyTransaction implements StoreTransaction {
     });
   }
 
+  expireOAuthCodes(installId: string, at: number): Promise<number> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .updateTable('oauth_codes')
+        .set({ expires_at: at })
+        .where('install_id', '=', installId)
+        .where('used', 'is', null)
+        .where('expires_at', '>', at)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    });
+  }
+
   pruneOAuthCodes(before: number): Promise<number> {
     return this.#driver(async () => {
       const result = await this.#writable()

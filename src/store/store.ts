@@ -739,6 +739,8 @@ export interface StoreTransaction {
   claimOAuthCode(id: string, at: number, grantId: string): Promise<boolean>;
   /** Deletes codes that expired before `before` (unix seconds); returns how many. */
   pruneOAuthCodes(before: number): Promise<number>;
+  /** Makes an install's unused, unexpired codes expire at `at` (its access was revoked); returns how many. */
+  expireOAuthCodes(installId: string, at: number): Promise<number>;
   insertOAuthGrant(row: OAuthGrantRow): Promise<void>;
   getOAuthGrant(id: string): Promise<OAuthGrantRow | undefined>;
   /** An install's grants, newest first. */
