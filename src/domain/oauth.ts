@@ -292,36 +292,32 @@ export async function checkAuthorizeRequest(
   };
 }
 
-/** An account the signed-in person may pick on the consent screen. */
+/** The account the signed-in person is signed in to, as the consent screen offers it. */
 export interface AuthorizingAccount {
   readonly account: string;
   readonly name: string;
   /** Their user on that account (`usr_…`). */
   readonly user: string;
   readonly role: 'admin' | 'developer' | 'view_only';
-  /** The account of the session itself (no password needed). */
-  readonly current: boolean;
 }
 
 /**
- * The accounts where the signed-in person (the same email) has a user, the session's own
- * first. Only `admin` ones can approve.
+ * The session's own account and role: the one account the consent screen names. Other accounts
+ * where the same email has a user are never listed: emails are not verified, so an admin can
+ * give a user of their own account anyone's email, and listing "that person's" accounts would
+ * show them to whoever holds such a user. Another account is named by its id and proved with
+ * its user's password ({@link authorizingActor}).
+ * @example
+ * const { account, name, role } = await authorizingAccount(domain, session.user);
  */
-export async function authorizingAccounts(domain: Domain, user: User): Promise<AuthorizingAccount[]> {
+export async function authorizingAccount(domain: Domain, user: User): Promise<AuthorizingAccount> {
   return readFlow(domain, async (tx) => {
-    const out: AuthorizingAccount[] = [];
-    for (const row of await tx.listUsersByEmail(user.email)) {
-      const account = await tx.getAccount(row.account_id);
-      if (account === undefined) continue;
-      out.push({
-        account: row.account_id,
-        name: account.name,
-        user: row.id,
-        role: row.role,
-        current: row.id === user.id,
-      });
+    const row = await tx.getUser(user.id);
+    const account = await tx.getAccount(user.account);
+    if (row === undefined || account === undefined) {
+      throw new DomainError('ERR_FORBIDDEN', 'your user no longer exists: sign in again');
     }
-    return out.sort((a, b) => Number(b.current) - Number(a.current));
+    return { account: row.account_id, name: account.name, user: row.id, role: row.role };
   });
 }
 

@@ -94,7 +94,7 @@ describe('markup from a link or a hostile app is never markup on a page', () => 
 });
 
 describe('a hostile account admin', () => {
-  it.skip('cannot list another person’s accounts by giving a user of their own account that person’s email (not fixed: see the review report; listing accounts by an unverified email is the picker’s design)', async () => {
+  it('cannot list another person’s accounts by giving a user of their own account that person’s email', async () => {
     await hostileWorld();
     const w = world!;
     // the victim's second account, where their email is an admin too

@@ -273,12 +273,13 @@ describe('the consent screen', () => {
     expect(consent.headers['content-security-policy']).toContain(
       "form-action 'self' https://app.example.com;",
     );
-    // the account picker: admin accounts selectable, the developer one disabled with the reason
+    // the account picker: the signed-in account, and another one by id and password; the other
+    // accounts of the same email are not listed (emails are not verified: see oauth-attacks)
     expect(body).toMatch(/value="acct_[^"]+" checked> <span><strong>Rocket Rides<\/strong>/);
-    expect(body).toMatch(/value="[^"]+"> <span><strong>Second Shop<\/strong>/);
-    expect(body).toMatch(
-      /value="[^"]+" disabled> <span><strong>Third Store<\/strong>[\s\S]*?developer role here/,
-    );
+    expect(body).toContain('value="other"> <span><strong>Another account where you are an admin');
+    expect(body).toContain('name="other_account"');
+    expect(body).not.toContain('Second Shop');
+    expect(body).not.toContain('Third Store');
     expect(hiddenValues(body, formAction(body).replaceAll('&', '&amp;'), 'expected').sort()).toEqual([
       'customer_read',
       'invoice_read',
@@ -378,9 +379,10 @@ describe('the consent screen', () => {
     for (const role of ['developer', 'view_only'] as const) {
       const browser = await signedIn(world!.emails[role]);
       const consent = await openConsent(browser, link());
-      expect(consent.body).toContain('You are not an admin of any account');
-      expect(consent.body).not.toContain('value="approve"');
+      // their account cannot be picked; only another account (with its password) could be
+      expect(consent.body).toContain('You are not an admin of Rocket Rides');
       expect(consent.body).toContain(` disabled> <span><strong>Rocket Rides</strong>`);
+      expect(consent.body).toContain('value="other" checked>');
       const response = await submit(browser, consent, { decision: 'approve', account: world!.merchant });
       expect(response.statusCode).toBe(403);
       expect(response.headers.location).toBeUndefined();
@@ -428,6 +430,37 @@ describe('the consent screen', () => {
     expect(redirectParams(response).get('code')).toMatch(/^ac_test_/);
     expect(await installsOf(world!.second, 'test')).toHaveLength(1);
     expect(await installsOf(world!.merchant, 'test')).toHaveLength(0);
+  });
+
+  it('the “another account” choice: its id typed in other_account (none is a 400), proved by its password', async () => {
+    await oauthWorld();
+    const browser = await signedIn(world!.emails.admin);
+    const consent = await openConsent(browser, link());
+    const empty = await submit(browser, consent, {
+      decision: 'approve',
+      account: 'other',
+      password: OTHER_PASSWORD,
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.body).toContain('Enter the id (acct_…) of the other account');
+    const unknown = await submit(browser, consent, {
+      decision: 'approve',
+      account: 'other',
+      other_account: 'acct_doesnotexist',
+      password: OTHER_PASSWORD,
+    });
+    expect(unknown.statusCode).toBe(403);
+    expect(unknown.body).toContain(
+      'That password is not right for acct_doesnotexist, or you have no user there',
+    );
+    const right = await submit(browser, consent, {
+      decision: 'approve',
+      account: 'other',
+      other_account: ` ${world!.second} `,
+      password: OTHER_PASSWORD,
+    });
+    expect(redirectParams(right).get('code')).toMatch(/^ac_test_/);
+    expect(await installsOf(world!.second, 'test')).toHaveLength(1);
   });
 
   it('slows down password guessing for another account with the sign-in throttle', async () => {

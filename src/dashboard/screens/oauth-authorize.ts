@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../domain/actor.js';
 import { getAppDeveloper } from '../../domain/apps.js';
+import { DomainError } from '../../domain/domain-error.js';
 import {
   type AuthorizationState,
   type AuthorizeRequest,
   type AuthorizingAccount,
   approveAuthorization,
   authorizationState,
-  authorizingAccounts,
+  authorizingAccount,
   authorizingActor,
   checkAuthorizeRequest,
   deniedLocation,
@@ -61,19 +62,27 @@ export function registerOAuthConsent(app: FastifyInstance, deps: DashboardDeps):
         throw new DashboardProblem(400, 'Invalid choice', 'Choose Approve or Cancel.');
       }
       const session = signed.session;
-      const account = form.get('account') ?? '';
-      const chosen = (await authorizingAccounts(deps.domain, session.user)).find(
-        (a) => a.account === account,
-      );
-      if (chosen === undefined) {
-        throw new DashboardProblem(403, 'Not allowed', 'Choose one of your accounts to install the app on.');
+      const current = await authorizingAccount(deps.domain, session.user);
+      // the signed-in account, or another one named by its id (`other_account`) and its password
+      const named = form.get('account') ?? '';
+      const account = (named === '' || named === OTHER ? (form.get('other_account') ?? '') : named).trim();
+      if (account === '') {
+        return consentPage(deps, session, request, authorize, {
+          status: 400,
+          error: 'Enter the id (acct_…) of the other account, and your password there.',
+          other: '',
+        });
       }
-      if (chosen.role !== 'admin') throw notAdmin(chosen);
+      const chosen: Chosen =
+        account === current.account
+          ? { ...current, current: true }
+          : { account, name: account, current: false };
+      if (chosen.current && current.role !== 'admin') throw notAdmin(chosen, current.role);
       const again = (status: number, error: string, state?: AuthorizationState) =>
         consentPage(deps, session, request, authorize, {
           status,
           error,
-          selected: chosen.account,
+          ...(chosen.current ? {} : { other: chosen.account }),
           ...(state === undefined ? {} : { state }),
         });
       const actor = await actingAdmin(deps, request, signed, chosen, authorize.mode, form.get('password'));
@@ -124,6 +133,17 @@ async function recheck(
 
 type Refusal = 'throttled' | 'password_missing' | 'password_wrong';
 
+/** The `account` value of the "another account" choice (its id is in `other_account`). */
+const OTHER = 'other';
+
+/** The account an approval is for: the signed-in one, or another named by its id. */
+interface Chosen {
+  readonly account: string;
+  /** The account's name, or its id for another account (nothing about it is shown before its password matched). */
+  readonly name: string;
+  readonly current: boolean;
+}
+
 /**
  * The admin who approves: the session's own user on its account, or the same email's admin
  * user on another account once its password matches (wrong passwords count toward the
@@ -133,16 +153,12 @@ async function actingAdmin(
   deps: DashboardDeps,
   request: FastifyRequest,
   signed: Signed,
-  chosen: AuthorizingAccount,
+  chosen: Chosen,
   mode: Mode,
   password: string | undefined,
 ): Promise<(Actor & { readonly type: 'user' }) | Refusal> {
   const user = signed.session.user;
-  if (chosen.current) {
-    const actor = await authorizingActor(deps.domain, { user, account: chosen.account, mode });
-    if (actor.role !== 'admin') throw notAdmin(chosen);
-    return actor;
-  }
+  if (chosen.current) return authorizingActor(deps.domain, { user, account: chosen.account, mode });
   if (password === undefined || password === '') return 'password_missing';
   const key = user.email; // lowercase, as the sign-in form's throttle key
   const wait = deps.throttle.retryAfter(key, request.ip);
@@ -150,35 +166,36 @@ async function actingAdmin(
   try {
     const actor = await authorizingActor(deps.domain, { user, account: chosen.account, mode, password });
     deps.throttle.succeed(key, request.ip);
-    if (actor.role !== 'admin') throw notAdmin(chosen);
     return actor;
   } catch (error) {
-    if (!isAppscopeError(error, 'ERR_FORBIDDEN')) throw error;
+    if (!(error instanceof DomainError) || error.code !== 'ERR_FORBIDDEN') throw error;
+    // the password matched, the role did not: said only now
+    if (error.param === 'account') throw notAdmin(chosen);
     deps.throttle.fail(key, request.ip);
     return 'password_wrong';
   }
 }
 
-function notAdmin(account: AuthorizingAccount): DashboardProblem {
+function notAdmin(account: Chosen, role?: AuthorizingAccount['role']): DashboardProblem {
   return new DashboardProblem(
     403,
     'Not allowed',
-    `Only an admin of ${account.name} can install apps on it; you have the ${roleText(account.role)} role there. Nothing was installed and you were not sent back to the app. Ask an admin, or choose another account.`,
+    `Only an admin of ${account.name} can install apps on it${role === undefined ? '' : `; you have the ${roleText(role)} role there`}. Nothing was installed and you were not sent back to the app. Ask an admin, or choose another account.`,
   );
 }
 
-function problemText(refusal: Refusal, account: AuthorizingAccount): string {
+function problemText(refusal: Refusal, account: Chosen): string {
   switch (refusal) {
     case 'throttled':
       return 'Too many wrong passwords. Wait a few minutes and try again.';
     case 'password_missing':
       return `You are signed in to another account. Enter your password for ${account.name} to install the app on it.`;
     case 'password_wrong':
-      return `That password is not right for ${account.name}. Nothing was installed.`;
+      return `That password is not right for ${account.name}, or you have no user there. Nothing was installed.`;
   }
 }
 
-function changedText(account: AuthorizingAccount): string {
+function changedText(account: Chosen): string {
   return `What approving does on ${account.name} is not what this page showed (the app released a new version, or it is already installed there). Nothing was approved. Review it below and approve again.`;
 }
 
@@ -209,8 +226,8 @@ function destination(redirectUri: string): string {
 interface ConsentOptions {
   readonly status?: number;
   readonly error?: string;
-  /** The account to preselect (default: the session's own when it is an admin there). */
-  readonly selected?: string;
+  /** Another account's id to preselect (default: the signed-in account). */
+  readonly other?: string;
   /** What approving does on the selected account (known once the approver is known). */
   readonly state?: AuthorizationState;
 }
@@ -224,17 +241,16 @@ async function consentPage(
 ): Promise<PageResult> {
   const { domain } = deps;
   const { app, version, mode } = authorize;
-  const accounts = await authorizingAccounts(domain, session.user);
-  const admins = accounts.filter((a) => a.role === 'admin');
-  const selected =
-    accounts.find((a) => a.account === options.selected && a.role === 'admin') ??
-    admins.find((a) => a.current) ??
-    admins[0];
+  const current = await authorizingAccount(domain, session.user);
+  const admin = current.role === 'admin';
   let state = options.state;
-  if (state === undefined && selected?.current === true) {
-    const actor = await authorizingActor(domain, { user: session.user, account: selected.account, mode });
+  if (state === undefined && options.other === undefined && admin) {
+    const actor = await authorizingActor(domain, { user: session.user, account: current.account, mode });
     state = await authorizationState(domain, actor, authorize);
   }
+  // where approving applies, for the wording: the signed-in account, or another one by id
+  const selected =
+    options.other !== undefined ? { name: options.other } : admin ? { name: current.name } : undefined;
   const developer = await getAppDeveloper(domain, { actor: session.actor, app: app.id }).catch(
     (error: unknown) => {
       if (isAppscopeError(error, 'ERR_NOT_FOUND')) return { id: app.owner, name: app.owner };
@@ -250,7 +266,6 @@ async function consentPage(
     : pending
       ? 'Approve new permissions'
       : 'Approve and install';
-  const others = admins.some((a) => !a.current);
   const body = html`<div class="app-head">
   ${appIcon(app.id)}
   <div>
@@ -264,16 +279,16 @@ ${appFacts({ app, version, developer, account: session.user.account })}
 <form method="post" action="${request.url}" id="oauth-consent">
   <input type="hidden" name="csrf" value="${session.csrfToken}">
   ${expected.map((name) => html`<input type="hidden" name="expected" value="${name}">`)}
-  ${accountPicker(accounts, selected, others, options.error !== undefined)}
+  ${accountPicker(current, options.other, options.error !== undefined)}
   ${stateSection(deps, authorize, state, selected)}
   <div class="card">
     ${
       selected === undefined
-        ? html`<p>You are not an admin of any account, so you cannot install ${app.name}. Ask an admin of your account to follow the app’s install link.</p>`
+        ? html`<p>You are not an admin of ${current.name}. To install ${app.name} there, ask one of its admins to follow the app’s install link; or choose another account of yours above.</p>`
         : html`<p>${nothingNew ? `${app.name} gets access with the permissions already granted; nothing changes on the account. ` : ''}You can revoke the app’s access or uninstall it at any time.</p>`
     }
     <div class="actions-row">
-      ${selected === undefined ? '' : html`<button type="submit" name="decision" value="approve" class="primary">${approveLabel}</button>`}
+      <button type="submit" name="decision" value="approve" class="primary">${approveLabel}</button>
       <button type="submit" name="decision" value="cancel">Cancel</button>
     </div>
   </div>
@@ -288,30 +303,27 @@ ${appFacts({ app, version, developer, account: session.user.account })}
   };
 }
 
-function accountPicker(
-  accounts: readonly AuthorizingAccount[],
-  selected: AuthorizingAccount | undefined,
-  others: boolean,
-  invalid: boolean,
-): Html {
+function accountPicker(current: AuthorizingAccount, other: string | undefined, invalid: boolean): Html {
+  const admin = current.role === 'admin';
+  const described = invalid ? html` aria-describedby="consent-error"` : '';
   return html`<fieldset class="card">
   <legend>Install on which account?</legend>
-  <div class="checks accounts">${accounts.map(
-    (a) =>
-      html`<label class="check"><input type="radio" name="account" value="${a.account}"${a === selected ? html` checked` : ''}${a.role === 'admin' ? '' : html` disabled`}> <span><strong>${a.name}</strong> <span class="small muted"><code>${a.account}</code>${a.current ? ' · signed in' : ''}</span>${
-        a.role === 'admin'
-          ? ''
-          : html`<br><span class="small muted">You have the ${roleText(a.role)} role here; only an admin can install apps.</span>`
-      }</span></label>`,
-  )}</div>
-  ${
-    others
-      ? html`<div class="field">
-    <label for="password">Your password (only for an account you are not signed in to)</label>
-    <input id="password" name="password" type="password" autocomplete="current-password"${invalid ? html` aria-describedby="consent-error"` : ''}>
-  </div>`
-      : ''
-  }
+  <div class="checks accounts">
+    <label class="check"><input type="radio" name="account" value="${current.account}"${other === undefined && admin ? html` checked` : ''}${admin ? '' : html` disabled`}> <span><strong>${current.name}</strong> <span class="small muted"><code>${current.account}</code> · signed in</span>${
+      admin
+        ? ''
+        : html`<br><span class="small muted">You have the ${roleText(current.role)} role here; only an admin can install apps.</span>`
+    }</span></label>
+    <label class="check"><input type="radio" name="account" value="${OTHER}"${other !== undefined || !admin ? html` checked` : ''}> <span><strong>Another account where you are an admin</strong><br><span class="small muted">Its id and your password there: other accounts are not listed here.</span></span></label>
+  </div>
+  <div class="field">
+    <label for="other_account">Account id (acct_…)</label>
+    <input id="other_account" name="other_account" autocomplete="off" spellcheck="false" value="${other ?? ''}"${described}>
+  </div>
+  <div class="field">
+    <label for="password">Your password on that account</label>
+    <input id="password" name="password" type="password" autocomplete="current-password"${described}>
+  </div>
 </fieldset>`;
 }
 
@@ -319,7 +331,7 @@ function stateSection(
   deps: DashboardDeps,
   authorize: AuthorizeRequest,
   state: AuthorizationState | undefined,
-  selected: AuthorizingAccount | undefined,
+  selected: { readonly name: string } | undefined,
 ): Html {
   const { catalog } = deps;
   const { app, version, mode } = authorize;
