@@ -128,6 +128,12 @@ export type AuthorizeCheck =
       readonly description: string;
     };
 
+/**
+ * How long a rotated refresh token is kept: presented again within a day, it is recognised as a
+ * reuse and revokes its family; after that it is simply unknown.
+ */
+export const REUSE_WINDOW_SECONDS = 86_400;
+
 /** The longest `state` accepted (it comes back in a URL). */
 export const MAX_STATE_LENGTH = 2048;
 /** An S256 challenge: base64url of a SHA-256 digest, no padding. */
@@ -887,6 +893,9 @@ async function issueTokens(
       revoked: null,
     },
   ];
+  // expired tokens (and rotated refresh tokens a day on) go as new ones come: the table holds
+  // what can still be used or recognised, not every token ever issued
+  await flow.tx.pruneOAuthTokens(flow.seconds);
   for (const row of rows) await flow.tx.insertOAuthToken(row);
   return {
     access_token: access,
@@ -955,7 +964,8 @@ async function refresh(
       if (install === undefined || install.status !== 'installed') {
         throw new OAuthError('invalid_grant', 'the app was uninstalled from this account');
       }
-      if (!(await tx.claimOAuthToken(row.id, flow.seconds))) return refreshReused(flow, grant);
+      const keepUntil = Math.min(row.expires_at, flow.seconds + REUSE_WINDOW_SECONDS);
+      if (!(await tx.claimOAuthToken(row.id, flow.seconds, keepUntil))) return refreshReused(flow, grant);
       return issueTokens(flow, grant, install, settings);
     },
     { role: 'app' },
@@ -1097,7 +1107,7 @@ export interface OAuthGrant {
   readonly object: 'oauth_grant';
   readonly install: string;
   readonly created: number;
-  /** When its newest access token expires (unix seconds), or null if it never got one. */
+  /** When its newest access token expires (unix seconds), or null when it has none kept (expired ones are deleted). */
   readonly access_expires_at: number | null;
   readonly revoked: number | null;
   readonly revoked_reason: string | null;

@@ -1793,15 +1793,25 @@ class KyselyTransaction implements StoreTransaction {
     );
   }
 
-  claimOAuthToken(id: string, at: number): Promise<boolean> {
+  claimOAuthToken(id: string, at: number, expiresAt: number): Promise<boolean> {
     return this.#driver(async () => {
       const result = await this.#writable()
         .updateTable('oauth_tokens')
-        .set({ used: at })
+        .set({ used: at, expires_at: expiresAt })
         .where('id', '=', id)
         .where('used', 'is', null)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
+  pruneOAuthTokens(before: number): Promise<number> {
+    return this.#driver(async () => {
+      const result = await this.#writable()
+        .deleteFrom('oauth_tokens')
+        .where('expires_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     });
   }
 

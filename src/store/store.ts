@@ -749,8 +749,13 @@ export interface StoreTransaction {
   revokeOAuthGrant(id: string, at: number, reason: string): Promise<boolean>;
   insertOAuthToken(row: OAuthTokenRow): Promise<void>;
   getOAuthTokenByHash(tokenHash: string): Promise<OAuthTokenRow | undefined>;
-  /** Marks a refresh token used at `at` only if it was not; false when it already was (reuse). */
-  claimOAuthToken(id: string, at: number): Promise<boolean>;
+  /**
+   * Marks a refresh token used at `at`, and moves its expiry to `expiresAt` (it is kept that long
+   * to recognise a reuse), only if it was not used; false when it already was (reuse).
+   */
+  claimOAuthToken(id: string, at: number, expiresAt: number): Promise<boolean>;
+  /** Deletes tokens that expired before `before` (unix seconds); returns how many. */
+  pruneOAuthTokens(before: number): Promise<number>;
   /** Revokes one token unless it already is; false when it was. */
   revokeOAuthToken(id: string, at: number): Promise<boolean>;
   /** The newest access token's expiry per grant. */

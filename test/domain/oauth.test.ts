@@ -27,6 +27,7 @@ import {
   revokeToken,
   type TokenInput,
 } from '../../src/domain/oauth.js';
+import { hashSecret } from '../../src/domain/secrets.js';
 import { createUser } from '../../src/domain/users.js';
 import { createPrincipalCache } from '../../src/gateway/principal-cache.js';
 import { DIALECTS, freshDatabases, suiteTitle } from '../store/dialects.js';
@@ -223,6 +224,31 @@ for (const dialect of DIALECTS) {
         expect(result.ok ? 'ok' : result.reason).toBe('revoked');
       }
       expect((await oauthError(refresh(second.refresh_token))).error).toBe('invalid_grant');
+    });
+
+    it('expired tokens are deleted as new ones are issued; a rotated refresh token is recognised for a day', async () => {
+      const fx = await setup();
+      const { domain, w } = fx;
+      const stored = (token: string) =>
+        domain.store.transaction((tx) => tx.getOAuthTokenByHash(hashSecret(token)), { readOnly: true });
+      const refresh = (token: string) =>
+        exchangeToken(domain, {
+          grantType: 'refresh_token',
+          refreshToken: token,
+          client: { clientId: APP, secret: undefined },
+        });
+      const first = await exchangeToken(domain, publicExchange(await fx.code()));
+      w.clock.advance(2 * 3600);
+      const second = await refresh(first.refresh_token);
+      expect(await stored(first.access_token)).toBeUndefined(); // expired: deleted on the refresh
+      expect((await stored(first.refresh_token))?.used).not.toBeNull(); // rotated: kept a day
+      // two days on, another refresh deletes the rotated one; presenting it is then just unknown
+      w.clock.advance(2 * 86_400);
+      const third = await refresh(second.refresh_token);
+      expect(await stored(first.refresh_token)).toBeUndefined();
+      const late = await oauthError(refresh(first.refresh_token));
+      expect(late.description).toMatch(/the refresh token is invalid/);
+      expect((await authenticateKey(domain, third.access_token)).ok).toBe(true); // the family lives on
     });
 
     it('a code works once; presenting it again revokes what its first use issued', async () => {

@@ -7,7 +7,8 @@ import type { Migration } from './index.js';
  * client), the redirect URI, the PKCE challenge and the install it approved. Redeeming one
  * starts a grant (`oauth_grants`, a token family); its access and refresh tokens
  * (`oauth_tokens`) are stored only as SHA-256 hashes. A refresh token is `used` once, when it is
- * rotated; revoking a grant stops every token of the family.
+ * rotated (and kept a day after, to recognise a reuse); revoking a grant stops every token of
+ * the family. Expired tokens are deleted as new ones are issued.
  *
  * SQLite cannot change a CHECK constraint in place, so `apps` is rebuilt (SQLite migrations run
  * with foreign keys off and check every reference before they commit: src/store/sqlite.ts).
@@ -84,6 +85,7 @@ export const oauth: Migration = {
         revoked ${big}
       )`,
       'create index oauth_tokens_grant on oauth_tokens (grant_id)',
+      'create index oauth_tokens_expires on oauth_tokens (expires_at)',
     ];
   },
 };
