@@ -75,6 +75,8 @@ export interface ServeOptions {
    * keeps it open until `close()` resolves.
    */
   readonly logFd?: number;
+  /** Take the client's address, protocol and host from a reverse proxy's `X-Forwarded-*` headers. */
+  readonly trustProxy?: boolean;
   /** OAuth lifetimes in seconds (`--oauth-code-ttl`, `--oauth-access-token-ttl`, `--oauth-refresh-token-ttl`). */
   readonly oauth?: Partial<OAuthLifetimes>;
   /** Hosts webhooks may be sent to: exact names, `*.example.com`, or `*` (default: none). */
@@ -304,6 +306,7 @@ export async function startServe(
       secretKeys: secretKeys.keyring,
       health: { decisionLog: log },
       webhookPolicy,
+      ...(options.trustProxy === true ? { trustProxy: true } : {}),
     });
     app = server;
     if (logRequests) {
@@ -641,6 +644,7 @@ interface ServeFlags {
   webhookAllowPrivate?: boolean;
   webhookTimeout: string;
   webhookFirstRetry: string;
+  trustProxy?: boolean;
   oauthCodeTtl: string;
   oauthAccessTokenTtl: string;
   oauthRefreshTokenTtl: string;
@@ -651,7 +655,7 @@ interface ServeFlags {
  * [--decision-log-jsonl PATH|-] [--decision-log-retention 30d] [--decision-log-max-bytes 256MiB]
  * [--log-level info] [--emulator-max-objects 50000] [--emulator-stripe-mock]
  * [--webhook-allow-host HOST]… [--webhook-allow-private] [--webhook-timeout 10s] [--webhook-first-retry 1m]
- * [--oauth-code-ttl 5m] [--oauth-access-token-ttl 1h] [--oauth-refresh-token-ttl 90d]`: runs until SIGTERM or SIGINT, then shuts
+ * [--trust-proxy] [--oauth-code-ttl 5m] [--oauth-access-token-ttl 1h] [--oauth-refresh-token-ttl 90d]`: runs until SIGTERM or SIGINT, then shuts
  * down gracefully and exits 0 (a second signal exits at once with 1).
  */
 export function registerServe(program: Command, io: CliIo): void {
@@ -698,6 +702,7 @@ export function registerServe(program: Command, io: CliIo): void {
       'delay before the first retry of a failed webhook (doubles)',
       '1m',
     )
+    .option('--trust-proxy', 'behind a reverse proxy: trust its X-Forwarded-For, -Proto and -Host headers')
     .option('--oauth-code-ttl <duration>', 'how long an OAuth authorization code works', '5m')
     .option('--oauth-access-token-ttl <duration>', 'how long an OAuth access token works', '1h')
     .option(
@@ -734,6 +739,7 @@ export function registerServe(program: Command, io: CliIo): void {
           ...(flags.webhookAllowPrivate ? { webhookAllowPrivate: true } : {}),
           webhookTimeoutMs: positiveDuration(flags.webhookTimeout, '--webhook-timeout') * 1000,
           webhookFirstRetryMs: positiveDuration(flags.webhookFirstRetry, '--webhook-first-retry') * 1000,
+          ...(flags.trustProxy ? { trustProxy: true } : {}),
           oauth: {
             codeTtlSeconds: positiveDuration(flags.oauthCodeTtl, '--oauth-code-ttl'),
             accessTokenTtlSeconds: positiveDuration(flags.oauthAccessTokenTtl, '--oauth-access-token-ttl'),

@@ -22,11 +22,12 @@ const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
 /**
  * The issuer identifier (RFC 8414, RFC 9207 `iss`): this server's origin as the request names
- * it, or undefined when the `Host` header is missing or is not a host name (the caller refuses).
+ * it (behind a proxy with `serve --trust-proxy`, as `X-Forwarded-Proto` and `-Host` name it),
+ * or undefined when the host is missing or is not a host name (the caller refuses).
  * @example
  * issuerOf(request); // 'http://127.0.0.1:4242'
  */
 export function issuerOf(request: FastifyRequest): string | undefined {
-  const host = request.headers.host;
-  return host !== undefined && HOST.test(host) ? `${request.protocol}://${host}` : undefined;
+  const host = request.host;
+  return typeof host === 'string' && HOST.test(host) ? `${request.protocol}://${host}` : undefined;
 }

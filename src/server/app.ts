@@ -67,6 +67,12 @@ export interface ServerOptions {
   readonly health?: HealthOptions;
   /** Where webhook endpoints may point (`serve --webhook-allow-host`); default: nowhere. */
   readonly webhookPolicy?: WebhookUrlPolicy;
+  /**
+   * Behind a reverse proxy (`serve --trust-proxy`): take the client's address, protocol and host
+   * from `X-Forwarded-For`, `-Proto` and `-Host` (the OAuth issuer, `Secure` cookies, rate limits
+   * per address). Off by default: those headers are then ignored.
+   */
+  readonly trustProxy?: boolean;
   /** The OAuth endpoints: the rate limiting of failed client authentication. */
   readonly oauth?: OAuthApiOptions;
 }
@@ -97,6 +103,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const app: FastifyInstance = Fastify({
     ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
     genReqId: () => newRequestId(),
+    trustProxy: options.trustProxy === true,
     requestIdHeader: false,
     // No child logger per request (a measurable share of a gateway request): every line that
     // concerns a request names it itself (`requestId`).
