@@ -276,5 +276,6 @@ function readForm(request: FastifyRequest, allowed: readonly string[]): FormObje
 }
 
 function addressOf(request: FastifyRequest): string {
-  return request.raw.socket?.remoteAddress ?? '';
+  // the client's address: the socket's, or behind a trusted proxy (`--trust-proxy`) X-Forwarded-For's
+  return request.ip ?? '';
 }
