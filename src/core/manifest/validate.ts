@@ -284,6 +284,17 @@ function checkContent(document: unknown, catalog: Catalog, found: Found[]): void
           ? '`distribution_type` defaults to `private` and a private app cannot use OAuth: set `distribution_type` to `public`'
           : 'a private app cannot use OAuth: set `distribution_type` to `public`, or use `platform` or `restricted_api_key`',
       );
+    if (Array.isArray(redirects)) {
+      redirects.forEach((url, i) => {
+        if (typeof url === 'string' && insecureRedirect(url))
+          add(
+            'warning',
+            'insecure_redirect_uri',
+            ['allowed_redirect_uris', i],
+            `\`${url}\` uses http: the authorization code travels in it, so anyone on the network can read it; use https (http is fine for loopback: localhost, 127.0.0.1, [::1])`,
+          );
+      });
+    }
     if (!Array.isArray(redirects) || redirects.length === 0)
       add(
         'error',
@@ -292,6 +303,24 @@ function checkContent(document: unknown, catalog: Catalog, found: Found[]): void
         'an OAuth app needs at least one `allowed_redirect_uris` entry: where its install link sends the admin back (the first one is the default)',
       );
   }
+}
+
+/** An `http:` redirect URI to anywhere but this machine (RFC 9700 §2.6: loopback may use http). */
+function insecureRedirect(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false; // reported as invalid_redirect_uri
+  }
+  if (parsed.protocol !== 'http:') return false;
+  const host = parsed.hostname;
+  return !(
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127(\.\d{1,3}){3}$/.test(host)
+  );
 }
 
 type Add = (

@@ -494,6 +494,40 @@ describe('validateManifest: each issue kind, with code, path and exact message',
     ).toEqual([]);
   });
 
+  it('insecure_redirect_uri: an OAuth app warned of http redirect URIs, except loopback', () => {
+    const oauthApp = (uris: string[]) => ({
+      ...base(),
+      stripe_api_access_type: 'oauth',
+      distribution_type: 'public',
+      allowed_redirect_uris: uris,
+    });
+    expect(only(oauthApp(['https://example.com/cb', 'http://app.example.com/cb']))).toEqual({
+      severity: 'warning',
+      code: 'insecure_redirect_uri',
+      path: 'allowed_redirect_uris[1]',
+      message:
+        '`http://app.example.com/cb` uses http: the authorization code travels in it, so anyone on the network can read it; use https (http is fine for loopback: localhost, 127.0.0.1, [::1])',
+    });
+    expect(
+      issues(
+        oauthApp([
+          'http://localhost:3000/cb',
+          'http://127.0.0.1:4243/callback',
+          'http://[::1]/cb',
+          'http://app.localhost/cb',
+        ]),
+      ),
+    ).toEqual([]);
+    // other access types are not warned (their redirects carry no code)
+    expect(
+      issues({
+        ...base(),
+        stripe_api_access_type: 'platform',
+        allowed_redirect_uris: ['http://app.example.com/cb'],
+      }),
+    ).toEqual([]);
+  });
+
   it('redirect_uris_required: an OAuth app names at least one redirect URI', () => {
     const message =
       'an OAuth app needs at least one `allowed_redirect_uris` entry: where its install link sends the admin back (the first one is the default)';
@@ -643,6 +677,7 @@ describe('docs/manifest.md', () => {
       'invalid_url',
       'private_oauth_app',
       'redirect_uris_required',
+      'insecure_redirect_uri',
       // edit refusals
       'not_editable',
       'already_requested',
