@@ -166,6 +166,11 @@ for (const dialect of DIALECTS) {
         app: APP,
         permissions_granted: ['customer_read'],
       });
+      // announced like any install (and so to webhooks): the merchant's and the developer's events
+      const types = (await listEvents(domain, { actor: fx.admin, limit: 100 })).data.map((e) => e.type);
+      expect(types).toEqual(
+        expect.arrayContaining(['apps.install.created', 'account.application.authorized']),
+      );
 
       const tokens = await exchangeToken(domain, publicExchange(params.get('code')!));
       expect(tokens).toMatchObject({
