@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionLog } from '../../src/decision-log/decision-log.js';
 import { createAccount } from '../../src/domain/accounts.js';
@@ -13,6 +13,7 @@ import { listKeys } from '../../src/domain/keys.js';
 import { createUser, listUsers } from '../../src/domain/users.js';
 import type { Store } from '../../src/store/store.js';
 import { chromiumSkipReason, haveChromium, launchChromium } from '../support/chromium.js';
+import { localStripe } from '../support/local-stripe.js';
 import { listeningServer } from './support.js';
 
 /**
@@ -67,13 +68,7 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 function stripe(key: string): Stripe {
-  return new Stripe(key, {
-    host: '127.0.0.1',
-    port,
-    protocol: 'http',
-    maxNetworkRetries: 0,
-    telemetry: false,
-  });
+  return localStripe(key, port);
 }
 
 async function statusOf(promise: Promise<unknown>): Promise<number> {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionLog } from '../../src/decision-log/decision-log.js';
 import { createAccount } from '../../src/domain/accounts.js';
@@ -12,6 +12,7 @@ import type { Domain } from '../../src/domain/context.js';
 import { createUser } from '../../src/domain/users.js';
 import type { Store } from '../../src/store/store.js';
 import { chromiumSkipReason, haveChromium, launchChromium } from '../support/chromium.js';
+import { localStripe, refusalOf } from '../support/local-stripe.js';
 import { listeningServer } from './support.js';
 
 /**
@@ -78,24 +79,7 @@ async function shot(page: Page, name: string, height?: number): Promise<void> {
 }
 
 function stripe(key: string): Stripe {
-  return new Stripe(key, {
-    host: '127.0.0.1',
-    port,
-    protocol: 'http',
-    maxNetworkRetries: 0,
-    telemetry: false,
-  });
-}
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ statusCode?: number; type?: string; message?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { statusCode?: number; type?: string; message?: string };
-  }
-  throw new Error('expected the call to be refused');
+  return localStripe(key, port);
 }
 
 describe.skipIf(!haveChromium)(`dashboard in Chromium${chromiumSkipReason}`, () => {
@@ -177,7 +161,7 @@ describe.skipIf(!haveChromium)(`dashboard in Chromium${chromiumSkipReason}`, () 
     const customers = await stripe(secret).customers.list({ limit: 3 });
     expect(customers.object).toBe('list');
     await stripe(secret).customers.create({ email: 'jenny@example.com' });
-    const charges = await failure(stripe(secret).charges.list());
+    const charges = await refusalOf(stripe(secret).charges.list());
     expect(charges.statusCode).toBe(403);
 
     // After leaving the page, only the hint is ever shown.
@@ -191,7 +175,7 @@ describe.skipIf(!haveChromium)(`dashboard in Chromium${chromiumSkipReason}`, () 
     await page.waitForURL('**/revoke');
     await page.getByRole('button', { name: 'Revoke key' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('The key is revoked.');
-    const refused = await failure(stripe(secret).customers.list());
+    const refused = await refusalOf(stripe(secret).customers.list());
     expect(refused.statusCode).toBe(401);
     expect(refused.message).toContain('has been revoked');
 
@@ -209,7 +193,7 @@ describe.skipIf(!haveChromium)(`dashboard in Chromium${chromiumSkipReason}`, () 
         { permission: 'charge_read', purpose: 'Show recent payments on the customer’s CRM timeline.' },
       ]),
     });
-    const before = await failure(stripe(second).charges.list());
+    const before = await refusalOf(stripe(second).charges.list());
     expect(before.statusCode).toBe(403);
     expect(before.message).toContain('charge_read');
 

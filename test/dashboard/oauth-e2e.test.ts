@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import * as oauth from 'oauth4webapi';
 import type { Browser, Page } from 'playwright-core';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionLog } from '../../src/decision-log/decision-log.js';
 import { createAccount } from '../../src/domain/accounts.js';
@@ -14,6 +14,7 @@ import { listInstalls } from '../../src/domain/installs.js';
 import { createUser } from '../../src/domain/users.js';
 import type { Store } from '../../src/store/store.js';
 import { chromiumSkipReason, haveChromium, launchChromium } from '../support/chromium.js';
+import { localStripe, refusalOf } from '../support/local-stripe.js';
 import { listeningServer } from './support.js';
 
 /**
@@ -112,24 +113,7 @@ const client: oauth.Client = { client_id: APP };
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
 function stripe(key: string): Stripe {
-  return new Stripe(key, {
-    host: '127.0.0.1',
-    port,
-    protocol: 'http',
-    maxNetworkRetries: 0,
-    telemetry: false,
-  });
-}
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ statusCode?: number; code?: string; message?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { statusCode?: number; code?: string; message?: string };
-  }
-  throw new Error('expected the call to be refused');
+  return localStripe(key, port);
 }
 
 /** Connect on the sample app → install link → sign in → the consent screen. */
@@ -250,7 +234,7 @@ describe.skipIf(!haveChromium)(`OAuth install links in Chromium${chromiumSkipRea
     // refused naming the permission.
     const customers = await stripe(tokens.access_token).customers.list({ limit: 3 });
     expect(customers.object).toBe('list');
-    const charges = await failure(stripe(tokens.access_token).charges.list());
+    const charges = await refusalOf(stripe(tokens.access_token).charges.list());
     expect(charges.statusCode).toBe(403);
     expect(charges.message).toContain('charge_read');
 
@@ -275,7 +259,7 @@ describe.skipIf(!haveChromium)(`OAuth install links in Chromium${chromiumSkipRea
       .toContain('The app is uninstalled');
 
     // Every token of the install is dead on the next request.
-    const refused = await failure(stripe(refreshed.access_token).customers.list());
+    const refused = await refusalOf(stripe(refreshed.access_token).customers.list());
     expect(refused.statusCode).toBe(401);
     const again = await oauth.refreshTokenGrantRequest(as, client, auth, refreshed.refresh_token!, insecure);
     const error = await oauth.processRefreshTokenResponse(as, client, again).then(

@@ -1,5 +1,6 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { type EmulatorServer, startEmulatorServer } from '../../src/emulator/server.js';
+import { localStripe } from '../support/local-stripe.js';
 
 /** A running standalone emulator on an OS-chosen port, and a way to make SDK clients for it. */
 export interface Harness {
@@ -22,14 +23,7 @@ export async function startHarness(): Promise<Harness> {
   return {
     server,
     client(key = freshKey(), options = {}) {
-      return new Stripe(key, {
-        host: '127.0.0.1',
-        port: server.port,
-        protocol: 'http',
-        maxNetworkRetries: 0,
-        telemetry: false,
-        ...(options.stripeAccount === undefined ? {} : { stripeAccount: options.stripeAccount }),
-      });
+      return localStripe(key, server.port, options);
     },
     close: () => server.close(),
   };

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { defaultCatalog } from '../../src/core/catalog/load.js';
 import { defaultRouteTable } from '../../src/core/routes/load.js';
 import { createAccount } from '../../src/domain/accounts.js';
@@ -17,6 +17,7 @@ import { createServer, type ServerLimits } from '../../src/server/app.js';
 import type { OAuthApiOptions } from '../../src/server/oauth-api.js';
 import { openStore } from '../../src/store/open.js';
 import type { Mode, Store } from '../../src/store/store.js';
+import { localStripe } from '../support/local-stripe.js';
 
 /** An account with its test and live secret keys and admin actors. */
 export interface TestAccount {
@@ -179,14 +180,7 @@ export async function startGateway(
       return (await createAppSecretKey(domain, { actor: developer.actor[mode], app })).secret;
     },
     stripe(key, clientOptions = {}) {
-      return new Stripe(key, {
-        host: '127.0.0.1',
-        port,
-        protocol: 'http',
-        maxNetworkRetries: 0,
-        telemetry: false,
-        ...(clientOptions.stripeAccount === undefined ? {} : { stripeAccount: clientOptions.stripeAccount }),
-      });
+      return localStripe(key, port, clientOptions);
     },
     async close() {
       await server.close();
