@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach } from 'vitest';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { type OpenStoreOptions, openStore } from '../../src/store/open.js';
 import type { Store, StoreDialect } from '../../src/store/store.js';
 
@@ -167,4 +168,29 @@ export function freshDatabases(dialect: TestDialect): () => Promise<TestDatabase
     open.push(db);
     return db;
   };
+}
+
+/**
+ * Builds the schema as it was before migration `version` (the migrations below it, recorded as
+ * applied), so that a test can store rows in an old schema and then open a store, which
+ * migrates them.
+ * @example
+ * await schemaBefore(db, dialect, 13); // schema 12
+ * const store = await db.open(); // runs migration 13 over the rows written meanwhile
+ */
+export async function schemaBefore(db: TestDatabase, dialect: TestDialect, version: number): Promise<void> {
+  if (dialect.name === 'postgres') {
+    // the store creates its schema when it opens; here the old tables come first
+    const [setting] = await db.exec('show search_path');
+    await db.exec(`create schema if not exists ${String(setting?.['search_path'])}`);
+  }
+  await db.exec(
+    'create table appscope_migrations (version integer primary key, name text not null, applied_at text not null)',
+  );
+  for (const migration of MIGRATIONS.filter((m) => m.version < version)) {
+    for (const statement of migration.up(dialect.name)) await db.exec(statement);
+    await db.exec(
+      `insert into appscope_migrations (version, name, applied_at) values (${migration.version}, '${migration.name}', 'then')`,
+    );
+  }
 }

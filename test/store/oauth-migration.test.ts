@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/store/migrations/index.js';
-import { DIALECTS, freshDatabases, suiteTitle } from './dialects.js';
+import { DIALECTS, freshDatabases, schemaBefore, suiteTitle } from './dialects.js';
 
 /**
  * Migration 13 widens `apps.access_type` to `oauth`. On SQLite that rebuilds `apps`, which
@@ -13,19 +12,7 @@ for (const dialect of DIALECTS) {
 
     it('keeps every app and what references it, accepts oauth apps and still enforces the references', async () => {
       const db = await fresh();
-      if (dialect.name === 'postgres') {
-        const [setting] = await db.exec('show search_path');
-        await db.exec(`create schema if not exists ${String(setting?.['search_path'])}`);
-      }
-      await db.exec(
-        'create table appscope_migrations (version integer primary key, name text not null, applied_at text not null)',
-      );
-      for (const migration of MIGRATIONS.filter((m) => m.version < 13)) {
-        for (const statement of migration.up(dialect.name)) await db.exec(statement);
-        await db.exec(
-          `insert into appscope_migrations (version, name, applied_at) values (${migration.version}, '${migration.name}', 'then')`,
-        );
-      }
+      await schemaBefore(db, dialect, 13);
       await db.exec(
         `insert into accounts (id, name, created) values ('acct_1', 'Dev', 1), ('acct_2', 'Shop', 1)`,
       );

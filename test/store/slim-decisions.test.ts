@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { DECISION_T0, decisionRow } from '../support/decision-rows.js';
-import { DIALECTS, freshDatabases, suiteTitle } from './dialects.js';
+import { DIALECTS, freshDatabases, schemaBefore, suiteTitle } from './dialects.js';
 
 /** Migration 8 keeps every decision stored before it, with its id, in the slimmer schema. */
 for (const dialect of DIALECTS) {
@@ -10,20 +9,7 @@ for (const dialect of DIALECTS) {
 
     it('moves decisions stored before it over, ids and values kept, and numbering continues', async () => {
       const db = await fresh();
-      if (dialect.name === 'postgres') {
-        // the store creates its schema when it opens; this test writes the old tables first
-        const [setting] = await db.exec('show search_path');
-        await db.exec(`create schema if not exists ${String(setting?.['search_path'])}`);
-      }
-      await db.exec(
-        'create table appscope_migrations (version integer primary key, name text not null, applied_at text not null)',
-      );
-      for (const migration of MIGRATIONS.filter((m) => m.version < 7)) {
-        for (const statement of migration.up(dialect.name)) await db.exec(statement);
-        await db.exec(
-          `insert into appscope_migrations (version, name, applied_at) values (${migration.version}, '${migration.name}', 'then')`,
-        );
-      }
+      await schemaBefore(db, dialect, 7);
       const old = [
         decisionRow(1),
         decisionRow(2, {
