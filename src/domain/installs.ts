@@ -35,7 +35,8 @@ async function currentRequest(tx: StoreTransaction, app: AppRow): Promise<string
   return version === undefined ? undefined : parseNames(version.permissions);
 }
 
-async function loadInstall(tx: StoreTransaction, actor: Actor, id: string): Promise<InstallRow> {
+/** An install the actor administers, in the actor's mode (not found for another account's). */
+export async function loadInstall(tx: StoreTransaction, actor: Actor, id: string): Promise<InstallRow> {
   const row = await tx.getInstall(id);
   if (row === undefined || !administers(actor, row.account_id)) throw notFound('install', id, 'install');
   requireSameMode(actor, row.mode, 'install', id);

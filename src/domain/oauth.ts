@@ -1,20 +1,12 @@
-import { createHash } from 'node:crypto';
-import type {
-  AppRow,
-  InstallRow,
-  KeyRow,
-  Mode,
-  OAuthCodeRow,
-  OAuthGrantRow,
-  OAuthTokenRow,
-  StoreTransaction,
-} from '../store/store.js';
-import { type Actor, administers, requireSameMode } from './actor.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AppRow, InstallRow, Mode, OAuthCodeRow, OAuthGrantRow, OAuthTokenRow } from '../store/store.js';
+import type { Actor } from './actor.js';
 import { DEFAULT_OAUTH_LIFETIMES, type Domain, type OAuthLifetimes } from './context.js';
-import { DomainError, notFound } from './domain-error.js';
+import { DomainError } from './domain-error.js';
 import { type Flow, readFlow, writeFlow } from './flow.js';
 import { newId } from './ids.js';
-import { installInFlow, reauthorizeInFlow, uninstallInFlow } from './installs.js';
+import { installInFlow, loadInstall, reauthorizeInFlow, uninstallInFlow } from './installs.js';
+import { authenticateKey } from './keys.js';
 import { revokeGrantInFlow, revokeInstallGrants } from './oauth-grants.js';
 import {
   type App,
@@ -43,10 +35,8 @@ import type { User } from './users.js';
  *   revokes the whole family; uninstalling revokes every family of the install.
  */
 
-/** Lifetimes, in seconds (a domain's `oauth`, set by `serve --oauth-…-ttl`). */
-export type OAuthSettings = OAuthLifetimes;
-
-function settingsOf(domain: Domain): OAuthSettings {
+/** A domain's OAuth lifetimes (`serve --oauth-…-ttl`), or the defaults. */
+function settingsOf(domain: Domain): OAuthLifetimes {
   return domain.oauth ?? DEFAULT_OAUTH_LIFETIMES;
 }
 
@@ -533,52 +523,46 @@ type Client =
       /** The developer's account and the key's mode and id. */
       readonly account: string;
       readonly mode: Mode;
-      readonly key: KeyRow;
+      /** The key's id (`key_…`). */
+      readonly key: string;
       /** The app named by `client_id`, when one was. */
       readonly clientId: string | undefined;
     }
   | { readonly confidential: false; readonly clientId: string };
 
-/** The developer account's key as the client, or the public client `client_id` names; else `invalid_client`. */
-async function identifyClient(
-  tx: StoreTransaction,
-  credentials: ClientCredentials,
-  seconds: number,
-): Promise<Client> {
+/**
+ * The developer account's secret key as the client (checked as every key is, by
+ * {@link authenticateKey}), or the public client `client_id` names; else `invalid_client`.
+ * Once per request, before the code or token is looked at (RFC 6749 §3.2.1).
+ */
+async function identifyClient(domain: Domain, credentials: ClientCredentials): Promise<Client> {
   const { secret, clientId } = credentials;
+  const app =
+    clientId === undefined || clientId === ''
+      ? undefined
+      : await readFlow(domain, (tx) => tx.getApp(clientId));
   if (secret !== undefined) {
-    const parsed = parseSecret(secret);
-    if (parsed === undefined || parsed.type !== 'sk') {
+    if (parseSecret(secret)?.type !== 'sk') {
       throw new OAuthError(
         'invalid_client',
         'the client secret is not a secret key: authenticate with the app developer account’s secret key (sk_…)',
       );
     }
-    const hash = hashSecret(secret);
-    const key = await tx.getKeyBySecretHash(hash);
-    if (
-      key === undefined ||
-      !hashesMatch(key.secret_hash, hash) ||
-      key.kind !== 'account' ||
-      key.mode !== parsed.mode ||
-      key.revoked !== null ||
-      (key.expires_at !== null && seconds >= key.expires_at)
-    ) {
+    const auth = await authenticateKey(domain, secret);
+    if (!auth.ok || auth.principal.type !== 'account') {
       throw new OAuthError(
         'invalid_client',
         `the client secret ${maskKey(secret)} is not an active secret key`,
       );
     }
-    if (clientId !== undefined) {
-      const app = await tx.getApp(clientId);
-      if (app === undefined || app.access_type !== 'oauth' || app.owner_account_id !== key.account_id) {
-        throw new OAuthError(
-          'invalid_client',
-          `${maskKey(secret)} is not the secret key of the developer of the OAuth app ${shortId(clientId)}`,
-        );
-      }
+    const { account, key, livemode } = auth.principal;
+    if (clientId !== undefined && (app?.access_type !== 'oauth' || app.owner_account_id !== account)) {
+      throw new OAuthError(
+        'invalid_client',
+        `${maskKey(secret)} is not the secret key of the developer of the OAuth app ${shortId(clientId)}`,
+      );
     }
-    return { confidential: true, account: key.account_id, mode: key.mode, key, clientId };
+    return { confidential: true, account, mode: livemode ? 'live' : 'test', key, clientId };
   }
   if (clientId === undefined || clientId === '') {
     throw new OAuthError(
@@ -586,10 +570,8 @@ async function identifyClient(
       'no client authentication: send the developer’s secret key (Basic or client_secret), or client_id for a public client using PKCE',
     );
   }
-  const app = await tx.getApp(clientId);
-  if (app === undefined || app.access_type !== 'oauth') {
+  if (app?.access_type !== 'oauth')
     throw new OAuthError('invalid_client', `there is no OAuth app ${shortId(clientId)}`);
-  }
   return { confidential: false, clientId };
 }
 
@@ -698,10 +680,10 @@ export async function exchangeToken(domain: Domain, input: TokenInput): Promise<
 async function redeemCode(
   domain: Domain,
   input: TokenInput,
-  settings: OAuthSettings,
+  settings: OAuthLifetimes,
 ): Promise<TokenResponse | Refusal> {
   // the client first (RFC 6749 §3.2.1): bad credentials are invalid_client whatever the code
-  await readFlow(domain, (tx, seconds) => identifyClient(tx, input.client, seconds));
+  const client = await identifyClient(domain, input.client);
   const code = input.code;
   if (code === undefined || code === '') throw new OAuthError('invalid_request', 'code is missing');
   const parsed = parseSecret(code);
@@ -718,7 +700,6 @@ async function redeemCode(
     appActor(found, found.id),
     async (flow): Promise<TokenResponse | Refusal> => {
       const { tx } = flow;
-      const client = await identifyClient(tx, input.client, flow.seconds);
       const row = await tx.getOAuthCodeByHash(hash);
       if (row === undefined)
         throw new OAuthError('invalid_grant', 'the authorization code is invalid or has expired');
@@ -842,10 +823,9 @@ function checkPkce(row: OAuthCodeRow, client: Client, verifier: string | undefin
       'code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~',
     );
   }
-  const computed = createHash('sha256').update(verifier, 'ascii').digest('base64url');
-  const a = Buffer.from(computed);
-  const b = Buffer.from(row.code_challenge);
-  if (a.length !== b.length || !timingSafeEqualBuffers(a, b)) {
+  const computed = Buffer.from(createHash('sha256').update(verifier, 'ascii').digest('base64url'));
+  const challenge = Buffer.from(row.code_challenge);
+  if (computed.length !== challenge.length || !timingSafeEqual(computed, challenge)) {
     throw new OAuthError(
       'invalid_grant',
       'code_verifier does not match the code_challenge of the authorization request',
@@ -853,19 +833,11 @@ function checkPkce(row: OAuthCodeRow, client: Client, verifier: string | undefin
   }
 }
 
-function timingSafeEqualBuffers(a: Buffer, b: Buffer): boolean {
-  // same length is checked by the caller; hashing first keeps the comparison constant-time
-  return hashesMatch(
-    createHash('sha256').update(a).digest('hex'),
-    createHash('sha256').update(b).digest('hex'),
-  );
-}
-
 async function issueTokens(
   flow: Flow,
   grant: OAuthGrantRow,
   install: InstallRow,
-  settings: OAuthSettings,
+  settings: OAuthLifetimes,
 ): Promise<TokenResponse> {
   const access = generateSecret('at', grant.mode);
   const refreshToken = generateSecret('rt', grant.mode);
@@ -912,9 +884,9 @@ async function issueTokens(
 async function refresh(
   domain: Domain,
   input: TokenInput,
-  settings: OAuthSettings,
+  settings: OAuthLifetimes,
 ): Promise<TokenResponse | Refusal> {
-  await readFlow(domain, (tx, seconds) => identifyClient(tx, input.client, seconds));
+  const client = await identifyClient(domain, input.client);
   const token = input.refreshToken;
   if (token === undefined || token === '')
     throw new OAuthError('invalid_request', 'refresh_token is missing');
@@ -935,7 +907,6 @@ async function refresh(
     appActor(found.grant, found.grant.id),
     async (flow): Promise<TokenResponse | Refusal> => {
       const { tx } = flow;
-      const client = await identifyClient(tx, input.client, flow.seconds);
       const row = await tx.getOAuthTokenByHash(hash);
       const grant = row === undefined ? undefined : await tx.getOAuthGrant(row.grant_id);
       if (row === undefined || grant === undefined)
@@ -1001,7 +972,7 @@ export async function revokeToken(
     readonly client: ClientCredentials;
   },
 ): Promise<void> {
-  const client = await readFlow(domain, (tx, seconds) => identifyClient(tx, input.client, seconds));
+  const client = await identifyClient(domain, input.client);
   const token = input.token;
   if (token === undefined || token === '') throw new OAuthError('invalid_request', 'token is missing');
   const parsed = parseSecret(token);
@@ -1016,7 +987,7 @@ export async function revokeToken(
   if (found === undefined) return;
   const { row, grant } = found;
   const actor: Actor = client.confidential
-    ? { type: 'account_key', account: client.account, key: client.key.id, livemode: client.mode === 'live' }
+    ? { type: 'account_key', account: client.account, key: client.key, livemode: client.mode === 'live' }
     : appActor(grant, row.id);
   await writeFlow(
     domain,
@@ -1066,7 +1037,7 @@ export async function deauthorize(
   domain: Domain,
   input: { readonly client: ClientCredentials; readonly stripeUserId: string | undefined },
 ): Promise<{ readonly stripe_user_id: string }> {
-  const client = await readFlow(domain, (tx, seconds) => identifyClient(tx, input.client, seconds));
+  const client = await identifyClient(domain, input.client);
   if (!client.confidential) {
     throw new OAuthError(
       'invalid_client',
@@ -1082,7 +1053,7 @@ export async function deauthorize(
   const actor: Actor = {
     type: 'account_key',
     account: client.account,
-    key: client.key.id,
+    key: client.key,
     livemode: client.mode === 'live',
   };
   await writeFlow(domain, actor, async (flow) => {
@@ -1113,20 +1084,13 @@ export interface OAuthGrant {
   readonly revoked_reason: string | null;
 }
 
-async function loadAdministeredInstall(tx: StoreTransaction, actor: Actor, id: string): Promise<InstallRow> {
-  const row = await tx.getInstall(id);
-  if (row === undefined || !administers(actor, row.account_id)) throw notFound('install', id, 'install');
-  requireSameMode(actor, row.mode, 'install', id);
-  return row;
-}
-
 /** An install's OAuth token families, newest first. */
 export async function listOAuthGrants(
   domain: Domain,
   input: { readonly actor: Actor; readonly install: string },
 ): Promise<OAuthGrant[]> {
   return readFlow(domain, async (tx) => {
-    const install = await loadAdministeredInstall(tx, input.actor, input.install);
+    const install = await loadInstall(tx, input.actor, input.install);
     const rows = await tx.listOAuthGrants(install.id);
     const expiry = await tx.latestOAuthAccessExpiry(rows.map((row) => row.id));
     return rows.map((row) => ({
@@ -1147,7 +1111,7 @@ export async function revokeOAuthGrants(
   input: { readonly actor: Actor; readonly install: string },
 ): Promise<number> {
   return writeFlow(domain, input.actor, async (flow) => {
-    const install = await loadAdministeredInstall(flow.tx, input.actor, input.install);
+    const install = await loadInstall(flow.tx, input.actor, input.install);
     return (await revokeInstallGrants(flow, install.id, 'revoked_by_admin')).length;
   });
 }
