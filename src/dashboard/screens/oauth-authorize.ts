@@ -92,16 +92,12 @@ export function registerOAuthConsent(app: FastifyInstance, deps: DashboardDeps):
       }
       if (typeof actor === 'string')
         return again(actor === 'password_missing' ? 400 : 403, problemText(actor, chosen));
-      const state = await authorizationState(deps.domain, actor, authorize);
-      const expected = form.all('expected');
-      if (!sameNames(expected, expectedOf(state))) {
-        return again(409, changedText(chosen), state);
-      }
+      // what the page showed is checked by the approval itself (ERR_CONSENT_STALE)
       try {
         const { location } = await approveAuthorization(deps.domain, {
           actor,
           request: authorize,
-          expectedPermissions: expected,
+          expectedPermissions: form.all('expected'),
           issuer,
         });
         return reply.redirect(location, 303);
@@ -206,12 +202,6 @@ function roleText(role: AuthorizingAccount['role']): string {
 /** What the admin approves: the pending permissions of an install, or everything requested. */
 function expectedOf(state: AuthorizationState): readonly string[] {
   return state.install === undefined ? state.requested : state.pending;
-}
-
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  const left = [...new Set(a)].sort();
-  const right = [...new Set(b)].sort();
-  return left.length === right.length && left.every((name, i) => name === right[i]);
 }
 
 /**
