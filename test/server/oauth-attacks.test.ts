@@ -137,6 +137,9 @@ describe('gateway with an access token', () => {
     const tokens = await redeem(code, verifier);
     const at = tokens.body['access_token'] as string;
     expect((await gateway(at)).status).toBe(200);
+    // as docs/oauth.md says: also as the Basic user name, as `curl -u at_…:` sends it
+    const viaBasic = await fetch(`${world.url}/v1/customers`, { headers: { authorization: basic(at) } });
+    expect(viaBasic.status).toBe(200);
     expect((await gateway(at, '/v1/customers', { 'stripe-account': world.stranger.id })).status).toBe(403);
     for (const path of ['/v1/apps/installs', '/v1/apps', '/v1/keys']) {
       const answer = await gateway(at, path);
